@@ -1,0 +1,86 @@
+package posture
+
+import "time"
+
+// Protocol version names as vouch prints them everywhere.
+const (
+	SSLv3   = "SSLv3"
+	TLSv1_0 = "TLSv1.0"
+	TLSv1_1 = "TLSv1.1"
+	TLSv1_2 = "TLSv1.2"
+	TLSv1_3 = "TLSv1.3"
+)
+
+// ProtocolNames lists the protocol versions vouch probes, oldest first.
+var ProtocolNames = []string{SSLv3, TLSv1_0, TLSv1_1, TLSv1_2, TLSv1_3}
+
+// ProtocolRank orders protocol names (SSLv3 = 0 ... TLSv1.3 = 4); it returns
+// -1 for an unknown name.
+func ProtocolRank(name string) int {
+	for i, n := range ProtocolNames {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// TLSObservation is what the TLS scanner saw at one endpoint (one IP:port).
+type TLSObservation struct {
+	Observation
+	// Endpoint is host:port as declared; Source (in Observation) is the
+	// IP:port connected to.
+	Endpoint   string             `json:"endpoint"`
+	ServerName string             `json:"server_name,omitempty"`
+	Protocols  []ProtocolSupport  `json:"protocols,omitempty"`
+	Suites     []CipherSuiteProbe `json:"cipher_suites,omitempty"`
+	// Negotiated is the version and suite of a default full handshake.
+	Negotiated  *Negotiated  `json:"negotiated,omitempty"`
+	Certificate *Certificate `json:"certificate,omitempty"`
+	// Probes is the number of connections the scan opened to this endpoint.
+	Probes int `json:"probes"`
+}
+
+// ProtocolSupport says whether the endpoint accepts one protocol version.
+type ProtocolSupport struct {
+	Name    string   `json:"name"` // SSLv3 ... TLSv1.3
+	Offered Tri      `json:"offered"`
+	Missing *Missing `json:"missing,omitempty"` // why Offered is Unknown
+}
+
+// CipherSuiteProbe lists the suites the endpoint accepted for one protocol,
+// by IANA name, in the server's preference order when it enforces one.
+type CipherSuiteProbe struct {
+	Protocol    string   `json:"protocol"`
+	Accepted    []string `json:"accepted"`
+	ServerOrder Tri      `json:"server_order,omitempty"`
+}
+
+// Negotiated is the outcome of a default handshake.
+type Negotiated struct {
+	Protocol    string `json:"protocol"`
+	CipherSuite string `json:"cipher_suite"`
+	ALPN        string `json:"alpn,omitempty"`
+}
+
+// Certificate holds facts about the chain the endpoint served.
+type Certificate struct {
+	Subject            string    `json:"subject"`
+	Issuer             string    `json:"issuer"`
+	SerialNumber       string    `json:"serial_number,omitempty"`
+	DNSNames           []string  `json:"dns_names,omitempty"`
+	IPAddresses        []string  `json:"ip_addresses,omitempty"`
+	NotBefore          time.Time `json:"not_before"`
+	NotAfter           time.Time `json:"not_after"`
+	KeyType            string    `json:"key_type"`            // RSA, ECDSA, Ed25519
+	KeyBits            int       `json:"key_bits"`            // 2048, 256, ...
+	SignatureAlgorithm string    `json:"signature_algorithm"` // SHA256-RSA, ECDSA-SHA256, ...
+	ChainLength        int       `json:"chain_length"`        // certificates served
+	// Trusted is Yes when the chain validates to a root in the system pool
+	// or the --ca-file; ValidationError says why not.
+	Trusted         Tri    `json:"trusted"`
+	HostnameMatch   Tri    `json:"hostname_match"`
+	ValidationError string `json:"validation_error,omitempty"`
+	// ChainEvidence is the ID of the Evidence holding the chain as PEM.
+	ChainEvidence string `json:"chain_evidence,omitempty"`
+}
