@@ -1,0 +1,138 @@
+// Package scanners runs scanners over the targets in scope and gathers what
+// they observe into one posture.Snapshot.
+//
+// A scanner observes; it never judges. It never returns an error for a
+// target it could not observe: it returns an observation whose Missing says
+// why (refused, timeout, nxdomain, ...), and the checks turn that into an
+// inconclusive verdict. The runner bounds each target's time and the number
+// of targets scanned at once, and never lets one scanner's panic sink the
+// scan.
+//
+// The scanner packages (tlsscan, httpscan, dnsscan, wafscan) import only
+// posture; cmd/vouch builds them and hands them to a Runner.
+package scanners
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Scanner observes one target at a time.
+type Scanner interface {
+	// Name is the scanner's short name: tls, http, dns, waf.
+	Name() string
+	// Accepts reports whether the scanner looks at targets of kind k.
+	Accepts(k posture.TargetKind) bool
+	// Scan observes t and returns a snapshot fragment holding only its
+	// own observations of t. It must return when ctx is done.
+	Scan(ctx context.Context, t posture.Target) posture.Snapshot
+}
+
+// Runner runs scanners over targets.
+type Runner struct {
+	Scanners []Scanner
+	// Concurrency is how many (scanner, target) pairs run at once; 0 means 4.
+	Concurrency int
+	// TargetTimeout bounds one scanner on one target; 0 means 60 s.
+	TargetTimeout time.Duration
+	// Progress, when set, receives one line per finished pair (stderr in
+	// the CLI; never stdout).
+	Progress io.Writer
+	Now      func() time.Time
+}
+
+// Run scans every target with every scanner that accepts it and returns
+// the merged, sorted snapshot. The caller fills ID, Tool, Resolver and
+// Scope.
+func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snapshot {
+	now := r.Now
+	if now == nil {
+		now = time.Now
+	}
+	conc := r.Concurrency
+	if conc <= 0 {
+		conc = 4
+	}
+	timeout := r.TargetTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	snap := posture.Snapshot{SchemaVersion: posture.SchemaVersion, StartedAt: now().UTC(), Scope: targets}
+	type job struct {
+		s Scanner
+		t posture.Target
+	}
+	var jobs []job
+	for _, t := range targets {
+		for _, s := range r.Scanners {
+			if s.Accepts(t.Kind) {
+				jobs = append(jobs, job{s, t})
+			}
+		}
+	}
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, conc)
+	)
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(j job) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			start := time.Now()
+			part := r.scanOne(ctx, j.s, j.t, timeout)
+			mu.Lock()
+			snap.Merge(part)
+			if r.Progress != nil {
+				fmt.Fprintf(r.Progress, "vouch: %-4s %s (%s)\n", j.s.Name(), j.t.Address, time.Since(start).Round(time.Millisecond))
+			}
+			mu.Unlock()
+		}(j)
+	}
+	wg.Wait()
+	snap.FinishedAt = now().UTC()
+	snap.Sort()
+	return snap
+}
+
+// scanOne runs one scanner on one target under a deadline, turning a panic
+// into an observation that says the scanner failed.
+func (r *Runner) scanOne(ctx context.Context, s Scanner, t posture.Target, timeout time.Duration) (out posture.Snapshot) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			out = Failed(s.Name(), t, time.Now().UTC(), &posture.Missing{
+				Reason: posture.ReasonError,
+				Detail: fmt.Sprintf("scanner %s panicked: %v\n%s", s.Name(), p, debug.Stack()),
+			})
+		}
+	}()
+	return s.Scan(ctx, t)
+}
+
+// Failed returns a snapshot fragment holding one observation of t by the
+// named scanner that says it could not observe, and why.
+func Failed(scanner string, t posture.Target, at time.Time, why *posture.Missing) posture.Snapshot {
+	o := posture.Observation{Target: t, Scanner: scanner, ObservedAt: at, Missing: why}
+	var s posture.Snapshot
+	switch scanner {
+	case "tls":
+		s.TLS = []posture.TLSObservation{{Observation: o, Endpoint: t.HostPort()}}
+	case "http":
+		s.HTTP = []posture.HTTPObservation{{Observation: o, UpgradesToHTTPS: posture.Unknown, SameHostFirst: posture.Unknown}}
+	case "dns":
+		s.DNS = []posture.DNSObservation{{Observation: o, Domain: t.Host()}}
+	case "waf":
+		s.WAF = []posture.WAFObservation{{Observation: o, URL: t.Address, Present: posture.Unknown}}
+	}
+	return s
+}
