@@ -41,9 +41,11 @@ func (f Flag) Env() string {
 	return EnvPrefix + "_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(f.Key))
 }
 
-// AddFlags declares flags on fs and binds each to its key and environment
-// variable in v. Precedence: flag, then environment, then default.
-func AddFlags(v *viper.Viper, fs *pflag.FlagSet, flags ...Flag) {
+// DeclareFlags declares flags on fs. Bind them with BindFlags when the
+// command that owns fs runs: two commands may declare a flag with the same
+// key, and viper keeps one binding per key, so binding at declaration time
+// would let the last command declared win.
+func DeclareFlags(fs *pflag.FlagSet, flags ...Flag) {
 	for _, f := range flags {
 		usage := fmt.Sprintf("%s (env %s)", f.Usage, f.Env())
 		switch d := f.Default.(type) {
@@ -60,11 +62,23 @@ func AddFlags(v *viper.Viper, fs *pflag.FlagSet, flags ...Flag) {
 		default:
 			panic(fmt.Sprintf("config: flag %s: unsupported default type %T", f.Name, f.Default))
 		}
-		if err := v.BindPFlag(f.Key, fs.Lookup(f.Name)); err != nil {
-			panic(err)
+	}
+}
+
+// BindFlags binds each flag declared on fs to its key and environment
+// variable in v. Precedence: flag, then environment, then default.
+func BindFlags(v *viper.Viper, fs *pflag.FlagSet, flags ...Flag) error {
+	for _, f := range flags {
+		pf := fs.Lookup(f.Name)
+		if pf == nil {
+			return fmt.Errorf("config: flag --%s is not declared", f.Name)
+		}
+		if err := v.BindPFlag(f.Key, pf); err != nil {
+			return err
 		}
 		if err := v.BindEnv(f.Key, f.Env()); err != nil {
-			panic(err)
+			return err
 		}
 	}
+	return nil
 }

@@ -1,0 +1,145 @@
+// Package archtest enforces the import rules of DESIGN.md: posture at the
+// bottom, the stages beside each other, only cmd/vouch wiring them.
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/vouchdev/vouch"
+
+// allowed maps a package (relative to the module) to the project packages
+// its non-test code may import. A prefix ending in "/" covers the subtree.
+var allowed = map[string][]string{
+	"posture":           {},
+	"config":            {"posture"},
+	"scanners":          {"posture"},
+	"scanners/tlsscan":  {"posture"},
+	"scanners/httpscan": {"posture"},
+	"scanners/dnsscan":  {"posture"},
+	"scanners/wafscan":  {"posture"},
+	"checks":            {"posture"},
+	"report":            {"posture"},
+	"site":              {"posture"},
+	"internal/":         {"posture", "internal/"},
+	"cmd/vouch":         {"*"},
+}
+
+// heavy lists third-party packages that only one project package may link.
+var heavy = map[string]string{
+	"github.com/projectdiscovery/nuclei/v3": "scanners/wafscan",
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps=false", "-json", module+"/...")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(&out)
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func rulesFor(rel string) ([]string, bool) {
+	if r, ok := allowed[rel]; ok {
+		return r, true
+	}
+	for k, r := range allowed {
+		if strings.HasSuffix(k, "/") && strings.HasPrefix(rel+"/", k) {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+func permitted(rules []string, imp string) bool {
+	for _, r := range rules {
+		if r == "*" || r == imp || (strings.HasSuffix(r, "/") && strings.HasPrefix(imp+"/", r)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestImportRules(t *testing.T) {
+	pkgs := listPackages(t)
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	for _, p := range pkgs {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rules, ok := rulesFor(rel)
+		if !ok {
+			t.Errorf("%s: no import rule; add it to DESIGN.md's table and to this test", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			irel := strings.TrimPrefix(imp, module+"/")
+			if !permitted(rules, irel) {
+				t.Errorf("%s imports %s: DESIGN.md allows only %v", rel, irel, rules)
+			}
+		}
+		for _, dep := range p.Deps {
+			for h, owner := range heavy {
+				if (dep == h || strings.HasPrefix(dep, h+"/")) && rel != owner && rel != "cmd/vouch-waf" {
+					t.Errorf("%s links %s; only %s may", rel, h, owner)
+				}
+			}
+		}
+	}
+}
+
+// TestPostureIsStdlibOnly: the data model imports nothing outside the
+// standard library, directly or indirectly.
+func TestPostureIsStdlibOnly(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/posture").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Fields(string(out)) {
+		if l != module+"/posture" {
+			t.Errorf("posture depends on %s", l)
+		}
+	}
+}
+
+// TestRulesCatchViolations makes sure the checker itself can fail.
+func TestRulesCatchViolations(t *testing.T) {
+	r, _ := rulesFor("checks")
+	if permitted(r, "scanners/tlsscan") {
+		t.Error("checks must not be allowed to import a scanner")
+	}
+	r, _ = rulesFor("internal/pki")
+	if !permitted(r, "posture") || permitted(r, "checks") {
+		t.Error("internal rules wrong")
+	}
+	if _, ok := rulesFor("somethingnew"); ok {
+		t.Error("unknown packages must have no rule")
+	}
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vouch's integration tests start as real
+# servers or use as oracles. Idempotent: installs only what is missing, and
+# runs apt-get update at most once.
+set -euo pipefail
+
+packages=(
+  openssl          # openssl s_server: legacy TLS servers for scanners/tlsscan
+  ca-certificates  # system roots
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-test-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-test-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
