@@ -1,0 +1,50 @@
+// Package tlsscan observes the TLS endpoints of web targets: which
+// protocol versions they speak, what a default client negotiates, and the
+// certificate chain they serve. It observes and never judges: whether
+// TLS 1.0 being offered is a gap is for the checks to say.
+//
+// # Version negotiation
+//
+// A TLS client opens with a ClientHello and the server answers with a
+// ServerHello that fixes the version and the cipher suite (RFC 5246
+// §7.4.1, RFC 8446 §4.1). Up to TLS 1.2 the hello carries one version,
+// the highest the client speaks, in its client_version field, and the
+// server picks the highest version it shares that is not above it; SSLv3
+// (RFC 6101 §5.6.1) works the same way. TLS 1.3 freezes that field at
+// 0x0303 and lists the versions in the supported_versions extension
+// instead (RFC 8446 §4.2.1); a server that speaks TLS 1.3 says so in the
+// same extension of its ServerHello, or of a HelloRetryRequest, which is
+// a ServerHello whose random is the fixed SHA-256 of "HelloRetryRequest"
+// (RFC 8446 §4.1.3) sent when the client's key share is for a group the
+// server does not want.
+//
+// So to learn whether a server speaks version V, tlsscan sends one hello
+// that offers V alone, with a broad list of the suites defined for V, and
+// reads the answer: a ServerHello for V means yes; a handshake_failure or
+// protocol_version alert, a ServerHello for another version, or a closed
+// connection means no; no answer, a refused connection or bytes that are
+// not TLS mean it could not tell, and the observation says why (Missing).
+// Probes never send TLS_FALLBACK_SCSV (RFC 7507), which would make a
+// server that speaks a newer version refuse an older one it does speak.
+//
+// # Why hand-built hellos
+//
+// Go's crypto/tls cannot send an SSLv3 hello, offers only the suites it
+// implements (no DHE, Camellia, ARIA, NULL or export suites), and does
+// not let a client choose its TLS 1.3 suites; zcrypto speaks SSLv3 to
+// TLS 1.2 but not TLS 1.3. A hello written byte by byte can offer any
+// version, any suite and any group, and only the ServerHello needs to be
+// read, never a whole handshake. The same prober, called again with the
+// suites already seen taken out, enumerates the suites an endpoint
+// accepts and the order it prefers.
+//
+// One full handshake with crypto/tls (falling back to zcrypto, which
+// reaches SSLv3-only servers) then records what a default client
+// negotiates and the certificate chain, which is verified separately, so
+// an untrusted, expired or misnamed certificate is observed, not refused.
+//
+// Every read is bounded (records of at most 2^14+2048 bytes, 64 KiB per
+// probe) and every connection carries a deadline from Options.Timeout and
+// the context, so a hostile or silent server costs at most one timeout
+// per connection, and a silent endpoint only one.
+package tlsscan

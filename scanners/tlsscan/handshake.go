@@ -1,0 +1,267 @@
+package tlsscan
+
+import (
+	"context"
+	"crypto/dsa" //nolint:staticcheck // only to report the size of a DSA key a server presents
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+	ztls "github.com/zmap/zcrypto/tls"
+)
+
+// handshakeResult is what the full handshakes learned.
+type handshakeResult struct {
+	// library names the client that completed a handshake: "crypto/tls"
+	// or "zcrypto"; empty when none did.
+	library string
+	version uint16
+	suite   uint16
+	alpn    string
+	// chain is the certificate chain as served, DER, leaf first. It may be
+	// set even when no handshake completed.
+	chain [][]byte
+	// attempts records every handshake tried and how it ended.
+	attempts []attempt
+	probes   int // connections established
+}
+
+type attempt struct {
+	Library string `json:"library"`
+	Error   string `json:"error,omitempty"`
+}
+
+// handshakeSummary is the tls-handshake evidence of the full handshake.
+type handshakeSummary struct {
+	Library     string    `json:"library"`
+	ServerName  string    `json:"server_name,omitempty"`
+	Protocol    string    `json:"protocol"`
+	CipherSuite string    `json:"cipher_suite"`
+	ALPN        string    `json:"alpn,omitempty"`
+	ChainLength int       `json:"chain_length"`
+	Attempts    []attempt `json:"attempts"`
+}
+
+// alpnOffer is what the full handshake offers in ALPN, as a browser would.
+var alpnOffer = []string{"h2", "http/1.1"}
+
+// fullHandshake completes one handshake with crypto/tls, as a default
+// client would (TLS 1.0 allowed), to learn what is negotiated and to get
+// the chain. Certificates are never verified here: the chain is wanted
+// whatever it is, and verified afterwards. When crypto/tls cannot
+// complete, zcrypto tries with SSLv3 to TLS 1.2 and every suite.
+func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) handshakeResult {
+	var res handshakeResult
+	err := s.stdHandshake(ctx, addr, serverName, &res)
+	if err == nil {
+		res.library = "crypto/tls"
+		res.attempts = append(res.attempts, attempt{Library: "crypto/tls"})
+		return res
+	}
+	res.attempts = append(res.attempts, attempt{Library: "crypto/tls", Error: err.Error()})
+	if ctx.Err() != nil {
+		return res
+	}
+	err = s.zcryptoHandshake(ctx, addr, serverName, &res)
+	if err == nil {
+		res.library = "zcrypto"
+		res.attempts = append(res.attempts, attempt{Library: "zcrypto"})
+		return res
+	}
+	res.attempts = append(res.attempts, attempt{Library: "zcrypto", Error: err.Error()})
+	return res
+}
+
+func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
+	hctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	raw, err := s.dialer.DialContext(hctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
+	}
+	res.probes++
+	defer raw.Close()
+	stop := watch(hctx, raw)
+	defer stop()
+	var served [][]byte
+	conn := tls.Client(raw, &tls.Config{
+		ServerName:         serverName,
+		InsecureSkipVerify: true, // verified below, against RootCAs, so an invalid chain is still observed
+		MinVersion:         tls.VersionTLS10,
+		NextProtos:         alpnOffer,
+		Time:               s.now,
+		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			served = rawCerts
+			return nil
+		},
+	})
+	err = conn.HandshakeContext(hctx)
+	if len(served) > 0 && res.chain == nil {
+		res.chain = served
+	}
+	if err != nil {
+		return fmt.Errorf("tlsscan: handshake %s: %w", addr, err)
+	}
+	st := conn.ConnectionState()
+	res.version, res.suite, res.alpn = st.Version, st.CipherSuite, st.NegotiatedProtocol
+	conn.Close()
+	return nil
+}
+
+func (s *Scanner) zcryptoHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
+	hctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	raw, err := s.dialer.DialContext(hctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
+	}
+	res.probes++
+	defer raw.Close()
+	stop := watch(hctx, raw)
+	defer stop()
+	suites := append(append([]uint16(nil), suitesTLS12...), suitesLegacy...)
+	conn := ztls.Client(raw, &ztls.Config{
+		ServerName:         serverName,
+		InsecureSkipVerify: true,
+		MinVersion:         ztls.VersionSSL30,
+		MaxVersion:         ztls.VersionTLS12,
+		CipherSuites:       dedupe(suites),
+		// Offer suites zcrypto cannot complete too: the certificate
+		// arrives before the key exchange would fail.
+		ForceSuites: true,
+		NextProtos:  alpnOffer,
+		Time:        s.now,
+	})
+	err = conn.Handshake()
+	if log := conn.GetHandshakeLog(); log != nil && log.ServerCertificates != nil && res.chain == nil {
+		sc := log.ServerCertificates
+		if len(sc.Certificate.Raw) > 0 {
+			res.chain = append(res.chain, sc.Certificate.Raw)
+			for _, c := range sc.Chain {
+				res.chain = append(res.chain, c.Raw)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("tlsscan: zcrypto handshake %s: %w", addr, err)
+	}
+	st := conn.ConnectionState()
+	res.version, res.suite, res.alpn = st.Version, st.CipherSuite, st.NegotiatedProtocol
+	conn.Close()
+	return nil
+}
+
+func dedupe(ids []uint16) []uint16 {
+	seen := map[uint16]bool{}
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// chainPEM encodes a chain as PEM blocks, leaf first.
+func chainPEM(chain [][]byte) string {
+	var b strings.Builder
+	for _, der := range chain {
+		b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	}
+	return b.String()
+}
+
+func (h handshakeResult) summaryJSON(serverName string) string {
+	sum := handshakeSummary{
+		Library:     h.library,
+		ServerName:  serverName,
+		Protocol:    versionName(h.version),
+		CipherSuite: suiteName(h.suite),
+		ALPN:        h.alpn,
+		ChainLength: len(h.chain),
+		Attempts:    h.attempts,
+	}
+	b, _ := json.MarshalIndent(sum, "", "  ")
+	return string(b)
+}
+
+// verifyName is the name a certificate must be valid for: the server
+// name, or the IP address (without zone) when the target is an IP.
+func verifyName(serverName, ip string) string {
+	if serverName != "" {
+		return serverName
+	}
+	if a, err := netip.ParseAddr(ip); err == nil {
+		return a.WithZone("").String()
+	}
+	return ip
+}
+
+// certificateFacts parses the served chain and verifies it. It returns nil
+// and the reason when the leaf cannot be parsed.
+func certificateFacts(chain [][]byte, name string, roots *x509.CertPool, now time.Time) (*posture.Certificate, error) {
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("tlsscan: no certificate served")
+	}
+	leaf, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		return nil, fmt.Errorf("tlsscan: parse leaf certificate: %w", err)
+	}
+	inter := x509.NewCertPool()
+	for _, der := range chain[1:] {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			inter.AddCert(c)
+		}
+	}
+	f := &posture.Certificate{
+		Subject:            leaf.Subject.String(),
+		Issuer:             leaf.Issuer.String(),
+		SerialNumber:       leaf.SerialNumber.Text(16),
+		DNSNames:           leaf.DNSNames,
+		NotBefore:          leaf.NotBefore.UTC(),
+		NotAfter:           leaf.NotAfter.UTC(),
+		SignatureAlgorithm: leaf.SignatureAlgorithm.String(),
+		ChainLength:        len(chain),
+	}
+	for _, ip := range leaf.IPAddresses {
+		f.IPAddresses = append(f.IPAddresses, ip.String())
+	}
+	f.KeyType, f.KeyBits = keyFacts(leaf)
+	_, verr := leaf.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		DNSName:       name,
+		CurrentTime:   now,
+	})
+	f.Trusted = posture.TriOf(verr == nil)
+	if verr != nil {
+		f.ValidationError = verr.Error()
+	}
+	f.HostnameMatch = posture.TriOf(leaf.VerifyHostname(name) == nil)
+	return f, nil
+}
+
+// keyFacts names the leaf's key type and size.
+func keyFacts(c *x509.Certificate) (string, int) {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return "RSA", k.N.BitLen()
+	case *ecdsa.PublicKey:
+		return "ECDSA", k.Curve.Params().BitSize
+	case ed25519.PublicKey:
+		return "Ed25519", 256
+	case *dsa.PublicKey:
+		return "DSA", k.P.BitLen()
+	}
+	return c.PublicKeyAlgorithm.String(), 0
+}

@@ -1,0 +1,179 @@
+package tlsscan
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// outcome is what one version probe concluded.
+type outcome int
+
+const (
+	// accepted: the server answered with a ServerHello for the version asked.
+	accepted outcome = iota
+	// rejected: the server refused the hello (an alert, a close, or a
+	// ServerHello for another version).
+	rejected
+	// failed: we could not tell; missing says why.
+	failed
+)
+
+// probeResult is the outcome of one ClientHello.
+type probeResult struct {
+	version   uint16 // version probed
+	outcome   outcome
+	connected bool // a TCP connection was established
+	hello     *serverHello
+	alert     *alert
+	// note says why a hello was rejected, for the evidence.
+	note    string
+	missing *posture.Missing
+}
+
+// specFor returns the broad hello that asks whether a server speaks v.
+func specFor(v uint16, serverName string) helloSpec {
+	spec := helloSpec{version: v, serverName: serverName}
+	switch {
+	case v >= versionTLS13:
+		spec.suites = suitesTLS13
+	case v == versionTLS12:
+		spec.suites = suitesTLS12
+	default:
+		spec.suites = suitesLegacy
+	}
+	return spec
+}
+
+// probe opens one connection to addr, sends the ClientHello of spec, and
+// reads the reply up to the ServerHello. The connection is bounded by the
+// scanner's Timeout and by ctx.
+func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeResult {
+	res := probeResult{version: spec.version, outcome: failed}
+	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	conn, err := s.dialer.DialContext(pctx, "tcp", addr)
+	if err != nil {
+		res.missing = missingFor(ctx, err)
+		return res
+	}
+	res.connected = true
+	defer conn.Close()
+	stop := watch(pctx, conn)
+	defer stop()
+
+	hello, err := buildClientHello(spec, rand.Reader)
+	if err != nil {
+		res.missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
+		return res
+	}
+	if _, err := conn.Write(hello); err != nil {
+		if closedByPeer(err) {
+			res.outcome, res.note = rejected, "connection closed before the hello was sent"
+			return res
+		}
+		res.missing = missingFor(ctx, err)
+		return res
+	}
+	rep, err := readReply(conn)
+	var pe *protocolError
+	switch {
+	case err == nil:
+	case errors.Is(err, errPeerClosed):
+		res.outcome, res.note = rejected, "connection closed after the hello"
+		return res
+	case errors.Is(err, errTooLarge):
+		res.missing = &posture.Missing{Reason: posture.ReasonTooLarge, Detail: err.Error()}
+		return res
+	case errors.As(err, &pe):
+		res.missing = &posture.Missing{Reason: posture.ReasonProtocolError, Detail: pe.detail}
+		return res
+	default:
+		res.missing = missingFor(ctx, err)
+		return res
+	}
+	if a := rep.alert; a != nil {
+		res.alert = a
+		if a.refusesHello() || a.description == 0 {
+			res.outcome, res.note = rejected, "alert "+a.String()
+		} else {
+			res.missing = &posture.Missing{Reason: posture.ReasonHandshakeFailed, Detail: "alert " + a.String()}
+		}
+		return res
+	}
+	h := rep.hello
+	res.hello = h
+	if h.version != spec.version {
+		res.outcome, res.note = rejected, "server chose "+versionName(h.version)
+		return res
+	}
+	res.outcome = accepted
+	return res
+}
+
+// watch makes the connection's reads and writes end when ctx is done, and
+// sets its deadline to ctx's. The returned func stops the watch.
+func watch(ctx context.Context, conn net.Conn) (stop func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	return context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+}
+
+// closedByPeer reports whether err means the peer closed or reset.
+func closedByPeer(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// missingFor says why a connection could not be made or used. ctx is the
+// scan's context: when it is cancelled the reason is an error, not the
+// peer's fault.
+func missingFor(ctx context.Context, err error) *posture.Missing {
+	m := &posture.Missing{Detail: err.Error()}
+	var de *net.DNSError
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		m.Reason = posture.ReasonError
+	case errors.As(err, &de):
+		m.Reason = dnsReason(de)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		m.Reason = posture.ReasonRefused
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.EHOSTDOWN), errors.Is(err, syscall.ENETDOWN):
+		m.Reason = posture.ReasonUnreachable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), isTimeout(err):
+		m.Reason = posture.ReasonTimeout
+	case closedByPeer(err):
+		m.Reason = posture.ReasonHandshakeFailed
+	default:
+		m.Reason = posture.ReasonError
+	}
+	return m
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// dnsReason maps a resolver error onto a reason.
+func dnsReason(de *net.DNSError) posture.Reason {
+	switch {
+	case de.IsNotFound:
+		return posture.ReasonNXDomain
+	case de.IsTimeout:
+		return posture.ReasonTimeout
+	case strings.Contains(de.Err, "server misbehaving"):
+		// What Go's resolver says for SERVFAIL (and a few other
+		// failures of the server).
+		return posture.ReasonServFail
+	}
+	return posture.ReasonDNSError
+}

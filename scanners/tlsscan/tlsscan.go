@@ -1,0 +1,302 @@
+package tlsscan
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	// Dialer opens every connection; nil means a zero net.Dialer. Its
+	// Resolver is how host names resolve (nil: net.DefaultResolver).
+	Dialer *net.Dialer
+	// RootCAs verify certificate chains; nil means the system roots.
+	RootCAs *x509.CertPool
+	// Timeout bounds each connection (and the name lookup); 0 means 5 s.
+	Timeout time.Duration
+	// Now is the clock for observation times and certificate validity;
+	// nil means time.Now.
+	Now func() time.Time
+}
+
+// Scanner observes the TLS endpoints of web targets.
+type Scanner struct {
+	dialer  *net.Dialer
+	roots   *x509.CertPool
+	timeout time.Duration
+	now     func() time.Time
+}
+
+// maxAddresses bounds how many addresses of one name are observed.
+const maxAddresses = 16
+
+// New returns a Scanner.
+func New(o Options) *Scanner {
+	s := &Scanner{dialer: o.Dialer, roots: o.RootCAs, timeout: o.Timeout, now: o.Now}
+	if s.dialer == nil {
+		s.dialer = &net.Dialer{}
+	}
+	if s.timeout <= 0 {
+		s.timeout = 5 * time.Second
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Name returns "tls".
+func (s *Scanner) Name() string { return "tls" }
+
+// Accepts reports whether k is a web target: those have TLS endpoints.
+func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetWeb }
+
+// Scan observes the TLS endpoint of t at every address its host resolves
+// to, one TLSObservation per IP:port. When the host does not resolve, it
+// returns one observation whose Missing says why.
+func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
+	host := t.Host()
+	port := strconv.Itoa(t.Port())
+	serverName := host
+	if _, err := netip.ParseAddr(host); err == nil {
+		serverName = ""
+	}
+	var snap posture.Snapshot
+	ips, truncated, missing := s.resolve(ctx, host)
+	if missing != nil {
+		snap.TLS = []posture.TLSObservation{{
+			Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC(), Missing: missing},
+			Endpoint:    t.HostPort(),
+			ServerName:  serverName,
+		}}
+		return snap
+	}
+	for _, ip := range ips {
+		snap.TLS = append(snap.TLS, s.observe(ctx, t, net.JoinHostPort(ip, port), serverName))
+	}
+	if truncated > 0 {
+		o := &snap.TLS[0]
+		o.Evidence = append(o.Evidence, posture.Evidence{
+			ID:    "tls/" + o.Source + "/addresses",
+			Kind:  posture.EvidenceText,
+			Label: "Addresses not observed",
+			Data:  fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, truncated, maxAddresses),
+		})
+	}
+	return snap
+}
+
+// resolve returns the addresses of host (an IP literal is its own
+// address), at most maxAddresses of them, and how many were left out.
+func (s *Scanner) resolve(ctx context.Context, host string) ([]string, int, *posture.Missing) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []string{a.String()}, 0, nil
+	}
+	r := s.dialer.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	addrs, err := r.LookupIPAddr(rctx, host)
+	if err != nil {
+		return nil, 0, missingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
+	}
+	var ips []string
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		ip := a.String()
+		if !seen[ip] {
+			seen[ip] = true
+			ips = append(ips, ip)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, 0, &posture.Missing{Reason: posture.ReasonNXDomain, Detail: "tlsscan: " + host + " has no addresses"}
+	}
+	if len(ips) > maxAddresses {
+		return ips[:maxAddresses], len(ips) - maxAddresses, nil
+	}
+	return ips, 0, nil
+}
+
+// probeOrder is the order of the version probes: the likeliest first, so
+// that an endpoint that is not there at all is noticed after two probes.
+var probeOrder = []uint16{versionTLS12, versionTLS13, versionTLS11, versionTLS10, versionSSL30}
+
+// observe probes one IP:port.
+func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverName string) posture.TLSObservation {
+	obs := posture.TLSObservation{
+		Observation: posture.Observation{Target: t, Scanner: s.Name(), Source: addr, ObservedAt: s.now().UTC()},
+		Endpoint:    t.HostPort(),
+		ServerName:  serverName,
+	}
+	results := map[uint16]probeResult{}
+	var (
+		answered bool             // some probe got a reply from the server
+		silent   int              // probes that could not connect or got no reply, before any answer
+		abandon  *posture.Missing // nothing answers: skip the remaining probes
+	)
+	for _, v := range probeOrder {
+		if abandon != nil {
+			m := *abandon
+			results[v] = probeResult{version: v, outcome: failed, missing: &m}
+			continue
+		}
+		r := s.probe(ctx, addr, specFor(v, serverName))
+		if r.connected {
+			obs.Probes++
+		}
+		if r.outcome != failed || r.missing.Reason == posture.ReasonProtocolError ||
+			r.missing.Reason == posture.ReasonTooLarge || r.missing.Reason == posture.ReasonHandshakeFailed {
+			answered = true
+		} else if silent++; (!answered && silent >= 2) || ctx.Err() != nil {
+			// Neither a TLS 1.2 nor a TLS 1.3 hello got through (refused,
+			// unreachable, silent): the endpoint is not there, and the
+			// remaining probes would only wait as long again.
+			abandon = r.missing
+		}
+		results[v] = r
+	}
+	for _, name := range posture.ProtocolNames {
+		r := results[versionByName(name)]
+		ps := posture.ProtocolSupport{Name: name, Offered: posture.Unknown, Missing: r.missing}
+		switch r.outcome {
+		case accepted:
+			ps.Offered = posture.Yes
+		case rejected:
+			ps.Offered = posture.No
+		}
+		obs.Protocols = append(obs.Protocols, ps)
+	}
+	obs.Evidence = append(obs.Evidence, posture.Evidence{
+		ID:    "tls/" + addr + "/probes",
+		Kind:  posture.EvidenceTLSHandshake,
+		Label: "Protocol version probes (one ClientHello each)",
+		Data:  probesJSON(results),
+	})
+	if abandon != nil && !answered {
+		m := *abandon
+		obs.Missing = &m
+		return obs
+	}
+
+	hs := s.fullHandshake(ctx, addr, serverName)
+	obs.Probes += hs.probes
+	if hs.library != "" {
+		obs.Negotiated = &posture.Negotiated{
+			Protocol:    versionName(hs.version),
+			CipherSuite: suiteName(hs.suite),
+			ALPN:        hs.alpn,
+		}
+		obs.Evidence = append(obs.Evidence, posture.Evidence{
+			ID:    "tls/" + addr + "/handshake",
+			Kind:  posture.EvidenceTLSHandshake,
+			Label: "Full handshake (" + hs.library + ")",
+			Data:  hs.summaryJSON(serverName),
+		})
+	} else {
+		obs.Evidence = append(obs.Evidence, posture.Evidence{
+			ID:    "tls/" + addr + "/handshake",
+			Kind:  posture.EvidenceText,
+			Label: "Full handshake failed",
+			Data:  failureText(hs),
+		})
+	}
+	if len(hs.chain) > 0 {
+		chainID := "tls/" + addr + "/chain"
+		obs.Evidence = append(obs.Evidence, posture.Evidence{
+			ID:    chainID,
+			Kind:  posture.EvidencePEM,
+			Label: "Certificate chain as served",
+			Data:  chainPEM(hs.chain),
+		})
+		host, _, _ := net.SplitHostPort(addr)
+		cert, err := certificateFacts(hs.chain, verifyName(serverName, host), s.roots, s.now())
+		if err != nil {
+			obs.Evidence = append(obs.Evidence, posture.Evidence{
+				ID:    "tls/" + addr + "/certificate",
+				Kind:  posture.EvidenceText,
+				Label: "Certificate not read",
+				Data:  err.Error(),
+			})
+		} else {
+			cert.ChainEvidence = chainID
+			obs.Certificate = cert
+		}
+	}
+	return obs
+}
+
+func versionByName(name string) uint16 {
+	for _, v := range probeOrder {
+		if versionName(v) == name {
+			return v
+		}
+	}
+	return 0
+}
+
+// failureText explains why no full handshake completed.
+func failureText(hs handshakeResult) string {
+	s := "No full handshake completed, so no negotiated parameters were observed"
+	if len(hs.chain) == 0 {
+		s += " and no certificate was received"
+	}
+	s += ".\n"
+	for _, a := range hs.attempts {
+		s += a.Library + ": " + a.Error + "\n"
+	}
+	return s
+}
+
+// probeRecord is one probe in the probes evidence.
+type probeRecord struct {
+	Protocol      string           `json:"protocol"`
+	Offered       posture.Tri      `json:"offered"`
+	ServerVersion string           `json:"server_version,omitempty"`
+	CipherSuite   string           `json:"cipher_suite,omitempty"`
+	Group         string           `json:"group,omitempty"`
+	HelloRetry    bool             `json:"hello_retry_request,omitempty"`
+	Downgrade     string           `json:"downgrade_sentinel,omitempty"`
+	Alert         string           `json:"alert,omitempty"`
+	Note          string           `json:"note,omitempty"`
+	Missing       *posture.Missing `json:"missing,omitempty"`
+}
+
+func probesJSON(results map[uint16]probeResult) string {
+	var recs []probeRecord
+	for _, name := range posture.ProtocolNames {
+		r := results[versionByName(name)]
+		rec := probeRecord{Protocol: name, Offered: posture.Unknown, Note: r.note, Missing: r.missing}
+		switch r.outcome {
+		case accepted:
+			rec.Offered = posture.Yes
+		case rejected:
+			rec.Offered = posture.No
+		}
+		if h := r.hello; h != nil {
+			rec.ServerVersion = versionName(h.version)
+			rec.CipherSuite = suiteName(h.suite)
+			if h.group != 0 {
+				rec.Group = groupName(h.group)
+			}
+			rec.HelloRetry = h.retry
+			rec.Downgrade = h.downgrade
+		}
+		if r.alert != nil {
+			rec.Alert = r.alert.String()
+		}
+		recs = append(recs, rec)
+	}
+	b, _ := json.MarshalIndent(recs, "", "  ")
+	return string(b)
+}
