@@ -1,0 +1,62 @@
+// Package httpscan observes what a web target says over HTTP: where plain
+// http:// sends a visitor, and what the https:// origin answers, with its
+// Strict-Transport-Security header and the cookies it sets. It observes and
+// never judges: whether a missing redirect or a short max-age is a gap is
+// for the checks to say.
+//
+// # The redirect chain
+//
+// A visitor who types the bare host name arrives over plain HTTP, port 80.
+// The server is expected to answer with a redirect (301, 302, 303, 307 or
+// 308 with a Location field, RFC 9110 §15.4) to https:// on the same host,
+// and only then to anywhere else: a browser learns a host's HSTS policy
+// only from a response over HTTPS on that host (RFC 6797 §8.1, §7.2), so a
+// first hop to another host means the policy of the typed host is never
+// seen.
+//
+// The scanner follows that chain by hand, one request per hop, so that
+// every hop is recorded as it was seen (status, Location, headers, and the
+// request and response heads as evidence). It follows a hop only while the
+// Location stays on the target's host (any port, either scheme); a hop that
+// leaves the host is recorded but not requested, because that host is not
+// in scope. It stops at the first response that is not a redirect, at a
+// Location it has already requested (a loop), or after Options.MaxRedirects
+// redirects. UpgradesToHTTPS says whether the chain ends on https://, and
+// SameHostFirst whether its first hop goes to https:// on the same host.
+// When the first request gets no answer (nothing listens on port 80, or it
+// is silent) the chain is not observed: RedirectMissing says why and both
+// are Unknown, never No.
+//
+// Where plain HTTP starts is Options.PlainHTTP: by default http://host/
+// (port 80); a deployment that serves HTTP elsewhere (a test, the demo)
+// says so there.
+//
+// # The HTTPS response and HSTS
+//
+// The target's https:// URL itself is fetched once, without following
+// redirects. Its Strict-Transport-Security header is parsed strictly by the
+// grammar of RFC 6797 §6.1 (see ParseHSTS); the header is taken only from
+// this response, since a user agent ignores it over plain HTTP (RFC 6797
+// §8.1), and when a response carries several such fields only the first
+// counts (RFC 6797 §8.1) and the observation notes the others. A
+// certificate the RootCAs do not trust is the TLS scanner's finding, not
+// this one's: the request is repeated once without verification, so the
+// headers are still observed, and an evidence note says so.
+//
+// # Cookies
+//
+// Every Set-Cookie field of every hop and of the HTTPS response is parsed
+// with net/http.ParseSetCookie (RFC 6265 §4.1) and recorded with its
+// Secure, HttpOnly, SameSite, Domain and Path attributes and the raw field.
+// A field the parser rejects, which a browser ignores too, is named in an
+// evidence note and not recorded as a cookie.
+//
+// # Bounds
+//
+// Every request carries a deadline of Options.Timeout within ctx; response
+// heads are limited to 64 KiB (a larger head is recorded as too_large);
+// at most 64 KiB of each body is read and the rest discarded unread; no
+// connection is reused, no proxy from the environment is used, and no
+// compression is requested, so the heads recorded are what the server
+// sent. Requests speak HTTP/1.1.
+package httpscan

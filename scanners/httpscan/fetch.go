@@ -1,0 +1,228 @@
+package httpscan
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+const (
+	// maxHeaderBytes bounds a response head.
+	maxHeaderBytes = 64 << 10
+	// maxBodyBytes bounds how much of a body is read; the rest is never
+	// read, and the connection is closed.
+	maxBodyBytes = 64 << 10
+)
+
+// response is one request and what came back.
+type response struct {
+	url      *url.URL
+	status   int
+	header   http.Header
+	remote   string // IP:port connected to
+	evidence string // request and response heads as text
+}
+
+// exchange is one recorded request: the hop and its evidence.
+type exchange struct {
+	response
+	hop posture.HTTPHop
+}
+
+// exchange sends GET u and records the exchange as evidence id
+// idPrefix+idSuffix. A certificate the roots do not trust is noted and the
+// request repeated once without verification. On failure it returns why
+// the response could not be observed.
+func (sc *scan) exchange(ctx context.Context, u *url.URL, idSuffix, label string) (*exchange, *posture.Missing) {
+	r, err := sc.get(ctx, u, sc.insecure)
+	if err != nil && u.Scheme == "https" && !sc.insecure && isCertError(err) {
+		sc.insecure = true
+		sc.note(fmt.Sprintf("certificate not trusted; headers observed without verification (%s: %v)", u.Host, unwrapURLError(err)))
+		r, err = sc.get(ctx, u, true)
+	}
+	if err != nil {
+		return nil, missingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
+	}
+	id := sc.idPrefix + idSuffix
+	ex := &exchange{response: *r, hop: posture.HTTPHop{
+		URL:      u.String(),
+		Status:   r.status,
+		Location: r.header.Get("Location"),
+		Headers:  map[string][]string(r.header.Clone()),
+		Evidence: id,
+	}}
+	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
+		ID:    id,
+		Kind:  posture.EvidenceHTTP,
+		Label: fmt.Sprintf("%s: GET %s (connected to %s)", label, u, r.remote),
+		Data:  r.evidence,
+	})
+	return ex, nil
+}
+
+// get sends one GET request on a fresh connection and reads at most
+// maxBodyBytes of the body.
+func (s *Scanner) get(ctx context.Context, u *url.URL, insecure bool) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+
+	var (
+		mu     sync.Mutex
+		remote string
+	)
+	tr := &http.Transport{
+		Proxy: nil, // never a proxy from the environment
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := s.dialer.DialContext(ctx, network, addr)
+			if err == nil {
+				mu.Lock()
+				remote = c.RemoteAddr().String()
+				mu.Unlock()
+			}
+			return c, err
+		},
+		TLSClientConfig: &tls.Config{
+			RootCAs:            s.roots,
+			InsecureSkipVerify: insecure, //nolint:gosec // only after verification failed, to observe headers; see package doc
+		},
+		TLSHandshakeTimeout:    s.timeout,
+		ResponseHeaderTimeout:  s.timeout,
+		DisableKeepAlives:      true,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: maxHeaderBytes,
+	}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", s.userAgent)
+	req.Header.Set("Accept", "*/*")
+	// The Transport, not a Client: a Client parses the Location of a
+	// redirect (and fails on a malformed one) before it can be told not
+	// to follow it.
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	n, bodyErr := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
+	body := fmt.Sprintf("[body: %d bytes read]", n)
+	switch {
+	case bodyErr != nil:
+		body = fmt.Sprintf("[body: %d bytes read, then %v]", n, bodyErr)
+	case n == maxBodyBytes:
+		body = fmt.Sprintf("[body: first %d bytes read, the rest not read]", n)
+	}
+	mu.Lock()
+	r := &response{url: u, status: resp.StatusCode, header: resp.Header, remote: remote}
+	mu.Unlock()
+	r.evidence = formatExchange(req, resp, body)
+	return r, nil
+}
+
+// formatExchange writes the request head as sent and the response head as
+// received, headers sorted by name, values in order.
+func formatExchange(req *http.Request, resp *http.Response, body string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", req.Method, req.URL.RequestURI())
+	fmt.Fprintf(&b, "Host: %s\r\n", req.URL.Host)
+	writeHeader(&b, req.Header)
+	b.WriteString("Connection: close\r\n\r\n")
+	fmt.Fprintf(&b, "%s %s\r\n", resp.Proto, resp.Status)
+	writeHeader(&b, resp.Header)
+	b.WriteString("\r\n")
+	b.WriteString(body)
+	b.WriteString("\n")
+	return b.String()
+}
+
+func writeHeader(b *strings.Builder, h http.Header) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(b, "%s: %s\r\n", k, v)
+		}
+	}
+}
+
+// isCertError reports whether err is a failure to verify the server's
+// certificate (as opposed to a failed handshake).
+func isCertError(err error) bool {
+	var (
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+	)
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
+}
+
+// unwrapURLError drops the *url.Error wrapper net/http adds, whose message
+// repeats the method and URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// missingFor says why a request failed, in posture's reasons.
+func missingFor(ctx context.Context, err error) *posture.Missing {
+	return &posture.Missing{Reason: reasonFor(ctx, err), Detail: err.Error()}
+}
+
+func reasonFor(ctx context.Context, err error) posture.Reason {
+	var (
+		dnsErr *net.DNSError
+		netErr net.Error
+		recErr tls.RecordHeaderError
+		alert  tls.AlertError
+	)
+	switch {
+	case errors.As(err, &dnsErr):
+		switch {
+		case dnsErr.IsNotFound:
+			return posture.ReasonNXDomain
+		case dnsErr.IsTimeout:
+			return posture.ReasonTimeout
+		}
+		return posture.ReasonDNSError
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return posture.ReasonTimeout
+	case errors.Is(err, context.Canceled):
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return posture.ReasonTimeout
+		}
+		return posture.ReasonError
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return posture.ReasonRefused
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTDOWN):
+		return posture.ReasonUnreachable
+	case isCertError(err), errors.As(err, &recErr), errors.As(err, &alert),
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return posture.ReasonHandshakeFailed
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		return posture.ReasonTooLarge
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "malformed HTTP"):
+		return posture.ReasonProtocolError
+	}
+	return posture.ReasonError
+}
