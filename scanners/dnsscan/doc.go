@@ -1,0 +1,46 @@
+// Package dnsscan observes the mail posture a domain publishes in the DNS:
+// SPF, DMARC, DKIM keys and MX.
+//
+// Every question goes to one resolver through the Resolver interface
+// (NewResolver is the miekg/dns implementation; tests point it at a server
+// on 127.0.0.1). A question is asked over UDP first with an EDNS0 buffer of
+// 1232 octets; when the reply comes back truncated (TC bit, RFC 1035 §4.2.1,
+// RFC 7766 §5) it is asked again over TCP. Each question and its reply
+// become a posture.Lookup together with the reply in zone-file form as
+// evidence.
+//
+// The scanner records what it sees and never judges:
+//
+//   - A reply of NXDOMAIN, or NOERROR without records of the asked type, is
+//     an observation of absence (Found = no).
+//   - A lookup that got no usable reply (timeout, SERVFAIL, REFUSED, a
+//     refused or unreachable resolver, a reply that does not parse) is
+//     recorded as Missing with the reason: the checks make it inconclusive.
+//
+// What is read, and where:
+//
+//   - SPF (RFC 7208 §4.5): the TXT records at the domain whose text starts
+//     with "v=spf1" followed by a space or the end. The qualifier of the
+//     "all" mechanism is noted when exactly one such record exists.
+//   - DMARC (RFC 7489 §6.1, §6.3, §6.6.3): the TXT records at
+//     _dmarc.<domain> that start with "v=DMARC1". When there are none, the
+//     record of the organisational domain is looked up instead. The tags are
+//     parsed by ParseDMARC.
+//   - DKIM (RFC 6376 §3.6.1, §3.6.2.1; RFC 8463 for Ed25519): the TXT
+//     record at <selector>._domainkey.<domain> for each declared selector
+//     and for a few commonly used ones; ParseDKIMKey reads the key type and
+//     size, whether the key is revoked (empty p=) and whether the domain is
+//     testing (t=y).
+//   - MX (RFC 5321 §5.1; RFC 7505 for the null MX "."): the exchange hosts
+//     in order of preference.
+//
+// TXT character-strings arrive from miekg/dns in presentation form (\" \\
+// and \DDD escapes, RFC 1035 §5.1); UnescapeTXT restores the bytes, and the
+// strings of one record are joined with no separator (RFC 7208 §3.3, RFC
+// 6376 §3.6.2.2).
+//
+// Lookups are cached for the length of one Scan, so that later additions
+// (the SPF include tree with its lookup count, MTA-STS, TLS-RPT, CAA,
+// DNSSEC) can ask the same question twice without a second packet or a
+// second piece of evidence.
+package dnsscan

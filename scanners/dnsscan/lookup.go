@@ -1,0 +1,250 @@
+package dnsscan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// maxCNAMEHops bounds how many CNAMEs one lookup follows, across replies.
+const maxCNAMEHops = 8
+
+// session asks the questions of one Scan and remembers the answers, so
+// that a question asked twice costs one packet and yields one piece of
+// evidence.
+type session struct {
+	res    Resolver
+	domain string
+
+	mu    sync.Mutex
+	cache map[string]*cached
+}
+
+type cached struct {
+	done chan struct{}
+	lk   posture.Lookup
+	ev   posture.Evidence
+}
+
+func newSession(res Resolver, domain string) *session {
+	return &session{res: res, domain: domain, cache: map[string]*cached{}}
+}
+
+// lookup asks name/qtype once per session; concurrent callers of the same
+// question wait for the first.
+func (s *session) lookup(ctx context.Context, name string, qtype uint16) posture.Lookup {
+	key := evidenceID(s.domain, name, qtype)
+	s.mu.Lock()
+	c, ok := s.cache[key]
+	if !ok {
+		c = &cached{done: make(chan struct{})}
+		s.cache[key] = c
+	}
+	s.mu.Unlock()
+	if ok {
+		<-c.done
+		return c.lk
+	}
+	c.lk, c.ev = s.ask(ctx, name, qtype)
+	close(c.done)
+	return c.lk
+}
+
+// evidence returns the evidence of every question asked, by ID.
+func (s *session) evidence() map[string]posture.Evidence {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]posture.Evidence, len(s.cache))
+	for id, c := range s.cache {
+		out[id] = c.ev
+	}
+	return out
+}
+
+// failed returns how many questions were asked and the Missing of each one
+// that failed, in ID order.
+func (s *session) failed() (asked int, failures []*posture.Missing) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.cache))
+	for id := range s.cache {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if m := s.cache[id].lk.Missing; m != nil {
+			failures = append(failures, m)
+		}
+	}
+	return len(ids), failures
+}
+
+// evidenceID names the evidence of one question, unique within a snapshot:
+// dns/<scanned domain>/<name>/<TYPE>.
+func evidenceID(domain, name string, qtype uint16) string {
+	return "dns/" + domain + "/" + canonical(name) + "/" + dns.Type(qtype).String()
+}
+
+// canonical is name in lower case without the final dot.
+func canonical(name string) string {
+	return strings.TrimSuffix(strings.ToLower(name), ".")
+}
+
+// ask sends the question, follows CNAMEs the reply leaves unresolved, and
+// turns what came back into a Lookup and its evidence.
+func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk posture.Lookup, ev posture.Evidence) {
+	typ := dns.Type(qtype).String()
+	lk = posture.Lookup{Name: canonical(name), Type: typ, Found: posture.Unknown, Evidence: evidenceID(s.domain, name, qtype)}
+	ev = posture.Evidence{ID: lk.Evidence, Kind: posture.EvidenceDNS, Label: lk.Name + " " + typ}
+	var data strings.Builder
+	defer func() { ev.Data = data.String() }()
+
+	cur := dns.Fqdn(lk.Name)
+	if _, ok := dns.IsDomainName(cur); !ok || lk.Name == "" {
+		lk.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("dnsscan: %q is not a domain name", name)}
+		fmt.Fprintf(&data, ";; %s %s not asked via %s\n;; error: %s\n", cur, typ, s.res.Addr(), lk.Missing.Detail)
+		return lk, ev
+	}
+	for hop := 0; ; hop++ {
+		reply, err := s.res.Exchange(ctx, cur, qtype)
+		if err != nil {
+			lk.RCode = ""
+			lk.Missing = classify(err)
+			fmt.Fprintf(&data, ";; %s %s %s via %s\n;; error: %v\n", cur, typ, strings.ToUpper(string(lk.Missing.Reason)), s.res.Addr(), err)
+			return lk, ev
+		}
+		lk.RCode = rcodeName(reply.Rcode)
+		fmt.Fprintf(&data, ";; %s %s %s via %s\n", cur, typ, lk.RCode, s.res.Addr())
+		for _, rr := range reply.Answer {
+			lk.Answers = append(lk.Answers, rr.String())
+			data.WriteString(rr.String() + "\n")
+		}
+		switch reply.Rcode {
+		case dns.RcodeSuccess, dns.RcodeNameError:
+		case dns.RcodeServerFailure:
+			lk.Missing = &posture.Missing{Reason: posture.ReasonServFail, Detail: fmt.Sprintf("%s %s: SERVFAIL", cur, typ)}
+			return lk, ev
+		default:
+			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: %s", cur, typ, lk.RCode)}
+			return lk, ev
+		}
+		final := followCNAMEs(reply.Answer, cur)
+		var matched []dns.RR
+		for _, rr := range reply.Answer {
+			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, final) {
+				matched = append(matched, rr)
+			}
+		}
+		if len(matched) > 0 {
+			lk.Found = posture.Yes
+			lk.Values = values(matched)
+			return lk, ev
+		}
+		if reply.Rcode == dns.RcodeNameError || strings.EqualFold(final, cur) {
+			// NXDOMAIN, or NOERROR with no data: an observation of
+			// absence. The authority section (the SOA) is its proof.
+			lk.Found = posture.No
+			if len(reply.Ns) > 0 {
+				data.WriteString(";; authority\n")
+				for _, rr := range reply.Ns {
+					data.WriteString(rr.String() + "\n")
+				}
+			}
+			return lk, ev
+		}
+		// The reply ended in a CNAME whose target it did not resolve:
+		// ask for the target.
+		if hop+1 >= maxCNAMEHops {
+			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: more than %d CNAMEs", lk.Name, typ, maxCNAMEHops)}
+			return lk, ev
+		}
+		cur = final
+	}
+}
+
+// followCNAMEs walks the CNAME chain that starts at name within rrs and
+// returns where it ends (name itself when there is none).
+func followCNAMEs(rrs []dns.RR, name string) string {
+	for range maxCNAMEHops {
+		next := ""
+		for _, rr := range rrs {
+			if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, name) {
+				next = c.Target
+				break
+			}
+		}
+		if next == "" || strings.EqualFold(next, name) {
+			return name
+		}
+		name = next
+	}
+	return name
+}
+
+// values turns records into the values a Lookup lists: TXT strings joined
+// and unescaped, MX exchange hosts in order of preference (a null MX is
+// "."), and for other types the record data in zone-file form.
+func values(rrs []dns.RR) []string {
+	var out []string
+	var mx []*dns.MX
+	for _, rr := range rrs {
+		switch r := rr.(type) {
+		case *dns.TXT:
+			out = append(out, joinTXT(r.Txt))
+		case *dns.MX:
+			mx = append(mx, r)
+		default:
+			out = append(out, strings.TrimPrefix(rr.String(), rr.Header().String()))
+		}
+	}
+	slices.SortStableFunc(mx, func(a, b *dns.MX) int {
+		return cmp.Or(cmp.Compare(a.Preference, b.Preference), cmp.Compare(strings.ToLower(a.Mx), strings.ToLower(b.Mx)))
+	})
+	for _, m := range mx {
+		host := canonical(m.Mx)
+		if host == "" {
+			host = "."
+		}
+		out = append(out, host)
+	}
+	return out
+}
+
+func rcodeName(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", rc)
+}
+
+// classify says why a question got no usable reply.
+func classify(err error) *posture.Missing {
+	m := &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
+	var ne net.Error
+	var de *dns.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		m.Reason = posture.ReasonError // the scan was called off
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		m.Reason = posture.ReasonTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		m.Reason = posture.ReasonRefused
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		m.Reason = posture.ReasonUnreachable
+	case errors.Is(err, errMismatch), errors.Is(err, errMalformed), errors.As(err, &de):
+		m.Reason = posture.ReasonProtocolError
+	case errors.As(err, new(*net.OpError)):
+		m.Reason = posture.ReasonUnreachable
+	}
+	return m
+}

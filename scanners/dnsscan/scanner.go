@@ -1,0 +1,292 @@
+package dnsscan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// commonDKIMSelectors are tried besides the declared ones. A key found
+// under one of them is listed in DKIM; every question asked, answered or
+// not, stays in the evidence.
+var commonDKIMSelectors = []string{"default", "google", "selector1", "selector2", "k1", "s1", "dkim", "mail"}
+
+// parallelLookups bounds the questions one Scan has in flight at once.
+const parallelLookups = 4
+
+// Options configures a Scanner.
+type Options struct {
+	// Resolver receives every question. Required.
+	Resolver Resolver
+	// DKIMSelectors are the selectors the domain declares; each is
+	// recorded whether or not a key is found.
+	DKIMSelectors []string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Scanner observes the mail posture of mail targets.
+type Scanner struct {
+	res       Resolver
+	selectors []string
+	now       func() time.Time
+}
+
+// New returns a Scanner.
+func New(o Options) *Scanner {
+	s := &Scanner{res: o.Resolver, now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	seen := map[string]bool{}
+	for _, sel := range o.DKIMSelectors {
+		sel = strings.ToLower(strings.TrimSpace(sel))
+		if sel != "" && !seen[sel] {
+			seen[sel] = true
+			s.selectors = append(s.selectors, sel)
+		}
+	}
+	return s
+}
+
+// Name is "dns".
+func (s *Scanner) Name() string { return "dns" }
+
+// Accepts reports whether k is a mail target.
+func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetMail }
+
+// Scan looks up SPF, DMARC, DKIM keys and MX of the mail domain t and
+// returns one posture.DNSObservation. The observation as a whole is
+// Missing only when every lookup failed; otherwise each lookup says for
+// itself.
+func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
+	domain := t.Host()
+	obs := posture.DNSObservation{
+		Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC()},
+		Domain:      domain,
+	}
+	snap := func() posture.Snapshot { return posture.Snapshot{DNS: []posture.DNSObservation{obs}} }
+	if s.res == nil {
+		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: "dnsscan: no resolver configured"}
+		return snap()
+	}
+	obs.Source, obs.Resolver = s.res.Addr(), s.res.Addr()
+	if !isMailDomain(domain) || t.Kind != posture.TargetMail {
+		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("dnsscan: %q is not a mail domain", t.Address)}
+		return snap()
+	}
+
+	sess := newSession(s.res, domain)
+	declared := len(s.selectors)
+	selectors := append([]string(nil), s.selectors...)
+	for _, c := range commonDKIMSelectors {
+		if !containsString(selectors, c) {
+			selectors = append(selectors, c)
+		}
+	}
+	var (
+		spfLookup, mxLookup posture.Lookup
+		dmarc               *posture.DMARC
+		dmarcIDs            []string
+		dkimLookups         = make([]posture.Lookup, len(selectors))
+	)
+	tasks := []func(){
+		func() { spfLookup = sess.lookup(ctx, domain, dns.TypeTXT) },
+		func() { dmarc, dmarcIDs = lookupDMARC(ctx, sess, domain) },
+		func() { mxLookup = sess.lookup(ctx, domain, dns.TypeMX) },
+	}
+	for i, sel := range selectors {
+		tasks = append(tasks, func() { dkimLookups[i] = sess.lookup(ctx, sel+"._domainkey."+domain, dns.TypeTXT) })
+	}
+	runBounded(parallelLookups, tasks)
+
+	obs.SPF = spfPolicy(spfLookup)
+	obs.DMARC = dmarc
+	obs.MX = &mxLookup
+	for i, sel := range selectors {
+		key, isKey := dkimKey(sel, dkimLookups[i])
+		if i < declared || isKey {
+			obs.DKIM = append(obs.DKIM, key)
+		}
+	}
+
+	// Evidence in the order a reader goes through the observation: SPF,
+	// DMARC, MX, then DKIM selectors, every question asked included.
+	ev := sess.evidence()
+	ids := []string{spfLookup.Evidence}
+	ids = append(ids, dmarcIDs...)
+	ids = append(ids, mxLookup.Evidence)
+	for _, lk := range dkimLookups {
+		ids = append(ids, lk.Evidence)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if e, ok := ev[id]; ok && !seen[id] {
+			seen[id] = true
+			obs.Evidence = append(obs.Evidence, e)
+		}
+	}
+
+	if asked, failures := sess.failed(); asked > 0 && len(failures) == asked {
+		obs.Missing = &posture.Missing{
+			Reason: failures[0].Reason,
+			Detail: fmt.Sprintf("dnsscan: every lookup of %s via %s failed (%d); first: %s", domain, s.res.Addr(), asked, failures[0].Error()),
+		}
+	}
+	return snap()
+}
+
+// lookupDMARC finds the DMARC record of domain (RFC 7489 §6.6.3): at
+// _dmarc.<domain>, else at _dmarc.<organisational domain>. DMARC.Lookup is
+// the last lookup made. It also returns the evidence IDs of its lookups.
+func lookupDMARC(ctx context.Context, sess *session, domain string) (*posture.DMARC, []string) {
+	d := &posture.DMARC{}
+	lk := sess.lookup(ctx, "_dmarc."+domain, dns.TypeTXT)
+	looked := []posture.Lookup{lk}
+	recs, where := dmarcRecords(lk), domain
+	if len(recs) == 0 && lk.Missing == nil {
+		if org := orgDomain(domain); org != domain {
+			lk = sess.lookup(ctx, "_dmarc."+org, dns.TypeTXT)
+			looked = append(looked, lk)
+			recs, where = dmarcRecords(lk), org
+		}
+	}
+	d.Lookup = lk
+	var ids []string
+	for _, l := range looked {
+		ids = append(ids, l.Evidence)
+	}
+	switch {
+	case len(recs) == 0:
+		// No record. Say so when one is there but hidden by a v= that
+		// is not first: receivers discard it; its owner may not know.
+		for _, l := range looked {
+			for _, v := range l.Values {
+				if r, err := ParseDMARC(v); err == nil && containsString(r.Issues, IssueDMARCVNotFirst) {
+					d.Issues = []string{IssueDMARCVNotFirst}
+				}
+			}
+		}
+		return d, ids
+	case len(recs) > 1:
+		d.Domain, d.Records = where, recs
+		d.Issues = []string{IssueDMARCMultipleRecords}
+		return d, ids
+	}
+	d.Domain, d.Records = where, recs
+	r, err := ParseDMARC(recs[0])
+	if err != nil {
+		d.Issues = []string{IssueDMARCSyntax}
+		return d, ids
+	}
+	d.Valid = r.Valid()
+	d.Policy, d.SubdomainPolicy, d.Percent = r.Policy, r.SubdomainPolicy, r.Percent
+	d.RUA, d.RUF, d.ADKIM, d.ASPF = r.RUA, r.RUF, r.ADKIM, r.ASPF
+	d.Issues = r.Issues
+	return d, ids
+}
+
+// dmarcRecords returns the values of lk that are DMARC records.
+func dmarcRecords(lk posture.Lookup) []string {
+	var out []string
+	for _, v := range lk.Values {
+		if startsWithVersion(v, "DMARC1") {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// isMailDomain reports whether domain is a host name vouch can look up:
+// letters, digits, '-' and '_' in labels of 1 to 63 octets, 253 octets at
+// most. Internationalised names must be given as A-labels (xn--...).
+func isMailDomain(domain string) bool {
+	if domain == "" || len(domain) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !isAlpha(c) && !isDigit(c) && c != '-' && c != '_' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// orgDomain returns the organisational domain of domain, taken for now as
+// its last two labels. RFC 7489 §3.2 defines it with a public suffix list,
+// which vouch does not carry yet: for names under multi-label suffixes
+// (example.co.uk) this falls back too far; a later change may add a list.
+func orgDomain(domain string) string {
+	labels := dns.SplitDomainName(domain)
+	if len(labels) <= 2 {
+		return domain
+	}
+	return strings.Join(labels[len(labels)-2:], ".")
+}
+
+// dkimKey reads the key published for sel. isKey reports whether the
+// lookup found a TXT record that is a DKIM key record.
+func dkimKey(sel string, lk posture.Lookup) (key posture.DKIMKey, isKey bool) {
+	key = posture.DKIMKey{Selector: sel, Lookup: lk}
+	if lk.Found != posture.Yes {
+		return key, false
+	}
+	for _, v := range lk.Values {
+		r, err := ParseDKIMKey(v)
+		if err != nil {
+			continue
+		}
+		key.KeyType, key.KeyBits, key.Revoked, key.Testing = r.KeyType, r.KeyBits, r.Revoked, r.Testing
+		return key, true
+	}
+	return key, false
+}
+
+// runBounded runs tasks with at most n at once and waits for all. A panic
+// in a task is raised again in the caller's goroutine, where the runner
+// can recover it.
+func runBounded(n int, tasks []func()) {
+	sem := make(chan struct{}, n)
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		panicked any
+	)
+	for _, task := range tasks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					once.Do(func() { panicked = p })
+				}
+			}()
+			task()
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
