@@ -1,0 +1,102 @@
+package checks
+
+import (
+	"testing"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+func dnsObs() posture.DNSObservation {
+	return posture.DNSObservation{
+		Observation: obs(mail("acme.example"), "dns", "127.0.0.1:53", "dns-1"),
+		Domain:      "acme.example",
+		Resolver:    "127.0.0.1:53",
+	}
+}
+
+func dmarcObs(record string, d posture.DMARC) posture.DNSObservation {
+	o := dnsObs()
+	d.Lookup = posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "NOERROR", Found: posture.Yes, Values: []string{record}, Evidence: "dmarc-1"}
+	d.Records = []string{record}
+	d.Domain = "_dmarc.acme.example"
+	o.DMARC = &d
+	return o
+}
+
+func TestDMARC(t *testing.T) {
+	reject := dmarcObs("v=DMARC1; p=reject", posture.DMARC{Valid: true, Policy: "reject", Percent: 100})
+	tests := []struct {
+		name   string
+		params map[string]string
+		o      posture.DNSObservation
+		want   row
+	}{
+		{"reject", nil, reject, row{posture.Verified, ""}},
+		{"quarantine", nil, dmarcObs("v=DMARC1; p=quarantine", posture.DMARC{Valid: true, Policy: "quarantine", Percent: 100}), row{posture.Verified, ""}},
+		{"pct absent means 100", nil, dmarcObs("v=DMARC1; p=quarantine", posture.DMARC{Valid: true, Policy: "quarantine"}), row{posture.Verified, ""}},
+		{"p=none", nil, dmarcObs("v=DMARC1; p=none", posture.DMARC{Valid: true, Policy: "none", Percent: 100}), row{posture.Contradicted, CodeDMARCPolicyNone}},
+		{"p=none accepted when declared", map[string]string{"min_policy": "none"}, dmarcObs("v=DMARC1; p=none", posture.DMARC{Valid: true, Policy: "none", Percent: 100}), row{posture.Verified, ""}},
+		{"quarantine weaker than reject", map[string]string{"min_policy": "reject"}, dmarcObs("v=DMARC1; p=quarantine", posture.DMARC{Valid: true, Policy: "quarantine", Percent: 100}), row{posture.Contradicted, CodeDMARCPolicyWeak}},
+		{"pct=50", nil, dmarcObs("v=DMARC1; p=reject; pct=50", posture.DMARC{Valid: true, Policy: "reject", Percent: 50}), row{posture.Contradicted, CodeDMARCPctPartial}},
+		{"pct=0 explicit", nil, dmarcObs("v=DMARC1; p=reject; pct=0", posture.DMARC{Valid: true, Policy: "reject", Percent: 0}), row{posture.Contradicted, CodeDMARCPctPartial}},
+		{"pct=50 accepted when declared", map[string]string{"pct": "50"}, dmarcObs("v=DMARC1; p=reject; pct=50", posture.DMARC{Valid: true, Policy: "reject", Percent: 50}), row{posture.Verified, ""}},
+		{"invalid with issue", nil, dmarcObs("v=DMARC1; p=block", posture.DMARC{Valid: false, Policy: "block", Issues: []string{"email.dmarc.policy_invalid"}}), row{posture.Contradicted, "email.dmarc.policy_invalid"}},
+		{"invalid without issue", nil, dmarcObs("v=DMARC1", posture.DMARC{Valid: false}), row{posture.Contradicted, CodeDMARCInvalid}},
+		{"valid flag but unknown policy", nil, dmarcObs("v=DMARC1; p=x", posture.DMARC{Valid: true, Policy: "x"}), row{posture.Contradicted, CodeDMARCInvalid}},
+		{"two records", nil, func() posture.DNSObservation {
+			o := dmarcObs("v=DMARC1; p=reject", posture.DMARC{Valid: true, Policy: "reject", Percent: 100})
+			o.DMARC.Records = append(o.DMARC.Records, "v=DMARC1; p=none")
+			return o
+		}(), row{posture.Contradicted, CodeDMARCMultipleRecords}},
+		{"no record (nxdomain)", nil, func() posture.DNSObservation {
+			o := dnsObs()
+			o.DMARC = &posture.DMARC{Lookup: posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "NXDOMAIN", Found: posture.No, Evidence: "dmarc-1"}}
+			return o
+		}(), row{posture.Contradicted, CodeDMARCMissing}},
+		{"TXT but no DMARC1", nil, func() posture.DNSObservation {
+			o := dnsObs()
+			o.DMARC = &posture.DMARC{Lookup: posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "NOERROR", Found: posture.Yes, Values: []string{"hello"}, Evidence: "dmarc-1"}}
+			return o
+		}(), row{posture.Contradicted, CodeDMARCMissing}},
+		{"servfail", nil, func() posture.DNSObservation {
+			o := dnsObs()
+			o.DMARC = &posture.DMARC{Lookup: posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "SERVFAIL", Found: posture.Unknown, Missing: miss(posture.ReasonServFail), Evidence: "dmarc-1"}}
+			return o
+		}(), row{posture.Inconclusive, ""}},
+		{"found unknown, no reason", nil, func() posture.DNSObservation {
+			o := dnsObs()
+			o.DMARC = &posture.DMARC{Lookup: posture.Lookup{Name: "_dmarc.acme.example", Found: posture.Unknown, Evidence: "dmarc-1"}}
+			return o
+		}(), row{posture.Inconclusive, ""}},
+		{"not looked up", nil, dnsObs(), row{posture.Inconclusive, ""}},
+		{"resolver unreachable", nil, func() posture.DNSObservation {
+			o := reject
+			o.Observation = failed(o.Observation, posture.ReasonTimeout)
+			return o
+		}(), row{posture.Inconclusive, ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := expectOne(t, runKind(t, "email.dmarc", tt.params, &posture.Snapshot{DNS: []posture.DNSObservation{tt.o}}), tt.want)
+			if tt.o.DMARC != nil && tt.o.Missing == nil && f.Evidence[0] != "dmarc-1" {
+				t.Errorf("checks: evidence %v, want the DMARC lookup", f.Evidence)
+			}
+			if tt.want.verdict == posture.Inconclusive && tt.o.DMARC != nil && tt.o.DMARC.Lookup.Missing != nil && f.Reason.Reason != posture.ReasonServFail {
+				t.Errorf("checks: reason %v not copied from the lookup", f.Reason)
+			}
+		})
+	}
+}
+
+func TestHasTag(t *testing.T) {
+	for rec, want := range map[string]bool{
+		"v=DMARC1; p=reject; pct=50":  true,
+		"v=DMARC1; p=reject; PCT = 0": true,
+		"v=DMARC1; p=reject":          false,
+		"v=DMARC1; rua=mailto:pct@x":  false,
+	} {
+		if got := hasTag(rec, "pct"); got != want {
+			t.Errorf("checks: hasTag(%q, pct) = %v", rec, got)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package checks
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// registerForTest registers c for the duration of one test.
+func registerForTest(t *testing.T, c Check) {
+	t.Helper()
+	Register(c)
+	t.Cleanup(func() {
+		registry.Lock()
+		delete(registry.checks, c.Rule.ID)
+		registry.Unlock()
+	})
+}
+
+var mappingRE = regexp.MustCompile(`^(SOC2:CC\d+\.\d+|ISO27001:A\.\d+\.\d+|CIS:\d+\.\d+)$`)
+
+func TestRegistry(t *testing.T) {
+	all := All()
+	if len(all) < 8 {
+		t.Fatalf("checks: %d checks registered, want at least 8", len(all))
+	}
+	var ids []string
+	for _, c := range all {
+		ids = append(ids, c.Rule.ID)
+	}
+	if !slices.IsSorted(ids) || !slices.Equal(ids, Kinds()) {
+		t.Errorf("checks: All() not sorted or not Kinds(): %v vs %v", ids, Kinds())
+	}
+	if len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("checks: duplicate IDs: %v", ids)
+	}
+	files, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		have[f.Name()] = true
+	}
+	for _, c := range all {
+		r := c.Rule
+		t.Run(r.ID, func(t *testing.T) {
+			if r.Title == "" || r.Description == "" || r.Citation == "" || r.Remediation == "" {
+				t.Errorf("checks: %s lacks title, description, citation or remediation", r.ID)
+			}
+			if r.Severity.Rank() < 0 {
+				t.Errorf("checks: %s severity %q", r.ID, r.Severity)
+			}
+			if !strings.Contains(r.Citation, "RFC") && !strings.Contains(r.Citation, "PCI") && !strings.Contains(r.Citation, "NIST") {
+				t.Errorf("checks: %s citation %q names no RFC or standard", r.ID, r.Citation)
+			}
+			if len(r.Mappings) == 0 {
+				t.Errorf("checks: %s suggests no mappings", r.ID)
+			}
+			for _, m := range r.Mappings {
+				if !mappingRE.MatchString(m) {
+					t.Errorf("checks: %s mapping %q is not a SOC2/ISO27001:2022/CIS v8 id", r.ID, m)
+				}
+			}
+			if r.Params == nil {
+				t.Errorf("checks: %s Params is nil: document parameters (an empty map for none)", r.ID)
+			}
+			base := strings.ReplaceAll(r.ID, ".", "_")
+			for _, f := range []string{base + ".go", base + "_test.go"} {
+				if !have[f] {
+					t.Errorf("checks: %s has no file %s", r.ID, f)
+				}
+			}
+			if ok, _ := Lookup(r.ID); ok.Run == nil {
+				t.Errorf("checks: Lookup(%s) lost Run", r.ID)
+			}
+		})
+	}
+	if _, ok := Lookup("no.such"); ok {
+		t.Errorf("checks: Lookup found an unregistered id")
+	}
+}
+
+// Lookup and All hand out copies: a caller cannot change the registry.
+func TestRegistryCopies(t *testing.T) {
+	c, _ := Lookup("tls.min_version")
+	c.Rule.Mappings[0] = "changed"
+	c.Rule.Params["min"] = "changed"
+	again, _ := Lookup("tls.min_version")
+	if again.Rule.Mappings[0] == "changed" || again.Rule.Params["min"] == "changed" {
+		t.Fatal("checks: Lookup returned the registry's own slices")
+	}
+}
+
+func TestRegisterRejects(t *testing.T) {
+	good := posture.Rule{ID: "test.x", Title: "t", Citation: "RFC 1", Severity: posture.SeverityLow, Remediation: "r"}
+	run := func(Input) []posture.Finding { return nil }
+	tests := map[string]Check{
+		"no id":          {Rule: func() posture.Rule { r := good; r.ID = ""; return r }(), Run: run},
+		"no title":       {Rule: func() posture.Rule { r := good; r.Title = ""; return r }(), Run: run},
+		"no citation":    {Rule: func() posture.Rule { r := good; r.Citation = ""; return r }(), Run: run},
+		"no remediation": {Rule: func() posture.Rule { r := good; r.Remediation = ""; return r }(), Run: run},
+		"no severity":    {Rule: func() posture.Rule { r := good; r.Severity = ""; return r }(), Run: run},
+		"bad severity":   {Rule: func() posture.Rule { r := good; r.Severity = "urgent"; return r }(), Run: run},
+		"no run":         {Rule: good},
+		"duplicate":      {Rule: func() posture.Rule { r := good; r.ID = "tls.min_version"; return r }(), Run: run},
+	}
+	for name, c := range tests {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("checks: Register accepted a check with %s", name)
+				}
+			}()
+			Register(c)
+		})
+	}
+	if _, ok := Lookup("test.x"); ok {
+		t.Fatal("checks: a rejected check was registered")
+	}
+}
+
+// codes.go is the one place issue codes are spelled: every constant is in
+// Codes(), values are unique, and no check spells a code literally.
+func TestCodes(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "codes.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consts []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && strings.HasPrefix(vs.Names[0].Name, "Code") {
+			s, err := strconv.Unquote(vs.Values[0].(*ast.BasicLit).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			consts = append(consts, s)
+		}
+		return true
+	})
+	slices.Sort(consts)
+	if !slices.Equal(consts, Codes()) {
+		t.Errorf("checks: Codes() and the constants of codes.go differ:\n %v\n %v", Codes(), consts)
+	}
+	if len(slices.Compact(slices.Clone(consts))) != len(consts) {
+		t.Errorf("checks: two code constants share a value")
+	}
+	codeRE := regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+){2,}$|^check\.[a-z_]+$|^waf\.[a-z_]+$`)
+	for _, c := range consts {
+		if !codeRE.MatchString(c) {
+			t.Errorf("checks: code %q is not a dotted lower-case id", c)
+		}
+	}
+
+	literal := regexp.MustCompile(`"(tls|http|email|waf|check)\.[a-z0-9_]+\.[a-z0-9_.]+"`)
+	files, _ := os.ReadDir(".")
+	for _, e := range files {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || name == "codes.go" {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := literal.FindString(string(b)); m != "" {
+			t.Errorf("checks: %s spells the code %s literally; use a constant from codes.go", name, m)
+		}
+	}
+}
+
+// Whatever the scanners could not observe is never verified or
+// contradicted, by any check.
+func TestMissingIsNeverJudged(t *testing.T) {
+	missingSnap := &posture.Snapshot{
+		TLS:  []posture.TLSObservation{{Observation: failed(obs(web("https://a.example"), "tls", "192.0.2.1:443", "e1"), posture.ReasonTimeout)}},
+		HTTP: []posture.HTTPObservation{{Observation: failed(obs(web("https://a.example"), "http", "", "e2"), posture.ReasonRefused)}},
+		DNS:  []posture.DNSObservation{{Observation: failed(obs(mail("a.example"), "dns", "127.0.0.1:53", "e3"), posture.ReasonServFail)}},
+		WAF:  []posture.WAFObservation{{Observation: failed(obs(web("https://a.example"), "waf", "", "e4"), posture.ReasonUnreachable)}},
+	}
+	// Observed, but every field left at its zero value: nothing known.
+	emptySnap := &posture.Snapshot{
+		TLS:  []posture.TLSObservation{{Observation: obs(web("https://a.example"), "tls", "192.0.2.1:443", "e1")}},
+		HTTP: []posture.HTTPObservation{{Observation: obs(web("https://a.example"), "http", "", "e2")}},
+		DNS:  []posture.DNSObservation{{Observation: obs(mail("a.example"), "dns", "127.0.0.1:53", "e3")}},
+		WAF:  []posture.WAFObservation{{Observation: obs(web("https://a.example"), "waf", "", "e4")}},
+	}
+	for _, c := range All() {
+		for name, snap := range map[string]*posture.Snapshot{"missing": missingSnap, "empty": emptySnap} {
+			fs := runKind(t, c.Rule.ID, nil, snap)
+			if len(fs) != 1 {
+				t.Errorf("checks: %s on the %s snapshot: %d findings, want 1", c.Rule.ID, name, len(fs))
+			}
+			for _, f := range fs {
+				if f.Verdict != posture.Inconclusive {
+					t.Errorf("checks: %s judged an unobserved value %s: %s", c.Rule.ID, f.Verdict, f.Message)
+				}
+				if name == "missing" && f.Reason.Detail != "test" {
+					t.Errorf("checks: %s did not copy the scanner's reason: %v", c.Rule.ID, f.Reason)
+				}
+			}
+		}
+	}
+}
