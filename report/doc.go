@@ -1,0 +1,36 @@
+// Package report writes a posture.Report for people and machines, and packs
+// the evidence of a scan into a bundle an auditor can check.
+//
+// Writers (Write) never scan and never judge: they print the verdicts the
+// checks reached, quoting the evidence behind them. Every writer works on a
+// copy of the report, so the caller's value is never changed.
+//
+//   - table: an aligned verdict table for a terminal (text/tabwriter), with
+//     ANSI colours only when asked. Text that came from a server is stripped
+//     of control characters, so a hostile header cannot drive the terminal.
+//   - json: the posture.Report itself, indented, with a JSON Schema
+//     (draft 2020-12, https://json-schema.org/draft/2020-12/schema) shipped
+//     beside this file as report.schema.json. ReadReport reads it back and
+//     refuses a schema_version it does not know.
+//   - sarif: the Static Analysis Results Interchange Format, OASIS SARIF
+//     2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/). Contradicted
+//     findings are results of kind "fail"; inconclusive ones are of kind
+//     "review" with level "none" (SARIF §3.27.9: a result whose kind is not
+//     "fail" has level "none"). Each result carries a partial fingerprint
+//     derived from control, target and issue code, so code-scanning services
+//     match a gap across runs.
+//   - junit: the JUnit XML report format CI systems read: one testsuite per
+//     control section, one testcase per control and target.
+//   - markdown: GitHub-flavoured Markdown (https://github.github.com/gfm/)
+//     for a pull-request comment; declared and observed text is escaped so
+//     that it can neither break a table (|) nor inject HTML.
+//   - html: one self-contained printable page (inline CSS, no script, no
+//     external resource) rendered with html/template, which escapes every
+//     value for its context.
+//
+// The evidence bundle (WriteEvidence) is a directory named after the scan
+// id holding the snapshot, the report, one file per piece of raw evidence
+// and a manifest with the SHA-256 (FIPS 180-4) of every other file.
+// VerifyEvidence re-hashes it. The bundle is built beside its destination
+// and renamed into place, so it is either complete or absent.
+package report

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Format names an output format of Write.
+type Format string
+
+const (
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatSARIF    Format = "sarif"
+	FormatJUnit    Format = "junit"
+	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"
+)
+
+// Formats lists every format Write knows, in the order help text shows them.
+func Formats() []Format {
+	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatMarkdown, FormatHTML}
+}
+
+// ParseFormat parses a format name (case-insensitive). Its error lists the
+// valid names.
+func ParseFormat(s string) (Format, error) {
+	want := strings.ToLower(strings.TrimSpace(s))
+	for _, f := range Formats() {
+		if string(f) == want {
+			return f, nil
+		}
+	}
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return "", fmt.Errorf("report: unknown format %q (want one of %s)", s, strings.Join(names, ", "))
+}
+
+// Options changes what Write prints.
+type Options struct {
+	// Color turns on ANSI colours in the table format (and nowhere else).
+	// The command decides: a terminal on stdout and no NO_COLOR.
+	Color bool
+	// Internal includes controls whose visibility is not public. A gap
+	// report is an internal document, so callers usually set it; without
+	// it only controls explicitly marked public are written (fail closed)
+	// and the summary counts only those.
+	Internal bool
+}
+
+// Write writes r to w in format f. It never changes r.
+func Write(w io.Writer, r *posture.Report, f Format, o Options) error {
+	if r == nil {
+		return fmt.Errorf("report: nil report")
+	}
+	c, err := prepare(r, o)
+	if err != nil {
+		return err
+	}
+	if f != FormatJSON {
+		// Every format but the data itself is read by people: no control
+		// character or bidi override of a hostile server reaches them, and
+		// a gap without its own remediation shows its rule's.
+		cleanStrings(reflect.ValueOf(c))
+		fillRemediation(c)
+	}
+	var buf bytes.Buffer
+	switch f {
+	case FormatTable:
+		err = writeTable(&buf, c, o)
+	case FormatJSON:
+		err = writeJSON(&buf, c)
+	case FormatSARIF:
+		err = writeSARIF(&buf, c)
+	case FormatJUnit:
+		err = writeJUnit(&buf, c)
+	case FormatMarkdown:
+		err = writeMarkdown(&buf, c)
+	case FormatHTML:
+		err = writeHTML(&buf, c)
+	default:
+		_, err = ParseFormat(string(f))
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("report: write %s: %w", f, err)
+	}
+	// Nothing reaches w unless the whole output was built.
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write %s: %w", f, err)
+	}
+	return nil
+}
+
+// prepare returns a deep copy of r for the writers to work on, without the
+// controls o does not let through. The copy goes through JSON: posture
+// types round-trip through encoding/json without loss (posture's own test
+// enforces it), and the trip also rejects verdicts no writer knows.
+func prepare(r *posture.Report, o Options) (*posture.Report, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("report: copy report: %w", err)
+	}
+	var c posture.Report
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("report: copy report: %w", err)
+	}
+	if !o.Internal {
+		kept := c.Controls[:0]
+		for _, cr := range c.Controls {
+			if cr.Control.Visibility == posture.Public {
+				kept = append(kept, cr)
+			}
+		}
+		c.Controls = kept
+		c.Summarize()
+	}
+	return &c, nil
+}
+
+// fillRemediation gives each gap (contradicted or waived finding) without a
+// remediation of its own the remediation of its rule.
+func fillRemediation(r *posture.Report) {
+	for i := range r.Controls {
+		for j := range r.Controls[i].Findings {
+			f := &r.Controls[i].Findings[j]
+			if f.Remediation != "" || (f.Verdict != posture.Contradicted && f.Verdict != posture.Waived) {
+				continue
+			}
+			if rule, ok := r.Rule(f.RuleID); ok {
+				f.Remediation = rule.Remediation
+			}
+		}
+	}
+}
