@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
   openssl          # openssl s_server: legacy TLS servers for scanners/tlsscan
   ca-certificates  # system roots
+  nginx-light                    # a real WAF for scanners/wafscan:
+  libnginx-mod-http-modsecurity  #   nginx + ModSecurity
+  modsecurity-crs                #   + the OWASP Core Rule Set
 )
 
 missing=()

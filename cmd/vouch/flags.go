@@ -1,0 +1,54 @@
+package main
+
+import (
+	"time"
+
+	"github.com/vouchdev/vouch/config"
+)
+
+// Every flag vouch has, declared once. Commands pick the ones they take;
+// each is bound to the one viper instance and to its VOUCH_* variable.
+var (
+	flagConfig = config.Flag{Name: "config", Shorthand: "c", Key: "config", Default: "trust.yaml",
+		Usage: "the controls file (trust.yaml) declaring scope and claims"}
+	flagOutput = config.Flag{Name: "output", Shorthand: "o", Key: "output", Default: "vouch-out",
+		Usage: "directory for report.json, report.html, site/ and evidence/"}
+	flagResolver = config.Flag{Name: "resolver", Key: "resolver", Default: "",
+		Usage: "DNS server HOST:PORT for every lookup vouch makes (default: the first nameserver in /etc/resolv.conf)"}
+	flagCAFile = config.Flag{Name: "ca-file", Key: "ca_file", Default: "",
+		Usage: "PEM file of extra CA certificates to trust (a private CA), added to the system roots"}
+	flagTimeout = config.Flag{Name: "timeout", Key: "timeout", Default: 5 * time.Second,
+		Usage: "timeout of one connection or DNS query"}
+	flagTargetTimeout = config.Flag{Name: "target-timeout", Key: "target_timeout", Default: 60 * time.Second,
+		Usage: "longest time one scanner may spend on one target before it is reported inconclusive"}
+	flagFailOn = config.Flag{Name: "fail-on", Key: "fail_on", Default: "high",
+		Usage: "exit 1 when a contradicted control has this severity or higher: info, low, medium, high, critical, or none"}
+	flagJSON = config.Flag{Name: "json", Key: "json", Default: false,
+		Usage: "print the snapshot as JSON instead of a table"}
+	flagSnapshot = config.Flag{Name: "snapshot", Key: "snapshot", Default: "",
+		Usage: "a recorded snapshot (snapshot.json from an evidence bundle, or vouch probe --json)"}
+	flagFrom = config.Flag{Name: "from", Key: "from", Default: "",
+		Usage: "a report.json written by vouch scan"}
+	flagFormat = config.Flag{Name: "format", Shorthand: "f", Key: "format", Default: "table",
+		Usage: "output format: table, json, sarif, junit, markdown, html"}
+	flagSiteOut = config.Flag{Name: "output", Shorthand: "o", Key: "site_output", Default: "site",
+		Usage: "directory to write the static trust center to (replaced atomically)"}
+	flagBaseURL = config.Flag{Name: "base-url", Key: "base_url", Default: "",
+		Usage: "public URL the trust center will be served from (for canonical links and security.txt)"}
+	flagServe = config.Flag{Name: "serve", Key: "serve", Default: false,
+		Usage: "keep serving the demo site and deployment on 127.0.0.1 until interrupted"}
+	flagConcurrency = config.Flag{Name: "concurrency", Key: "concurrency", Default: 4,
+		Usage: "how many (scanner, target) pairs run at once"}
+	flagNoColor = config.Flag{Name: "no-color", Key: "no_color", Default: false,
+		Usage: "never colour the table (colour is used only on a terminal; NO_COLOR is honoured too)"}
+	flagQuiet = config.Flag{Name: "quiet", Shorthand: "q", Key: "quiet", Default: false,
+		Usage: "no progress lines on stderr"}
+	flagActive = config.Flag{Name: "active", Key: "active", Default: true,
+		Usage: "send a handful of attack-shaped requests to detect a WAF (false: passive fingerprints only)"}
+)
+
+// globalFlags are taken by every command.
+var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagNoColor, flagQuiet}
+
+var flagSelectors = config.Flag{Name: "selectors", Key: "selectors", Default: []string{},
+	Usage: "DKIM selectors to look up besides the common ones"}

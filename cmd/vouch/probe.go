@@ -1,0 +1,257 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vouchdev/vouch/config"
+	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners"
+)
+
+func (a *app) probeCommand() *cobra.Command {
+	probe := &cobra.Command{
+		Use:   "probe tls|http|dns|waf TARGET",
+		Short: "Run one scanner against one target and print what it observed",
+		Long: `Run one scanner ad hoc, without trust.yaml, and print its observations: a
+table, or with --json the snapshot JSON (which 'vouch check --snapshot'
+can judge later). Nothing is judged here: probe shows what was seen.
+
+  tls   protocol versions (SSLv3 ... TLSv1.3), negotiated suite (IANA
+        names), the certificate chain and whether it validates
+  http  the redirect chain from http://, HSTS, cookies
+  dns   SPF, DMARC, DKIM, MX of a mail domain
+  waf   WAF presence and vendor (passive fingerprints, then a handful of
+        attack-shaped requests unless --active=false)
+
+A TARGET for tls, http and waf is a URL or HOST[:PORT] (https:// and port
+443 are assumed); for dns it is a domain.`,
+		Example: `  vouch probe tls example.com
+  vouch probe tls https://127.0.0.1:8443 --ca-file ca.pem --json
+  vouch probe dns example.com --resolver 127.0.0.1:5353`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("probe: name a scanner: tls, http, dns or waf (see vouch probe --help)")
+		},
+	}
+	for _, name := range []string{"tls", "http", "dns", "waf"} {
+		probe.AddCommand(a.probeSub(name))
+	}
+	return probe
+}
+
+var probeShort = map[string]string{
+	"tls":  "Protocols, negotiated suite and certificate of a TLS endpoint",
+	"http": "Redirect chain from http://, HSTS and cookies of a web origin",
+	"dns":  "SPF, DMARC, DKIM and MX of a mail domain",
+	"waf":  "WAF presence and vendor of a web origin",
+}
+
+func (a *app) probeSub(name string) *cobra.Command {
+	c := &cobra.Command{
+		Use:   name + " TARGET",
+		Short: probeShort[name],
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := parseProbeTarget(name, args[0])
+			if err != nil {
+				return usageErr("probe %s: %v", name, err)
+			}
+			no, err := a.netOptions()
+			if err != nil {
+				return err
+			}
+			decl := posture.Declaration{}
+			if name == "dns" {
+				decl.Scope.DKIMSelectors = a.v.GetStringSlice("selectors")
+			}
+			scs, resolver, err := a.scanners(no, decl, scanExtras{})
+			if err != nil {
+				return err
+			}
+			var sc scanners.Scanner
+			for _, s := range scs {
+				if s.Name() == name {
+					sc = s
+				}
+			}
+			runner := &scanners.Runner{Scanners: []scanners.Scanner{sc}, Concurrency: 1, TargetTimeout: a.v.GetDuration("target_timeout"), Now: a.now}
+			snap := runner.Run(cmd.Context(), []posture.Target{t})
+			snap.ID = newScanID(snap.StartedAt)
+			snap.Tool = tool()
+			snap.Resolver = resolver
+			if observed, total := countObserved(&snap); total > 0 && observed == 0 {
+				a.exitCode = exitScanErr
+			}
+			if a.v.GetBool("json") {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(snap)
+			}
+			printSnapshot(a.stdout, &snap)
+			return nil
+		},
+	}
+	fl := []config.Flag{flagJSON, flagTargetTimeout, flagActive}
+	if name == "dns" {
+		fl = append(fl, flagSelectors)
+	}
+	return a.command(c, fl...)
+}
+
+// parseProbeTarget turns a command-line TARGET into a posture.Target.
+func parseProbeTarget(scanner, arg string) (posture.Target, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return posture.Target{}, fmt.Errorf("empty target")
+	}
+	if scanner == "dns" {
+		if strings.Contains(arg, "/") || strings.Contains(arg, ":") {
+			return posture.Target{}, fmt.Errorf("%q: want a mail domain such as example.com", arg)
+		}
+		return posture.Target{Kind: posture.TargetMail, Address: strings.ToLower(strings.TrimSuffix(arg, "."))}, nil
+	}
+	if !strings.Contains(arg, "://") {
+		arg = "https://" + arg
+	}
+	u, err := url.Parse(arg)
+	if err != nil || u.Host == "" {
+		return posture.Target{}, fmt.Errorf("%q: want a URL or HOST[:PORT]", arg)
+	}
+	if u.Scheme != "https" {
+		return posture.Target{}, fmt.Errorf("%q: the target is the HTTPS origin (https://...); vouch finds plain HTTP itself", arg)
+	}
+	return posture.Target{Kind: posture.TargetWeb, Address: u.Scheme + "://" + u.Host}, nil
+}
+
+func missing(m *posture.Missing) string {
+	if m == nil {
+		return ""
+	}
+	return "could not observe: " + m.Error()
+}
+
+// printSnapshot prints the observations of a probe as tables.
+func printSnapshot(w io.Writer, s *posture.Snapshot) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	defer tw.Flush()
+	for _, o := range s.TLS {
+		fmt.Fprintf(tw, "TLS %s (%s) at %s\n", o.Endpoint, o.Source, o.ObservedAt.Format(time.RFC3339))
+		if o.Missing != nil {
+			fmt.Fprintf(tw, "  %s\n", missing(o.Missing))
+			continue
+		}
+		for _, p := range o.Protocols {
+			note := ""
+			if p.Missing != nil {
+				note = "(" + p.Missing.Error() + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, p.Offered, note)
+		}
+		for _, cs := range o.Suites {
+			for _, name := range cs.Accepted {
+				fmt.Fprintf(tw, "  %s\t%s\n", cs.Protocol, name)
+			}
+		}
+		if n := o.Negotiated; n != nil {
+			fmt.Fprintf(tw, "  negotiated\t%s %s\t%s\n", n.Protocol, n.CipherSuite, n.ALPN)
+		}
+		if c := o.Certificate; c != nil {
+			fmt.Fprintf(tw, "  certificate\t%s\n", c.Subject)
+			fmt.Fprintf(tw, "  issuer\t%s\n", c.Issuer)
+			fmt.Fprintf(tw, "  names\t%s\n", strings.Join(append(append([]string{}, c.DNSNames...), c.IPAddresses...), ", "))
+			fmt.Fprintf(tw, "  valid\t%s .. %s\n", c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
+			fmt.Fprintf(tw, "  key\t%s %d, %s\n", c.KeyType, c.KeyBits, c.SignatureAlgorithm)
+			trust := string(c.Trusted)
+			if c.ValidationError != "" {
+				trust += " (" + c.ValidationError + ")"
+			}
+			fmt.Fprintf(tw, "  trusted\t%s\n  hostname match\t%s\n", trust, c.HostnameMatch)
+		}
+		fmt.Fprintf(tw, "  probes\t%d\n", o.Probes)
+	}
+	for _, o := range s.HTTP {
+		fmt.Fprintf(tw, "HTTP %s at %s\n", o.Target.Address, o.ObservedAt.Format(time.RFC3339))
+		if o.Missing != nil {
+			fmt.Fprintf(tw, "  %s\n", missing(o.Missing))
+			continue
+		}
+		for i, h := range o.Redirects {
+			fmt.Fprintf(tw, "  hop %d\t%d %s\t→ %s\n", i+1, h.Status, h.URL, h.Location)
+		}
+		if o.RedirectMissing != nil {
+			fmt.Fprintf(tw, "  plain HTTP\t%s\n", missing(o.RedirectMissing))
+		}
+		fmt.Fprintf(tw, "  upgrades to https\t%s\n  same host first\t%s\n", o.UpgradesToHTTPS, o.SameHostFirst)
+		if o.HTTPSMissing != nil {
+			fmt.Fprintf(tw, "  https\t%s\n", missing(o.HTTPSMissing))
+		} else if o.HTTPS != nil {
+			fmt.Fprintf(tw, "  https\t%d %s\n", o.HTTPS.Status, o.HTTPS.URL)
+		}
+		if o.HSTS != nil {
+			fmt.Fprintf(tw, "  hsts\t%s\tmax-age=%d includeSubDomains=%t preload=%t valid=%t %s\n", o.HSTS.Raw, o.HSTS.MaxAge, o.HSTS.IncludeSubDomains, o.HSTS.Preload, o.HSTS.Valid, strings.Join(o.HSTS.Issues, " "))
+		} else {
+			fmt.Fprintf(tw, "  hsts\t(none)\n")
+		}
+		for _, c := range o.Cookies {
+			fmt.Fprintf(tw, "  cookie %s\tsecure=%t httponly=%t samesite=%s\n", c.Name, c.Secure, c.HttpOnly, c.SameSite)
+		}
+	}
+	for _, o := range s.DNS {
+		fmt.Fprintf(tw, "DNS %s via %s at %s\n", o.Domain, o.Resolver, o.ObservedAt.Format(time.RFC3339))
+		if o.Missing != nil {
+			fmt.Fprintf(tw, "  %s\n", missing(o.Missing))
+			continue
+		}
+		lookup := func(label string, l posture.Lookup) {
+			switch {
+			case l.Missing != nil:
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", label, l.Name, missing(l.Missing))
+			case l.Found != posture.Yes:
+				fmt.Fprintf(tw, "  %s\t%s\t(none: %s)\n", label, l.Name, l.RCode)
+			default:
+				for _, v := range l.Values {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\n", label, l.Name, v)
+				}
+			}
+		}
+		if o.SPF != nil {
+			lookup("spf", o.SPF.Lookup)
+		}
+		if o.DMARC != nil {
+			lookup("dmarc", o.DMARC.Lookup)
+		}
+		for _, k := range o.DKIM {
+			lookup("dkim "+k.Selector, k.Lookup)
+			if k.KeyType != "" {
+				fmt.Fprintf(tw, "  \t\t%s %d bits revoked=%t testing=%t\n", k.KeyType, k.KeyBits, k.Revoked, k.Testing)
+			}
+		}
+		if o.MX != nil {
+			lookup("mx", *o.MX)
+		}
+	}
+	for _, o := range s.WAF {
+		fmt.Fprintf(tw, "WAF %s at %s\n", o.URL, o.ObservedAt.Format(time.RFC3339))
+		if o.Missing != nil {
+			fmt.Fprintf(tw, "  %s\n", missing(o.Missing))
+			continue
+		}
+		fmt.Fprintf(tw, "  present\t%s\n  vendor\t%s\n  active\t%t\n", o.Present, o.Vendor, o.Active)
+		for _, x := range o.Exchanges {
+			fmt.Fprintf(tw, "  request\t%d %s\n", x.Status, x.URL)
+		}
+		for _, sig := range o.Signals {
+			fmt.Fprintf(tw, "  signal\t%s\n", sig)
+		}
+	}
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vouchdev/vouch/checks"
+	"github.com/vouchdev/vouch/config"
+	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/report"
+	"github.com/vouchdev/vouch/scanners"
+	"github.com/vouchdev/vouch/scanners/dnsscan"
+	"github.com/vouchdev/vouch/scanners/httpscan"
+	"github.com/vouchdev/vouch/scanners/tlsscan"
+	"github.com/vouchdev/vouch/scanners/wafscan"
+	"github.com/vouchdev/vouch/site"
+)
+
+func (a *app) scanCommand() *cobra.Command {
+	return a.command(&cobra.Command{
+		Use:   "scan",
+		Short: "Scan the scope of trust.yaml, judge every control, write report, site and evidence",
+		Long: `Scan everything trust.yaml puts in scope, judge every control against what
+was observed, and write:
+
+  DIR/report.json            the report (see 'vouch report' for other formats)
+  DIR/report.html            the internal gap report, self-contained
+  DIR/snapshot.json          what was observed (judge it again with 'vouch check')
+  DIR/site/                  the public trust center
+  DIR/evidence/<scan-id>/    raw evidence with a manifest of SHA-256 hashes
+
+Every output is written to a temporary name and renamed into place, so a
+failed scan never destroys the previous site or evidence. The verdict
+table goes to stdout; progress to stderr.
+
+Only targets in scope are contacted: the web origins and mail domains of
+scope, minus scope.exclude. DNS questions go to --resolver (or the system
+resolver).`,
+		Example: `  vouch scan -c trust.yaml -o public
+  vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
+  vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			failOn, err := a.failOn()
+			if err != nil {
+				return err
+			}
+			decl, err := a.loadDeclaration(a.v.GetString("config"))
+			if err != nil {
+				return err
+			}
+			no, err := a.netOptions()
+			if err != nil {
+				return err
+			}
+			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{})
+			if err != nil {
+				return err
+			}
+			paths, err := a.writeOutputs(a.v.GetString("output"), res)
+			if err != nil {
+				return err
+			}
+			return a.finish(res.report, failOn, paths)
+		},
+	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagBaseURL)
+}
+
+// failOn parses --fail-on; "none" never fails.
+func (a *app) failOn() (posture.Severity, error) {
+	s := strings.ToLower(a.v.GetString("fail_on"))
+	if s == "none" {
+		return "", nil
+	}
+	sev, err := posture.ParseSeverity(s)
+	if err != nil {
+		return "", usageErr("--fail-on: %v", err)
+	}
+	return sev, nil
+}
+
+// loadDeclaration reads trust.yaml and checks that every verify kind is a
+// registered check.
+func (a *app) loadDeclaration(path string) (posture.Declaration, error) {
+	decl, err := config.LoadDeclaration(a.v, path)
+	if err != nil {
+		return posture.Declaration{}, &exitError{code: exitUsage, err: err}
+	}
+	if err := config.ValidateKinds(decl, checks.Kinds()); err != nil {
+		return posture.Declaration{}, &exitError{code: exitUsage, err: err}
+	}
+	return decl, nil
+}
+
+// scanExtras are the knobs only the demo turns: where plain HTTP lives for
+// a target whose HTTP port is not 80.
+type scanExtras struct {
+	plainHTTP map[string]string // target address → http:// start URL
+}
+
+type result struct {
+	decl   posture.Declaration
+	snap   *posture.Snapshot
+	report *posture.Report
+}
+
+func newScanID(now time.Time) string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// scanners builds the four scanners from the options.
+func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtras) ([]scanners.Scanner, string, error) {
+	resolver := no.resolverAddr
+	if resolver == "" {
+		r, err := dnsscan.SystemResolverAddr()
+		if err != nil {
+			return nil, "", usageErr("no --resolver given and the system resolver is unknown: %v", err)
+		}
+		resolver = r
+	}
+	ua := "vouch/" + toolVersion() + " (+security posture scan)"
+	passive := map[string]bool{}
+	for _, p := range decl.Scope.Passive {
+		passive[p] = true
+	}
+	active := a.v.GetBool("active")
+	plain := extras.plainHTTP
+	return []scanners.Scanner{
+		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now}),
+		httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+			PlainHTTP: func(t posture.Target) string {
+				if u, ok := plain[t.Address]; ok {
+					return u
+				}
+				return ""
+			}}),
+		dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now}),
+		wafscan.New(wafscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+			Passive: func(t posture.Target) bool { return !active || passive[t.Address] }}),
+	}, resolver, nil
+}
+
+// scanAndJudge scans the declaration's scope and evaluates its controls.
+func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
+	scs, resolver, err := a.scanners(no, decl, extras)
+	if err != nil {
+		return nil, err
+	}
+	targets := decl.Scope.Targets()
+	if len(targets) == 0 {
+		return nil, usageErr("%s: scope has no targets (scope.web and scope.mail are empty)", decl.Source)
+	}
+	started := a.now()
+	runner := &scanners.Runner{
+		Scanners:      scs,
+		Concurrency:   a.v.GetInt("concurrency"),
+		TargetTimeout: a.v.GetDuration("target_timeout"),
+		Progress:      a.progress(),
+		Now:           a.now,
+	}
+	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s)\n", len(targets), resolver)
+	snap := runner.Run(ctx, targets)
+	snap.ID = newScanID(started)
+	snap.Tool = tool()
+	snap.Resolver = resolver
+	snap.Excluded = decl.Scope.Exclude
+	if ctx.Err() != nil {
+		return nil, scanErr("scan interrupted: %v", ctx.Err())
+	}
+	if observed, total := countObserved(&snap); total > 0 && observed == 0 {
+		return nil, scanErr("nothing in scope could be observed (%d attempts, all failed; first: %s)", total, firstMissing(&snap))
+	}
+	rep := checks.Evaluate(decl, &snap, checks.Options{Now: a.now().UTC(), Tool: tool()})
+	return &result{decl: decl, snap: &snap, report: &rep}, nil
+}
+
+func countObserved(s *posture.Snapshot) (observed, total int) {
+	count := func(o posture.Observation) {
+		total++
+		if o.Observed() {
+			observed++
+		}
+	}
+	for _, o := range s.TLS {
+		count(o.Observation)
+	}
+	for _, o := range s.HTTP {
+		count(o.Observation)
+	}
+	for _, o := range s.DNS {
+		count(o.Observation)
+	}
+	for _, o := range s.WAF {
+		count(o.Observation)
+	}
+	return
+}
+
+func firstMissing(s *posture.Snapshot) string {
+	for _, o := range s.TLS {
+		if o.Missing != nil {
+			return o.Target.Address + ": " + o.Missing.Error()
+		}
+	}
+	for _, o := range s.DNS {
+		if o.Missing != nil {
+			return o.Target.Address + ": " + o.Missing.Error()
+		}
+	}
+	return "unknown"
+}
+
+type outputPaths struct {
+	dir, report, html, snapshot, site, evidence string
+}
+
+// writeOutputs writes every output of a scan under dir. Each is written
+// atomically; a failure leaves what was there before.
+func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
+	p := outputPaths{
+		dir:      dir,
+		report:   filepath.Join(dir, "report.json"),
+		html:     filepath.Join(dir, "report.html"),
+		snapshot: filepath.Join(dir, "snapshot.json"),
+		site:     filepath.Join(dir, "site"),
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return p, scanErr("output: %v", err)
+	}
+	for _, w := range []struct {
+		path string
+		f    report.Format
+	}{{p.report, report.Format("json")}, {p.html, report.Format("html")}} {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, res.report, w.f, report.Options{Internal: true}); err != nil {
+			return p, scanErr("write %s: %v", w.path, err)
+		}
+		if err := report.WriteFileAtomic(w.path, buf.Bytes(), 0o644); err != nil {
+			return p, scanErr("write %s: %v", w.path, err)
+		}
+	}
+	snapJSON, err := json.MarshalIndent(res.snap, "", "  ")
+	if err != nil {
+		return p, scanErr("snapshot: %v", err)
+	}
+	if err := report.WriteFileAtomic(p.snapshot, append(snapJSON, '\n'), 0o644); err != nil {
+		return p, scanErr("write %s: %v", p.snapshot, err)
+	}
+	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt}); err != nil {
+		return p, scanErr("site: %v", err)
+	}
+	host, _ := os.Hostname()
+	bundle, err := report.WriteEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, report.Manifest{
+		Tool:     tool(),
+		ScanID:   res.snap.ID,
+		Command:  os.Args,
+		Scope:    res.snap.Scope,
+		Excluded: res.snap.Excluded,
+		Resolver: res.snap.Resolver,
+		Host:     host,
+		Started:  res.snap.StartedAt,
+		Finished: res.snap.FinishedAt,
+	})
+	if err != nil {
+		return p, scanErr("evidence: %v", err)
+	}
+	p.evidence = bundle
+	return p, nil
+}
+
+// finish prints the verdict table and the paths, and sets the exit code.
+func (a *app) finish(rep *posture.Report, failOn posture.Severity, p outputPaths) error {
+	if err := report.Write(a.stdout, rep, report.Format("table"), report.Options{Color: a.color(), Internal: true}); err != nil {
+		return err
+	}
+	if p.dir != "" {
+		fmt.Fprintf(a.stdout, "\nreport:    %s\n           %s\nsite:      %s\nevidence:  %s\nsnapshot:  %s\n",
+			p.report, p.html, filepath.Join(p.site, "index.html"), p.evidence, p.snapshot)
+	}
+	a.setExit(rep, failOn)
+	return nil
+}
+
+func (a *app) setExit(rep *posture.Report, failOn posture.Severity) {
+	if failOn == "" {
+		return
+	}
+	if failing := rep.Failing(failOn); len(failing) > 0 {
+		ids := make([]string, len(failing))
+		for i, c := range failing {
+			ids[i] = c.Control.ID
+		}
+		fmt.Fprintf(a.stderr, "vouch: %d contradicted control(s) at or above %s: %s\n", len(failing), failOn, strings.Join(ids, ", "))
+		a.exitCode = exitGaps
+	}
+}
