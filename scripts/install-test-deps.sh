@@ -10,12 +10,16 @@ packages=(
   nginx-light                    # a real WAF for scanners/wafscan:
   libnginx-mod-http-modsecurity  #   nginx + ModSecurity
   modsecurity-crs                #   + the OWASP Core Rule Set
+  chromium                       # headless browser test of the trust center (site/)
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm runs axe-core in the browser test; machines often carry a Node.js of
+# their own, so Debian's npm is installed only when there is no npm at all.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-test-deps: all ${#packages[@]} packages present"
   exit 0

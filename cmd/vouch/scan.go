@@ -239,16 +239,21 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return p, scanErr("output: %v", err)
 	}
+	history := loadHistory(dir, res.report)
+	var reportJSON []byte
 	for _, w := range []struct {
 		path string
 		f    report.Format
-	}{{p.report, report.Format("json")}, {p.html, report.Format("html")}} {
+	}{{p.report, report.FormatJSON}, {p.html, report.FormatHTML}} {
 		var buf bytes.Buffer
 		if err := report.Write(&buf, res.report, w.f, report.Options{Internal: true}); err != nil {
 			return p, scanErr("write %s: %v", w.path, err)
 		}
 		if err := report.WriteFileAtomic(w.path, buf.Bytes(), 0o644); err != nil {
 			return p, scanErr("write %s: %v", w.path, err)
+		}
+		if w.f == report.FormatJSON {
+			reportJSON = buf.Bytes()
 		}
 	}
 	snapJSON, err := json.MarshalIndent(res.snap, "", "  ")
@@ -258,8 +263,11 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 	if err := report.WriteFileAtomic(p.snapshot, append(snapJSON, '\n'), 0o644); err != nil {
 		return p, scanErr("write %s: %v", p.snapshot, err)
 	}
-	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt}); err != nil {
+	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt, History: history}); err != nil {
 		return p, scanErr("site: %v", err)
+	}
+	if err := keepHistory(dir, reportJSON, res.report.ScanID); err != nil {
+		return p, scanErr("history: %v", err)
 	}
 	host, _ := os.Hostname()
 	bundle, err := report.WriteEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, report.Manifest{
