@@ -48,7 +48,8 @@ func TestBuildFailureKeepsOldSite(t *testing.T) {
 	}{
 		{"first write", func(n string) bool { return strings.HasSuffix(n, "index.html") }, nil, "write index.html"},
 		{"middle write", func(n string) bool { return strings.HasSuffix(n, "controls.json") }, nil, "write controls.json"},
-		{"last write", func(n string) bool { return strings.HasSuffix(n, "security.txt") }, nil, "write .well-known/security.txt"},
+		{"security.txt write", func(n string) bool { return strings.HasSuffix(n, "security.txt") }, nil, "write .well-known/security.txt"},
+		{"last write", func(n string) bool { return strings.HasSuffix(n, "feed.xml") }, nil, "write feed.xml"},
 		{"move old aside", nil, func(from, to string) bool { return strings.Contains(to, ".old-") }, "move old site aside"},
 		{"put new in place", nil, func(from, to string) bool { return strings.Contains(from, ".new-") }, "put new site in place"},
 	}
@@ -104,7 +105,7 @@ func TestBuildReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readTree(t, dir)
-	if names := sortedKeys(got); !equalStrings(names, []string{"controls.json", "index.html", "style.css"}) {
+	if names := sortedKeys(got); !equalStrings(names, []string{"controls.json", "feed.xml", "index.html", "style.css"}) {
 		t.Errorf("site: files = %v", names)
 	}
 	if strings.Contains(string(got["index.html"]), "Old Site Co") {

@@ -10,6 +10,7 @@
 //	style.css                 a separate stylesheet, so that a strict
 //	                          Content-Security-Policy of default-src 'self' holds
 //	controls.json             the public controls as data
+//	feed.xml                  Atom (RFC 4287): what changed from scan to scan
 //	.well-known/security.txt  RFC 9116, when the organisation names a security contact
 //
 // The page never shows a claim as holding unless the scan verified it.
@@ -26,6 +27,16 @@
 // or https: only), Expires 180 days after generation (section 2.5.5
 // recommends less than a year), and Canonical (section 2.5.2) when the
 // site's https:// base URL is known.
+//
+// Given the reports of earlier scans (Options.History, oldest first), a
+// verified control also says since when it has been verified in every
+// scan without a break (and with the same statement), and feed.xml gets one
+// entry per change of the public page between consecutive scans: a claim
+// added, withdrawn, no longer verified, verified again, or otherwise
+// changed. The feed says no more than the page may: a control now hidden
+// or internal appears in none of its entries. Entry ids are name-based
+// urn:uuid values (RFC 4287 section 4.2.6 wants them permanent), so a
+// rebuilt feed keeps them.
 //
 // Build writes the new site into a temporary directory beside the target
 // and swaps it in only when it is complete, so a failed build never

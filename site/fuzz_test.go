@@ -33,7 +33,14 @@ func FuzzRender(f *testing.F) {
 				Verdict: verdict, VerifiedAt: fixtureDone,
 			}},
 		}
-		files, err := render(r, Options{Now: fixtureNow})
+		r.ScanFinished = fixtureDone
+		// An earlier scan with another verdict, so that feed.xml carries
+		// the declared text too.
+		prev := *r
+		prev.ScanFinished = fixtureStarted
+		prev.Controls = []posture.ControlResult{r.Controls[0]}
+		prev.Controls[0].Verdict = verdicts[(int(v)+1)%len(verdicts)]
+		files, err := render(r, Options{Now: fixtureNow, History: []*posture.Report{&prev}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,14 +49,21 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("site: %s contains <script", fl.Path)
 			}
 		}
-		if !json.Valid(files[2].Data) {
+		byPath := map[string][]byte{}
+		for _, fl := range files {
+			byPath[fl.Path] = fl.Data
+		}
+		if !json.Valid(byPath["controls.json"]) {
 			t.Fatal("site: controls.json is not JSON")
 		}
-		if len(files) == 4 {
-			lines := strings.Split(strings.TrimSuffix(string(files[3].Data), "\n"), "\n")
+		if sec, ok := byPath[".well-known/security.txt"]; ok {
+			lines := strings.Split(strings.TrimSuffix(string(sec), "\n"), "\n")
 			if len(lines) != 2 || !strings.HasPrefix(lines[0], "Contact: ") || !strings.HasPrefix(lines[1], "Expires: ") {
-				t.Fatalf("site: security.txt = %q", files[3].Data)
+				t.Fatalf("site: security.txt = %q", sec)
 			}
+		}
+		if err := wellFormed(byPath["feed.xml"]); err != nil {
+			t.Fatalf("site: feed.xml: %v", err)
 		}
 		doc, err := html.Parse(bytes.NewReader(files[0].Data))
 		if err != nil {

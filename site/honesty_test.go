@@ -252,7 +252,8 @@ func TestNoScriptNoExternal(t *testing.T) {
 		t.Run("base="+base, func(t *testing.T) {
 			files := buildFixture(t, Options{BaseURL: base, Now: fixtureNow})
 			for name, data := range files {
-				low := bytes.ToLower(data)
+				// The Atom namespace name is an identifier, never fetched.
+				low := bytes.ToLower(bytes.Replace(data, []byte(`xmlns="http://www.w3.org/2005/Atom"`), nil, 1))
 				for _, bad := range []string{"<script", "http://", "javascript:", "url(", "@import"} {
 					if bytes.Contains(low, []byte(bad)) {
 						t.Errorf("site: %s contains %q", name, bad)

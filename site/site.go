@@ -25,6 +25,12 @@ type Options struct {
 	// Now is the page generation time; security.txt expires 180 days
 	// after it. Zero means the current time.
 	Now time.Time
+	// History holds the reports of earlier scans, oldest first, each
+	// scanned before the next and before the report being built. From it
+	// the page shows since when each verified control has been verified
+	// without a break, and feed.xml announces what changed from one scan
+	// to the next. Optional.
+	History []*posture.Report
 }
 
 // securityTxtLifetime is how long a generated security.txt stays valid
@@ -38,8 +44,8 @@ const controlsSchema = "vouch-controls/v1"
 var baseCSS []byte
 
 // Build renders the trust center for r into dir: index.html, style.css,
-// controls.json and, when the organisation has a mailto: or https:
-// security contact, .well-known/security.txt.
+// controls.json, feed.xml and, when the organisation has a mailto: or
+// https: security contact, .well-known/security.txt.
 //
 // It writes everything into a temporary directory beside dir and swaps it
 // in only when it is complete: the old site is renamed to dir.old-<time>,
@@ -180,7 +186,14 @@ func render(r *posture.Report, o Options) ([]file, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkHistory(o.History, r); err != nil {
+		return nil, err
+	}
 	es := entries(r)
+	since := verifiedSince(o.History, r)
+	for i := range es {
+		es[i].VerifiedSince = since[es[i].ID]
+	}
 	sectxt, hasSectxt := securityTxt(r.Organization.SecurityContact, o.Now, base)
 
 	var index bytes.Buffer
@@ -199,7 +212,11 @@ func render(r *posture.Report, o Options) ([]file, error) {
 	if hasSectxt {
 		files = append(files, file{".well-known/security.txt", sectxt})
 	}
-	return files, nil
+	feed, err := feedXML(o.History, r, base)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, file{"feed.xml", feed}), nil
 }
 
 // styleCSS is the embedded stylesheet followed by the brand colour, which
@@ -233,9 +250,12 @@ type publicControl struct {
 	Statement    string    `json:"statement"`
 	Status       status    `json:"status"`
 	LastVerified time.Time `json:"last_verified,omitzero"`
-	Check        string    `json:"check,omitempty"`
-	AttestedBy   string    `json:"attested_by,omitempty"`
-	Reviewed     string    `json:"reviewed,omitempty"` // YYYY-MM-DD as declared
+	// VerifiedSince is the scan time from which on every scan verified
+	// the control, when earlier scans did.
+	VerifiedSince time.Time `json:"verified_since,omitzero"`
+	Check         string    `json:"check,omitempty"`
+	AttestedBy    string    `json:"attested_by,omitempty"`
+	Reviewed      string    `json:"reviewed,omitempty"` // YYYY-MM-DD as declared
 }
 
 type controlsDoc struct {
@@ -271,6 +291,9 @@ func controlsJSON(r *posture.Report, es []entry, now time.Time) ([]byte, error) 
 		pc := publicControl{ID: e.ID, Section: e.Section, Statement: e.Statement, Status: e.Status, Check: e.Check, AttestedBy: e.AttestedBy}
 		if !e.VerifiedAt.IsZero() {
 			pc.LastVerified = e.VerifiedAt.UTC()
+		}
+		if !e.VerifiedSince.IsZero() {
+			pc.VerifiedSince = e.VerifiedSince.UTC()
 		}
 		if !e.Reviewed.IsZero() {
 			pc.Reviewed = dateStamp(e.Reviewed).Text

@@ -93,9 +93,12 @@ type entry struct {
 	Statement  string
 	Status     status
 	VerifiedAt time.Time // verified only; zero when the report has none
-	Check      string    // verified only: the id of the rule that verified it
-	AttestedBy string    // attested only
-	Reviewed   time.Time // attested only
+	// VerifiedSince is the scan time from which on every scan verified
+	// it (verified only; zero without history that shows it).
+	VerifiedSince time.Time
+	Check         string    // verified only: the id of the rule that verified it
+	AttestedBy    string    // attested only
+	Reviewed      time.Time // attested only
 }
 
 // entries lists the public controls of r: sections in declaration order,
@@ -204,6 +207,7 @@ type controlView struct {
 	Statement  string
 	Status     status
 	VerifiedAt *stamp
+	Since      *stamp // date only
 	Check      *checkRef
 	AttestedBy string
 	Reviewed   *stamp
@@ -272,6 +276,10 @@ func newPage(r *posture.Report, es []entry, base string, now time.Time, security
 			if !e.VerifiedAt.IsZero() {
 				s := minuteStamp(e.VerifiedAt)
 				cv.VerifiedAt = &s
+			}
+			if !e.VerifiedSince.IsZero() {
+				s := dateStamp(e.VerifiedSince.UTC())
+				cv.Since = &s
 			}
 			if e.Check != "" {
 				ref := &checkRef{ID: e.Check}
