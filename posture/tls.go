@@ -49,11 +49,20 @@ type ProtocolSupport struct {
 }
 
 // CipherSuiteProbe lists the suites the endpoint accepted for one protocol,
-// by IANA name, in the server's preference order when it enforces one.
+// by IANA name, in the server's preference order when it enforces one
+// (ServerOrder Yes); otherwise in the order the client offered them.
+// ServerOrder is Unknown when fewer than two suites were accepted or the
+// server followed neither order.
 type CipherSuiteProbe struct {
 	Protocol    string   `json:"protocol"`
 	Accepted    []string `json:"accepted"`
 	ServerOrder Tri      `json:"server_order,omitempty"`
+	// Probes is the number of connections this enumeration opened,
+	// counting the version probe whose answer began it.
+	Probes int `json:"probes,omitempty"`
+	// Missing says why the enumeration stopped before the server refused
+	// (a timeout, a reset): Accepted is then incomplete.
+	Missing *Missing `json:"missing,omitempty"`
 }
 
 // Negotiated is the outcome of a default handshake.

@@ -10,6 +10,7 @@ packages=(
   nginx-light                    # a real WAF for scanners/wafscan:
   libnginx-mod-http-modsecurity  #   nginx + ModSecurity
   modsecurity-crs                #   + the OWASP Core Rule Set
+  sslscan                        # oracle for scanners/tlsscan cipher enumeration
   chromium                       # headless browser test of the trust center (site/)
 )
 

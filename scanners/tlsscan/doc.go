@@ -34,9 +34,26 @@
 // not let a client choose its TLS 1.3 suites; zcrypto speaks SSLv3 to
 // TLS 1.2 but not TLS 1.3. A hello written byte by byte can offer any
 // version, any suite and any group, and only the ServerHello needs to be
-// read, never a whole handshake. The same prober, called again with the
-// suites already seen taken out, enumerates the suites an endpoint
-// accepts and the order it prefers.
+// read, never a whole handshake.
+//
+// # Cipher suites and the server's order
+//
+// The server picks one suite of those offered (RFC 5246 §7.4.1.3, RFC
+// 8446 §4.1.3; a HelloRetryRequest names it too). The version probe for V
+// offers every suite defined for V, so its answer is the first accepted
+// suite; the same hello is sent again with that suite taken out, until
+// the server refuses: n accepted suites cost n+1 hellos, the version
+// probe included, not one per known suite. Then the accepted suites are
+// offered once in reverse: a server that picks the same first suite
+// enforces its own order (ServerOrder yes, and Accepted is that order);
+// one that picks the other end follows the client's (no); anything else,
+// or fewer than two suites, leaves it unknown. A server that names a
+// suite it was not offered, or stops answering, ends the enumeration,
+// whose record then says why it is incomplete (Missing).
+//
+// An internal_error alert is read as a refusal of the version probed when
+// the endpoint accepted another version: OpenSSL 3 answers TLS 1.0 and
+// 1.1 hellos it cannot sign for this way.
 //
 // One full handshake with crypto/tls (falling back to zcrypto, which
 // reaches SSLv3-only servers) then records what a default client

@@ -166,6 +166,7 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 		}
 		results[v] = r
 	}
+	refusalsByInternalError(results)
 	for _, name := range posture.ProtocolNames {
 		r := results[versionByName(name)]
 		ps := posture.ProtocolSupport{Name: name, Offered: posture.Unknown, Missing: r.missing}
@@ -187,6 +188,28 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 		m := *abandon
 		obs.Missing = &m
 		return obs
+	}
+
+	var recs []suitesRecord
+	for _, name := range posture.ProtocolNames {
+		r := results[versionByName(name)]
+		if r.outcome != accepted || ctx.Err() != nil {
+			continue
+		}
+		e := s.enumerateSuites(ctx, addr, serverName, r)
+		obs.Probes += e.probes - 1 // the version probe is counted already
+		p := e.record()
+		obs.Suites = append(obs.Suites, p)
+		recs = append(recs, suitesRecord{Protocol: p.Protocol, Accepted: p.Accepted, ServerOrder: p.ServerOrder, Steps: e.steps})
+	}
+	if len(recs) > 0 {
+		b, _ := json.MarshalIndent(recs, "", "  ")
+		obs.Evidence = append(obs.Evidence, posture.Evidence{
+			ID:    "tls/" + addr + "/cipher_suites",
+			Kind:  posture.EvidenceTLSHandshake,
+			Label: "Cipher suite enumeration (one ClientHello per step, chosen suite removed each time)",
+			Data:  string(b),
+		})
 	}
 
 	hs := s.fullHandshake(ctx, addr, serverName)
@@ -299,4 +322,31 @@ func probesJSON(results map[uint16]probeResult) string {
 	}
 	b, _ := json.MarshalIndent(recs, "", "  ")
 	return string(b)
+}
+
+// alertInternalError is the internal_error alert (RFC 8446 §6.2).
+const alertInternalError = 80
+
+// refusalsByInternalError reads an internal_error alert as a refusal of
+// the version probed when the same endpoint accepted another version: the
+// server speaks TLS and answers hellos, but cannot complete this one.
+// OpenSSL 3 at security level 1 and above answers TLS 1.0 and 1.1 hellos
+// this way ("no suitable signature algorithm"); sslscan and testssl count
+// those versions as not offered too. Alone, an internal_error still means
+// could not tell.
+func refusalsByInternalError(results map[uint16]probeResult) {
+	someAccepted := false
+	for _, r := range results {
+		someAccepted = someAccepted || r.outcome == accepted
+	}
+	if !someAccepted {
+		return
+	}
+	for v, r := range results {
+		if r.outcome == failed && r.alert != nil && r.alert.description == alertInternalError {
+			r.outcome, r.missing = rejected, nil
+			r.note = "alert internal_error, taken as a refusal: the endpoint accepted another version"
+			results[v] = r
+		}
+	}
 }

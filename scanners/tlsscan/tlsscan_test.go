@@ -49,6 +49,9 @@ func TestGoServers(t *testing.T) {
 		keyType    string
 		keyBits    int
 		helloRetry bool
+		// suites12 and suites13 are the suites enumeration must find, in
+		// the server's order; nil: the version is not offered.
+		suites12, suites13 *suitesWant
 	}{
 		{
 			name: "tls12 only", leaf: ecLeaf, min: tls.VersionTLS12, max: tls.VersionTLS12,
@@ -56,6 +59,7 @@ func TestGoServers(t *testing.T) {
 			want:   offered(no, no, no, yes, no), protocol: posture.TLSv1_2,
 			suite: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", probe12: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
 			keyType: "ECDSA", keyBits: 256,
+			suites12: &suitesWant{[]string{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"}, unk},
 		},
 		{
 			name: "tls12 only rsa", leaf: rsaLeaf, min: tls.VersionTLS12, max: tls.VersionTLS12,
@@ -63,22 +67,33 @@ func TestGoServers(t *testing.T) {
 			want:   offered(no, no, no, yes, no), protocol: posture.TLSv1_2,
 			suite: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", probe12: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 			keyType: "RSA", keyBits: 2048,
+			suites12: &suitesWant{[]string{"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"}, unk},
 		},
 		{
 			name: "tls13 only", leaf: ecLeaf, min: tls.VersionTLS13, max: tls.VersionTLS13,
 			want: offered(no, no, no, no, yes), protocol: posture.TLSv1_3,
 			keyType: "ECDSA", keyBits: 256,
+			// Go follows the client between AES-GCM and ChaCha20.
+			suites13: &suitesWant{[]string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, no},
 		},
 		{
 			name: "tls13 hello retry", leaf: ecLeaf, min: tls.VersionTLS13, max: tls.VersionTLS13,
 			curves: []tls.CurveID{tls.CurveP384},
 			want:   offered(no, no, no, no, yes), protocol: posture.TLSv1_3,
 			keyType: "ECDSA", keyBits: 256, helloRetry: true,
+			suites13: &suitesWant{[]string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, no},
 		},
 		{
 			name: "tls12 and tls13", leaf: ecLeaf, min: tls.VersionTLS12, max: tls.VersionTLS13,
 			want: offered(no, no, no, yes, yes), protocol: posture.TLSv1_3,
 			keyType: "ECDSA", keyBits: 256,
+			// Offered AES-CBC first, Go moves ChaCha20 up: neither the
+			// client's order nor one fixed order of its own, so unknown.
+			suites12: &suitesWant{[]string{
+				"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+				"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+				"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"}, unk},
+			suites13: &suitesWant{[]string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, no},
 		},
 	}
 	for _, tc := range tests {
@@ -116,9 +131,18 @@ func TestGoServers(t *testing.T) {
 			if len(o.Protocols) != len(posture.ProtocolNames) {
 				t.Errorf("%d protocols, want %d", len(o.Protocols), len(posture.ProtocolNames))
 			}
-			if o.Probes != 6 {
-				t.Errorf("Probes = %d, want 6 (5 hellos + 1 handshake)", o.Probes)
+			// 5 version probes and 1 handshake, plus what enumeration adds
+			// to each accepted version probe: one hello per further
+			// accepted suite, one refused, one order test.
+			wantProbes := 6
+			for _, p := range o.Suites {
+				wantProbes += p.Probes - 1
+				t.Logf("%s: %v order %s, %d probes", p.Protocol, p.Accepted, p.ServerOrder, p.Probes)
 			}
+			if o.Probes != wantProbes {
+				t.Errorf("Probes = %d, want %d", o.Probes, wantProbes)
+			}
+			checkSuites(t, o, tc.suites12, tc.suites13)
 			for _, sni := range snis() {
 				if sni != "" {
 					t.Errorf("SNI %q sent to an IP target", sni)

@@ -1,0 +1,144 @@
+package tlsscan
+
+import (
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// suitesWant is what enumeration must report for one protocol.
+type suitesWant struct {
+	accepted []string
+	order    posture.Tri
+}
+
+// checkSuites compares the enumerated suites with the wanted ones, and
+// checks the probe count of the efficient algorithm: accepted+1 hellos per
+// protocol (the version probe, one per further suite, one refused), plus
+// one order test when two or more suites were accepted.
+func checkSuites(t *testing.T, o posture.TLSObservation, want12, want13 *suitesWant) {
+	t.Helper()
+	got := map[string]posture.CipherSuiteProbe{}
+	for _, p := range o.Suites {
+		got[p.Protocol] = p
+		wantProbes := enumerationProbes(p.Protocol, len(p.Accepted))
+		if p.Probes != wantProbes {
+			t.Errorf("tlsscan: %s enumeration used %d probes, want %d for %d suites", p.Protocol, p.Probes, wantProbes, len(p.Accepted))
+		}
+		if p.Missing != nil {
+			t.Errorf("tlsscan: %s enumeration incomplete: %v", p.Protocol, p.Missing)
+		}
+	}
+	for proto, w := range map[string]*suitesWant{posture.TLSv1_2: want12, posture.TLSv1_3: want13} {
+		p, ok := got[proto]
+		if w == nil {
+			if ok {
+				t.Errorf("tlsscan: %s suites %v, want none", proto, p.Accepted)
+			}
+			continue
+		}
+		if !slices.Equal(p.Accepted, w.accepted) || p.ServerOrder != w.order {
+			t.Errorf("tlsscan: %s suites %v order %q, want %v order %q", proto, p.Accepted, p.ServerOrder, w.accepted, w.order)
+		}
+	}
+}
+
+// enumerationProbes is the cost of enumerating n accepted suites of a
+// protocol: n+1 hellos (the version probe, one per further suite, one
+// refused), no refused one when every suite offered was accepted, and one
+// reversed-order hello when there are two or more.
+func enumerationProbes(protocol string, n int) int {
+	probes := n + 1
+	if n == len(specFor(versionByName(protocol), "").suites) {
+		probes--
+	}
+	if n >= 2 {
+		probes++
+	}
+	return probes
+}
+
+// serverHelloRecord is a minimal TLS 1.2 ServerHello choosing suite.
+func serverHelloRecord(suite uint16) []byte {
+	var w builder
+	w.u8(recordHandshake)
+	w.u16(versionTLS12)
+	w.vec(2, func(w *builder) {
+		w.u8(handshakeServerHello)
+		w.u24(38)
+		w.u16(versionTLS12)
+		w.raw(make([]byte, 32)) // random
+		w.u8(0)                 // session id
+		w.u16(suite)
+		w.u8(0) // compression
+	})
+	return w.b
+}
+
+// Servers that break enumeration: it stops, bounded, keeps what it saw
+// and says why it is incomplete.
+func TestEnumerateHostile(t *testing.T) {
+	tests := []struct {
+		name   string
+		reply  func(n int, c net.Conn) // n counts connections from 1
+		reason posture.Reason
+		probes int // TLS 1.2 enumeration connections
+	}{
+		{
+			// Picks the same suite even when it is no longer offered: a
+			// naive loop would never end.
+			name:   "same suite always",
+			reply:  func(_ int, c net.Conn) { c.Write(serverHelloRecord(0xC02F)) },
+			reason: posture.ReasonProtocolError, probes: 2,
+		},
+		{
+			// Answers the first hello (the TLS 1.2 version probe), then
+			// falls silent.
+			name: "silent after one",
+			reply: func(n int, c net.Conn) {
+				if n == 1 {
+					c.Write(serverHelloRecord(0xC02F))
+					return
+				}
+				time.Sleep(600 * time.Millisecond)
+			},
+			reason: posture.ReasonTimeout, probes: 2,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			conns := 0
+			addr := serveRaw(t, func(c net.Conn) {
+				mu.Lock()
+				conns++
+				n := conns
+				mu.Unlock()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 4096)
+				c.Read(buf) // the hello
+				tc.reply(n, c)
+			})
+			start := time.Now()
+			o := scanOne(t, New(Options{Timeout: 200 * time.Millisecond}), addr)
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("tlsscan: scan took %s", took)
+			}
+			if len(o.Suites) != 1 {
+				t.Fatalf("tlsscan: suites %+v, want TLS 1.2 only", o.Suites)
+			}
+			p := o.Suites[0]
+			if p.Protocol != posture.TLSv1_2 || !slices.Equal(p.Accepted, []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}) ||
+				p.Probes != tc.probes || p.ServerOrder != unk {
+				t.Errorf("tlsscan: suites %+v", p)
+			}
+			if p.Missing == nil || p.Missing.Reason != tc.reason {
+				t.Errorf("tlsscan: Missing %v, want reason %s", p.Missing, tc.reason)
+			}
+		})
+	}
+}
