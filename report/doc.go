@@ -26,11 +26,30 @@
 //     that it can neither break a table (|) nor inject HTML.
 //   - html: one self-contained printable page (inline CSS, no script, no
 //     external resource) rendered with html/template, which escapes every
-//     value for its context.
+//     value for its context. Markdown and HTML list the controls by section
+//     and again by framework requirement (SOC2:CC6.7, ISO27001:A.8.24,
+//     CIS:3.10, ...), from the control's mappings and its rule's.
+//   - oscal: NIST OSCAL 1.1.2 assessment results (JSON): one result per
+//     scan, one finding per control (objective satisfied or not), one
+//     observation per vouch finding citing its raw evidence. UUIDs are
+//     name-based (RFC 9562 §5.5, version 5) on the scan id, so a report
+//     always gives the same document.
+//
+// Diff compares two reports gap by gap, keyed by control, target and issue
+// code — the same key as the SARIF fingerprint — and WriteDiff prints the
+// drift (regressed, still failing, unobserved, waived, fixed; new and
+// removed controls) as a table, JSON or Markdown. A gap that can no longer
+// be observed is not counted as fixed.
 //
 // The evidence bundle (WriteEvidence) is a directory named after the scan
 // id holding the snapshot, the report, one file per piece of raw evidence
 // and a manifest with the SHA-256 (FIPS 180-4) of every other file.
 // VerifyEvidence re-hashes it. The bundle is built beside its destination
 // and renamed into place, so it is either complete or absent.
+//
+// SignEvidence adds manifest.json.sig, a detached Ed25519 signature
+// (RFC 8032) of the manifest, which VerifyEvidence checks when given public
+// keys: since the manifest holds every file's hash, the signature covers
+// the whole bundle. ZipEvidence packs a bundle into a deterministic zip
+// (sorted entries, fixed times) for hand-over.
 package report

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -316,14 +317,24 @@ func replaceDir(tmp, final string) error {
 
 // VerifyEvidence checks a bundle against its manifest: every listed file is
 // present with the listed size and SHA-256, snapshot.json and report.json
-// are listed, and no other file (or link) is in the bundle. Its error names
-// every file that is changed, missing or unlisted.
-func VerifyEvidence(bundle string) error {
+// are listed, and no other file (or link) is in the bundle but
+// manifest.json and its signature manifest.json.sig. Its error names every
+// file that is changed, missing or unlisted.
+//
+// With one or more public keys, the bundle must also be signed
+// (SignEvidence) by the private key of one of them. Without keys a
+// signature is not checked.
+func VerifyEvidence(bundle string, keys ...ed25519.PublicKey) error {
 	m, err := readManifest(bundle)
 	if err != nil {
 		return err
 	}
 	var problems []string
+	if len(keys) > 0 {
+		if err := verifySignature(bundle, keys); err != nil {
+			problems = append(problems, "signature: "+err.Error())
+		}
+	}
 	listed := map[string]bool{}
 	for _, f := range m.Files {
 		switch {
@@ -356,7 +367,7 @@ func VerifyEvidence(bundle string) error {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if rel != manifestName && !listed[rel] {
+		if rel != manifestName && rel != signatureName && !listed[rel] {
 			problems = append(problems, "unlisted: "+rel)
 		}
 		return nil
@@ -399,7 +410,7 @@ func readManifest(bundle string) (*Manifest, error) {
 // validBundlePath accepts a clean relative slash path inside the bundle
 // that is not the manifest itself.
 func validBundlePath(p string) bool {
-	return p != "" && p != manifestName && !strings.Contains(p, `\`) &&
+	return p != "" && p != manifestName && p != signatureName && !strings.Contains(p, `\`) &&
 		path.Clean(p) == p && !path.IsAbs(p) && p != ".." && !strings.HasPrefix(p, "../") && !filepath.IsAbs(filepath.FromSlash(p))
 }
 

@@ -72,7 +72,7 @@ func fixture() *posture.Report {
 			{
 				Control: posture.Control{ID: "hsts", Section: "Encryption in transit", Visibility: posture.Public,
 					Statement: "Browsers are told to use HTTPS only (HSTS, one year).",
-					Verify:    &posture.Verify{Kind: "http.hsts"}},
+					Verify:    &posture.Verify{Kind: "http.hsts"}, Mappings: []string{"SOC2:CC6.7", "CIS:3.10"}},
 				Verdict: posture.Waived, Severity: posture.SeverityMedium,
 				Findings: []posture.Finding{
 					{ControlID: "hsts", RuleID: "http.hsts", Target: app, Verdict: posture.Verified, Severity: posture.SeverityMedium,
@@ -97,7 +97,7 @@ func fixture() *posture.Report {
 			{
 				Control: posture.Control{ID: "dmarc", Section: "Email security", Visibility: posture.Public,
 					Statement: "Mail that fails authentication is rejected (DMARC p=reject).",
-					Verify:    &posture.Verify{Kind: "dns.dmarc"}},
+					Verify:    &posture.Verify{Kind: "dns.dmarc"}, Mappings: []string{"SOC2:CC6.1", "CIS:9.5"}},
 				Verdict: posture.Verified, VerifiedAt: at,
 				Findings: []posture.Finding{
 					{ControlID: "dmarc", RuleID: "dns.dmarc", Target: mail, Verdict: posture.Verified, Severity: posture.SeverityHigh,
@@ -114,7 +114,7 @@ func fixture() *posture.Report {
 			{
 				Control: posture.Control{ID: "waf", Section: "Network security", Visibility: posture.Public,
 					Statement: "Production traffic passes through a WAF " + xss + " | *all* of it_",
-					Verify:    &posture.Verify{Kind: "waf.present"}},
+					Verify:    &posture.Verify{Kind: "waf.present"}, Mappings: []string{"CIS:13.10", "SOC2:CC6.6"}},
 				Verdict: posture.Contradicted, Severity: posture.SeverityMedium,
 				Findings: []posture.Finding{
 					{ControlID: "waf", RuleID: "waf.present", Target: app, Verdict: posture.Contradicted, Severity: posture.SeverityMedium,
@@ -126,7 +126,7 @@ func fixture() *posture.Report {
 			{
 				Control: posture.Control{ID: "csp-admin", Section: "Network security", Visibility: posture.Internal,
 					Statement: "The admin console sends a Content-Security-Policy.",
-					Verify:    &posture.Verify{Kind: "http.csp"}},
+					Verify:    &posture.Verify{Kind: "http.csp"}, Mappings: []string{"CIS:16.1"}},
 				Verdict: posture.Contradicted, Severity: posture.SeverityLow,
 				Findings: []posture.Finding{
 					{ControlID: "csp-admin", RuleID: "http.csp", Target: api, Verdict: posture.Contradicted, Severity: posture.SeverityLow,

@@ -107,6 +107,9 @@ func FuzzWriters(f *testing.F) {
 			t.Fatal("sarif is not JSON")
 		}
 
+		// OSCAL: every required field, uuid and pattern, whatever the text.
+		checkOSCAL(t, []byte(out[FormatOSCAL]))
+
 		// JSON: reads back as the report (encoding/json writes invalid UTF-8
 		// as U+FFFD, so only valid text round-trips exactly).
 		back, err := ReadReport(strings.NewReader(out[FormatJSON]))

@@ -30,6 +30,22 @@ type htmlView struct {
 	Counts    []htmlCount
 	Gaps      []htmlGap
 	Sections  []htmlSection
+	// Frameworks groups the same controls by framework requirement.
+	Frameworks []htmlFramework
+}
+
+type htmlFramework struct {
+	Name string
+	Rows []htmlFrameworkRow
+}
+
+type htmlFrameworkRow struct {
+	Ref     string
+	Control string
+	Anchor  string
+	Verdict string
+	Class   string
+	Section string
 }
 
 type htmlCount struct {
@@ -138,6 +154,18 @@ func writeHTML(w io.Writer, r *posture.Report) error {
 			}
 		}
 		v.Sections = append(v.Sections, s)
+	}
+	for _, g := range frameworks(r) {
+		hf := htmlFramework{Name: g.Name}
+		for _, req := range g.Requirements {
+			for _, c := range req.Controls {
+				hf.Rows = append(hf.Rows, htmlFrameworkRow{
+					Ref: req.Ref, Control: c.Control.ID, Anchor: anchor(c.Control.ID),
+					Verdict: label(c.Verdict), Class: string(c.Verdict), Section: c.Control.Section,
+				})
+			}
+		}
+		v.Frameworks = append(v.Frameworks, hf)
 	}
 	return htmlPage.Execute(w, v)
 }

@@ -107,6 +107,20 @@ func writeMarkdown(w io.Writer, r *posture.Report) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("</details>\n")
+
+	if fws := frameworks(r); len(fws) > 0 {
+		fmt.Fprintf(&b, "\n<details>\n<summary>By framework (%d)</summary>\n\n", len(fws))
+		for _, g := range fws {
+			fmt.Fprintf(&b, "#### %s\n\n| Requirement | Verdict | Control | Section |\n|---|---|---|---|\n", md(g.Name))
+			for _, req := range g.Requirements {
+				for _, c := range req.Controls {
+					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCode(req.Ref), label(c.Verdict), mdCode(c.Control.ID), mdDash(c.Control.Section))
+				}
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("</details>\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -21,11 +21,13 @@ const (
 	FormatJUnit    Format = "junit"
 	FormatMarkdown Format = "markdown"
 	FormatHTML     Format = "html"
+	// FormatOSCAL is NIST OSCAL 1.1.2 assessment results (JSON).
+	FormatOSCAL Format = "oscal"
 )
 
 // Formats lists every format Write knows, in the order help text shows them.
 func Formats() []Format {
-	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatMarkdown, FormatHTML}
+	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatMarkdown, FormatHTML, FormatOSCAL}
 }
 
 // ParseFormat parses a format name (case-insensitive). Its error lists the
@@ -86,6 +88,8 @@ func Write(w io.Writer, r *posture.Report, f Format, o Options) error {
 		err = writeMarkdown(&buf, c)
 	case FormatHTML:
 		err = writeHTML(&buf, c)
+	case FormatOSCAL:
+		err = writeOSCAL(&buf, c)
 	default:
 		_, err = ParseFormat(string(f))
 		return err

@@ -25,6 +25,7 @@ var goldenExt = map[Format]string{
 	FormatJUnit:    "xml",
 	FormatMarkdown: "md",
 	FormatHTML:     "html",
+	FormatOSCAL:    "oscal.json",
 }
 
 func render(t *testing.T, r *posture.Report, f Format, o Options) string {
