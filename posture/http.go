@@ -1,5 +1,7 @@
 package posture
 
+import "time"
+
 // HTTPObservation is what the HTTP scanner saw for one web target: the
 // redirect chain from http://host/ and the final HTTPS response.
 type HTTPObservation struct {
@@ -22,6 +24,91 @@ type HTTPObservation struct {
 	// nil when none was sent (or HTTPS could not be observed).
 	HSTS    *HSTS    `json:"hsts,omitempty"`
 	Cookies []Cookie `json:"cookies,omitempty"`
+	// SecurityTxt is https://host/.well-known/security.txt (RFC 9116),
+	// nil when it was not fetched.
+	SecurityTxt *SecurityTxt `json:"security_txt,omitempty"`
+	// SecurityHeaders are the security headers of the HTTPS response,
+	// parsed; nil when HTTPS could not be observed.
+	SecurityHeaders *SecurityHeaders `json:"security_headers,omitempty"`
+}
+
+// SecurityHeaders are the security-relevant response headers of the HTTPS
+// response. Raw values are as received (the first field of each name,
+// except Content-Security-Policy, where every field is a policy).
+type SecurityHeaders struct {
+	// CSP holds each enforced Content-Security-Policy (every field, and
+	// every comma-separated policy in a field, is enforced on its own).
+	CSP []CSPPolicy `json:"csp,omitempty"`
+	// CSPReportOnly holds Content-Security-Policy-Report-Only policies,
+	// which enforce nothing.
+	CSPReportOnly []CSPPolicy `json:"csp_report_only,omitempty"`
+	// XContentTypeOptions is the raw value; NoSniff is true when it is
+	// "nosniff".
+	XContentTypeOptions string `json:"x_content_type_options,omitempty"`
+	NoSniff             bool   `json:"nosniff"`
+	// XFrameOptions is the raw value; FrameOptions is DENY or SAMEORIGIN
+	// when it is one of those, else empty.
+	XFrameOptions string `json:"x_frame_options,omitempty"`
+	FrameOptions  string `json:"frame_options,omitempty"`
+	// FrameProtection is true when X-Frame-Options is DENY or SAMEORIGIN
+	// or an enforced CSP has frame-ancestors.
+	FrameProtection           bool   `json:"frame_protection"`
+	ReferrerPolicy            string `json:"referrer_policy,omitempty"`
+	PermissionsPolicy         string `json:"permissions_policy,omitempty"`
+	CrossOriginOpenerPolicy   string `json:"cross_origin_opener_policy,omitempty"`
+	CrossOriginEmbedderPolicy string `json:"cross_origin_embedder_policy,omitempty"`
+	CrossOriginResourcePolicy string `json:"cross_origin_resource_policy,omitempty"`
+	Server                    string `json:"server,omitempty"`
+	XPoweredBy                string `json:"x_powered_by,omitempty"`
+	// VersionBanners are "Name: value" of headers that name software with
+	// a version (Server: nginx/1.18.0).
+	VersionBanners []string `json:"version_banners,omitempty"`
+	// Issues are stable codes such as http.headers.nosniff_missing.
+	Issues []string `json:"issues,omitempty"`
+}
+
+// CSPPolicy is one parsed Content-Security-Policy (W3C CSP Level 3 §2.2).
+type CSPPolicy struct {
+	Raw        string         `json:"raw"`
+	Directives []CSPDirective `json:"directives,omitempty"`
+	// Issues are stable codes such as http.csp.unsafe_inline.
+	Issues []string `json:"issues,omitempty"`
+}
+
+// CSPDirective is one directive: its name, lower-cased, and its values.
+type CSPDirective struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values,omitempty"`
+}
+
+// SecurityTxt is what https://host/.well-known/security.txt held (RFC 9116).
+// Found is false when the server answered but served no file (a 404, a
+// redirect, an HTML page); Missing is set when it could not be fetched.
+type SecurityTxt struct {
+	URL         string `json:"url"`
+	Status      int    `json:"status"`
+	ContentType string `json:"content_type,omitempty"`
+	Found       bool   `json:"found"`
+	// Evidence is the ID of the Evidence holding the file as served.
+	Evidence string `json:"evidence,omitempty"`
+	// Signed is true when the file is framed as an OpenPGP cleartext
+	// signed message (RFC 4880 §7); the signature is not verified. The
+	// fields below are then those of the signed body.
+	Signed             bool      `json:"signed"`
+	Contact            []string  `json:"contact,omitempty"`
+	Expires            time.Time `json:"expires"`               // zero when absent or unparsable
+	ExpiresRaw         string    `json:"expires_raw,omitempty"` // the first Expires value as written
+	Encryption         []string  `json:"encryption,omitempty"`
+	Acknowledgments    []string  `json:"acknowledgments,omitempty"`
+	PreferredLanguages []string  `json:"preferred_languages,omitempty"`
+	Canonical          []string  `json:"canonical,omitempty"`
+	Policy             []string  `json:"policy,omitempty"`
+	Hiring             []string  `json:"hiring,omitempty"`
+	// Issues are stable codes such as http.securitytxt.no_contact;
+	// IssueDetails says, line by line, what each one is about.
+	Issues       []string `json:"issues,omitempty"`
+	IssueDetails []string `json:"issue_details,omitempty"`
+	Missing      *Missing `json:"missing,omitempty"`
 }
 
 // HTTPHop is one request and its response.
@@ -56,4 +143,13 @@ type Cookie struct {
 	SameSite string `json:"same_site,omitempty"` // Strict, Lax, None, or empty
 	Domain   string `json:"domain,omitempty"`
 	Path     string `json:"path,omitempty"`
+	// Expires is the Expires attribute, zero when absent or unparsable;
+	// MaxAge is the Max-Age attribute in seconds, 0 when absent, negative
+	// when it deletes the cookie. A cookie with neither is a session cookie.
+	Expires time.Time `json:"expires"`
+	MaxAge  int       `json:"max_age,omitempty"`
+	// Issues are stable codes such as http.cookie.host_prefix_violation:
+	// facts about the attributes (prefix rules, Domain breadth), not
+	// judgements of policy.
+	Issues []string `json:"issues,omitempty"`
 }

@@ -127,6 +127,10 @@ func (sc *scan) addCookies(ex *exchange) {
 			HttpOnly: c.HttpOnly,
 			Domain:   c.Domain,
 			Path:     c.Path,
+			MaxAge:   c.MaxAge,
+		}
+		if !c.Expires.IsZero() {
+			pc.Expires = c.Expires.UTC()
 		}
 		switch c.SameSite {
 		case http.SameSiteStrictMode:
@@ -136,6 +140,7 @@ func (sc *scan) addCookies(ex *exchange) {
 		case http.SameSiteNoneMode:
 			pc.SameSite = "None"
 		}
+		pc.Issues = cookieIssues(pc, ex.hop.URL, sc.now())
 		sc.obs.Cookies = append(sc.obs.Cookies, pc)
 	}
 }

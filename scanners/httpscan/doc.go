@@ -49,7 +49,39 @@
 // with net/http.ParseSetCookie (RFC 6265 §4.1) and recorded with its
 // Secure, HttpOnly, SameSite, Domain and Path attributes and the raw field.
 // A field the parser rejects, which a browser ignores too, is named in an
-// evidence note and not recorded as a cookie.
+// evidence note and not recorded as a cookie. Expires and Max-Age are
+// recorded, and each cookie carries issue codes for what a browser makes
+// of its attributes: a __Host- cookie needs Secure, Path=/ and no Domain,
+// a __Secure- cookie needs Secure, both from an https:// response (RFC
+// 6265bis §4.1.3, prefixes matched case-insensitively); a Secure cookie
+// from plain HTTP is ignored; a Domain that names a parent of the host
+// shares the cookie with every sibling, one that does not domain-match
+// the host is rejected (RFC 6265 §5.3); a lifetime beyond 400 days is
+// capped (RFC 6265bis §5.5).
+//
+// # Security headers
+//
+// The HTTPS response's Content-Security-Policy fields are parsed, each
+// comma-separated policy on its own (W3C CSP Level 3 §2.2, see ParseCSP),
+// and flagged for 'unsafe-inline' (unless a nonce, hash or
+// 'strict-dynamic' cancels it), 'unsafe-eval', wildcard script or object
+// sources, and a missing default-src or frame-ancestors. X-Content-Type-
+// Options (nosniff), X-Frame-Options (DENY or SAMEORIGIN, RFC 7034),
+// Referrer-Policy, Permissions-Policy and the Cross-Origin-*-Policy
+// headers are recorded, and Server, X-Powered-By and their kin when they
+// name a software version.
+//
+// # security.txt
+//
+// After the HTTPS origin has answered, https://host/.well-known/security.txt
+// (RFC 9116 §3) is fetched once, following at most three redirects that
+// stay on https:// on the target's host. The file (at most 64 KiB; a larger
+// one is recorded as too_large) is kept as evidence and parsed by
+// ParseSecurityTxt: fields, an OpenPGP cleartext signature frame (RFC 4880
+// §7, not verified), and issue codes. A status other than 200 is
+// http.securitytxt.missing; a Content-Type other than text/plain is
+// http.securitytxt.not_text_plain. An origin that did not answer is not
+// asked: the file is then not observed, for the same reason.
 //
 // # Bounds
 //

@@ -1,6 +1,7 @@
 package httpscan
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -33,6 +34,10 @@ type response struct {
 	header   http.Header
 	remote   string // IP:port connected to
 	evidence string // request and response heads as text
+	// body is the first maxBodyBytes of the body, kept only when asked;
+	// bodyTruncated says the body was longer.
+	body          []byte
+	bodyTruncated bool
 }
 
 // exchange is one recorded request: the hop and its evidence.
@@ -46,11 +51,17 @@ type exchange struct {
 // request repeated once without verification. On failure it returns why
 // the response could not be observed.
 func (sc *scan) exchange(ctx context.Context, u *url.URL, idSuffix, label string) (*exchange, *posture.Missing) {
-	r, err := sc.get(ctx, u, sc.insecure)
+	return sc.exchangeBody(ctx, u, idSuffix, label, false)
+}
+
+// exchangeBody is exchange that also keeps the body (bounded) when
+// keepBody is set.
+func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label string, keepBody bool) (*exchange, *posture.Missing) {
+	r, err := sc.get(ctx, u, sc.insecure, keepBody)
 	if err != nil && u.Scheme == "https" && !sc.insecure && isCertError(err) {
 		sc.insecure = true
 		sc.note(fmt.Sprintf("certificate not trusted; headers observed without verification (%s: %v)", u.Host, unwrapURLError(err)))
-		r, err = sc.get(ctx, u, true)
+		r, err = sc.get(ctx, u, true, keepBody)
 	}
 	if err != nil {
 		return nil, missingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
@@ -73,8 +84,8 @@ func (sc *scan) exchange(ctx context.Context, u *url.URL, idSuffix, label string
 }
 
 // get sends one GET request on a fresh connection and reads at most
-// maxBodyBytes of the body.
-func (s *Scanner) get(ctx context.Context, u *url.URL, insecure bool) (*response, error) {
+// maxBodyBytes of the body, which it keeps when keepBody is set.
+func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
@@ -118,17 +129,34 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure bool) (*response
 		return nil, err
 	}
 	defer resp.Body.Close()
-	n, bodyErr := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
+	var (
+		sink    io.Writer = io.Discard
+		kept    bytes.Buffer
+		limit   int64 = maxBodyBytes
+		trailer bool
+	)
+	if keepBody {
+		sink = &kept
+		limit++ // one byte more tells a body of exactly the limit from a longer one
+	}
+	n, bodyErr := io.Copy(sink, io.LimitReader(resp.Body, limit))
+	if keepBody && n > maxBodyBytes {
+		n, trailer = maxBodyBytes, true
+		kept.Truncate(maxBodyBytes)
+	}
 	body := fmt.Sprintf("[body: %d bytes read]", n)
 	switch {
 	case bodyErr != nil:
 		body = fmt.Sprintf("[body: %d bytes read, then %v]", n, bodyErr)
-	case n == maxBodyBytes:
+	case trailer || (!keepBody && n == maxBodyBytes):
 		body = fmt.Sprintf("[body: first %d bytes read, the rest not read]", n)
 	}
 	mu.Lock()
 	r := &response{url: u, status: resp.StatusCode, header: resp.Header, remote: remote}
 	mu.Unlock()
+	if keepBody {
+		r.body, r.bodyTruncated = kept.Bytes(), trailer
+	}
 	r.evidence = formatExchange(req, resp, body)
 	return r, nil
 }

@@ -112,6 +112,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 
 	sc.followChain(ctx)
 	sc.fetchHTTPS(ctx)
+	sc.fetchSecurityTxt(ctx)
 
 	if obs.Source == "" {
 		obs.Source = t.HostPort()
@@ -173,6 +174,7 @@ func (sc *scan) fetchHTTPS(ctx context.Context) {
 	sc.obs.Source = ex.remote
 	sc.obs.HTTPS = &ex.hop
 	sc.addCookies(ex)
+	sc.obs.SecurityHeaders = parseSecurityHeaders(ex.header)
 	if vals := ex.header.Values("Strict-Transport-Security"); len(vals) > 0 {
 		h := ParseHSTS(vals[0])
 		if len(vals) > 1 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -263,7 +264,8 @@ func TestEvidence(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{DefaultUserAgent, DefaultUserAgent, DefaultUserAgent}; !slices.Equal(agents, want) {
+	// The chain (two hops), the HTTPS response, security.txt.
+	if want := []string{DefaultUserAgent, DefaultUserAgent, DefaultUserAgent, DefaultUserAgent}; !slices.Equal(agents, want) {
 		t.Errorf("server saw User-Agents %q, want %q", agents, want)
 	}
 	hop1, ok := evidenceByID(o, "http/"+ts.URL+"/hop1")
@@ -369,7 +371,7 @@ func TestCookies(t *testing.T) {
 		return []posture.Cookie{
 			{URL: u, Raw: "__Host-sid=abc; Secure; HttpOnly; SameSite=Strict; Path=/", Name: "__Host-sid", Secure: true, HttpOnly: true, SameSite: "Strict", Path: "/"},
 			{URL: u, Raw: "pref=dark", Name: "pref"},
-			{URL: u, Raw: "lang=en; Domain=example.test; Path=/docs; SameSite=None; Secure", Name: "lang", Secure: true, SameSite: "None", Domain: "example.test", Path: "/docs"},
+			{URL: u, Raw: "lang=en; Domain=example.test; Path=/docs; SameSite=None; Secure", Name: "lang", Secure: true, SameSite: "None", Domain: "example.test", Path: "/docs", Issues: []string{IssueCookieDomainMismatch}},
 			{URL: u, Raw: "odd=1; SameSite=Sometimes", Name: "odd"},
 		}
 	}
@@ -377,7 +379,7 @@ func TestCookies(t *testing.T) {
 	// HTTPS request itself.
 	want := append([]posture.Cookie{{URL: ps.URL + "/", Raw: "track=1; SameSite=Lax", Name: "track", SameSite: "Lax"}}, httpsCookies(ts.URL+"/")...)
 	want = append(want, httpsCookies(ts.URL+"/")...)
-	if !slices.Equal(o.Cookies, want) {
+	if !reflect.DeepEqual(o.Cookies, want) {
 		t.Errorf("cookies\n got %+v\nwant %+v", o.Cookies, want)
 	}
 	notes, ok := evidenceByID(o, "http/"+ts.URL+"/notes")

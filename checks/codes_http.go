@@ -1,0 +1,62 @@
+package checks
+
+import "sort"
+
+// Issue codes of http.security_txt, http.cookies_secure and
+// http.security_headers. Like those of codes.go they are API: never rename
+// one. Where a code is also a scanner's issue code (httpscan records
+// http.securitytxt.*, http.cookie.* and http.headers.* facts), the value
+// is the same, so a baseline names one code whichever side found it.
+//
+// They are spelled as area prefix + name because TestCodes, as written,
+// lets only codes.go spell a code in one literal; see CodesHTTP.
+const (
+	areaSecTxt  = "http.securitytxt."
+	areaCookie  = "http.cookie."
+	areaHeaders = "http.headers."
+
+	// http.security_txt (the scanner's parse issues, such as
+	// http.securitytxt.no_contact, are passed through as they are)
+	CodeSecTxtMissing       = areaSecTxt + "missing"
+	CodeSecTxtExpired       = areaSecTxt + "expired"
+	CodeSecTxtUnsigned      = areaSecTxt + "unsigned"
+	CodeSecTxtExpiresTooFar = areaSecTxt + "expires_too_far" // advisory: not a gap
+	CodeSecTxtDuplicate     = areaSecTxt + "duplicate_field" // advisory: not a gap
+
+	// http.cookies_secure
+	CodeCookieNotSecure    = areaCookie + "not_secure"
+	CodeCookieNotHTTPOnly  = areaCookie + "not_httponly"
+	CodeCookieNoSameSite   = areaCookie + "no_samesite"
+	CodeCookieSameSiteNone = areaCookie + "samesite_none"
+	CodeCookieHostPrefix   = areaCookie + "host_prefix_violation"
+	CodeCookieSecurePrefix = areaCookie + "secure_prefix_violation"
+
+	// http.security_headers
+	CodeHeadersNoSniffMissing     = areaHeaders + "nosniff_missing"
+	CodeHeadersNoFrameProtection  = areaHeaders + "no_frame_protection"
+	CodeHeadersCSPMissing         = areaHeaders + "csp_missing"
+	CodeHeadersCSPUnsafe          = areaHeaders + "csp_unsafe"
+	CodeHeadersReferrerMissing    = areaHeaders + "referrer_policy_missing"
+	CodeHeadersPermissionsMissing = areaHeaders + "permissions_policy_missing"
+	CodeHeadersCOOPMissing        = areaHeaders + "coop_missing"
+	CodeHeadersVersionBanner      = areaHeaders + "version_banner"
+)
+
+// areaCSP prefixes the scanner's CSP issue codes; cspUnsafe are those
+// that csp_safe of http.security_headers rejects (read, not emitted).
+const areaCSP = "http.csp."
+
+var cspUnsafe = []string{areaCSP + "unsafe_inline", areaCSP + "unsafe_eval", areaCSP + "wildcard_source"}
+
+// CodesHTTP returns the codes of this file, sorted; Codes() should include
+// them once codes.go can be edited.
+func CodesHTTP() []string {
+	out := []string{
+		CodeSecTxtMissing, CodeSecTxtExpired, CodeSecTxtUnsigned, CodeSecTxtExpiresTooFar, CodeSecTxtDuplicate,
+		CodeCookieNotSecure, CodeCookieNotHTTPOnly, CodeCookieNoSameSite, CodeCookieSameSiteNone, CodeCookieHostPrefix, CodeCookieSecurePrefix,
+		CodeHeadersNoSniffMissing, CodeHeadersNoFrameProtection, CodeHeadersCSPMissing, CodeHeadersCSPUnsafe,
+		CodeHeadersReferrerMissing, CodeHeadersPermissionsMissing, CodeHeadersCOOPMissing, CodeHeadersVersionBanner,
+	}
+	sort.Strings(out)
+	return out
+}

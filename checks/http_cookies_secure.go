@@ -1,0 +1,136 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// http.cookies_secure: every cookie the target sets (or every cookie the
+// control names) carries Secure (RFC 6265 §4.1.2.5), HttpOnly (§4.1.2.6)
+// and SameSite=Lax or Strict (RFC 6265bis §4.1.2.7), and keeps the rules
+// of its __Host- or __Secure- prefix (RFC 6265bis §4.1.3).
+
+func init() {
+	Register(Check{
+		Rule: posture.Rule{
+			ID:          "http.cookies_secure",
+			Title:       "Set cookies Secure, HttpOnly and SameSite",
+			Description: "Every Set-Cookie seen in the redirect chain and the HTTPS response (or only those named) has Secure, HttpOnly and SameSite=Lax or Strict, and a __Host- or __Secure- cookie keeps its prefix's rules.",
+			Citation:    "RFC 6265 §4.1.2.5, §4.1.2.6; RFC 6265bis §4.1.2.7, §4.1.3; OWASP Session Management Cheat Sheet",
+			Severity:    posture.SeverityMedium,
+			Remediation: "Add '; Secure; HttpOnly; SameSite=Lax' (or Strict) to every Set-Cookie; name session cookies __Host-… with Path=/ and no Domain.",
+			Mappings:    []string{"SOC2:CC6.1", "ISO27001:A.8.26"},
+			Params: map[string]string{
+				"names": "comma-separated cookie names to judge (default: every cookie seen)",
+			},
+		},
+		Run: runCookiesSecure,
+	})
+}
+
+func runCookiesSecure(in Input) []posture.Finding {
+	var names []string
+	for _, n := range strings.Split(in.Params.String("names", ""), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	expected := "every cookie Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"
+	if len(names) > 0 {
+		expected = "cookies " + strings.Join(names, ", ") + " Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"
+	}
+	var out []posture.Finding
+	for _, o := range in.Snapshot.HTTP {
+		out = append(out, judgeCookies(o, names, expected))
+	}
+	return out
+}
+
+func judgeCookies(o posture.HTTPObservation, names []string, expected string) posture.Finding {
+	if !o.Observed() {
+		return unobserved(o.Observation, expected)
+	}
+	if o.HTTPSMissing != nil {
+		return inconclusive(o.Observation, o.HTTPSMissing, expected, "",
+			fmt.Sprintf("could not fetch %s over HTTPS (%s), so its cookies are unknown; not counted as a pass or a gap", o.Target.Address, o.HTTPSMissing.Error()), o.EvidenceIDs())
+	}
+	if o.HTTPS == nil {
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "no HTTPS response recorded"}, expected, "",
+			fmt.Sprintf("the scan recorded no HTTPS response for %s; not counted as a pass or a gap", o.Target.Address), o.EvidenceIDs())
+	}
+	var (
+		ps          []problem
+		judged      []string
+		seen        = map[string]bool{}
+		hopEv       = map[string]string{}
+		usedEv      []string
+		problemSeen = map[string]bool{}
+	)
+	for _, h := range append(slices.Clone(o.Redirects), *o.HTTPS) {
+		hopEv[h.URL] = h.Evidence
+	}
+	for _, c := range o.Cookies {
+		if len(names) > 0 && !slices.Contains(names, c.Name) {
+			continue
+		}
+		seen[c.Name] = true
+		if !slices.Contains(judged, c.Name) {
+			judged = append(judged, c.Name)
+		}
+		add := func(code, text string) {
+			key := code + "\x00" + c.Name
+			if problemSeen[key] {
+				return
+			}
+			problemSeen[key] = true
+			ps = append(ps, problem{code, fmt.Sprintf("cookie %s %s (from %s)", quote(c.Name), text, c.URL)})
+			usedEv = append(usedEv, hopEv[c.URL])
+		}
+		if !c.Secure {
+			add(CodeCookieNotSecure, "lacks Secure")
+		}
+		if !c.HttpOnly {
+			add(CodeCookieNotHTTPOnly, "lacks HttpOnly")
+		}
+		switch c.SameSite {
+		case "Lax", "Strict":
+		case "None":
+			add(CodeCookieSameSiteNone, "has SameSite=None")
+		default:
+			add(CodeCookieNoSameSite, "lacks SameSite")
+		}
+		for _, code := range c.Issues {
+			switch code {
+			case CodeCookieHostPrefix:
+				add(code, "breaks the __Host- rules (Secure, Path=/, no Domain, set over HTTPS)")
+			case CodeCookieSecurePrefix:
+				add(code, "breaks the __Secure- rules (Secure, set over HTTPS)")
+			}
+		}
+	}
+	ev := ids(usedEv)
+	if len(ev) == 0 {
+		ev = or(one(o.HTTPS.Evidence), o.EvidenceIDs())
+	}
+	observed := fmt.Sprintf("%d cookie(s) judged: %s", len(judged), strings.Join(judged, ", "))
+	if len(judged) == 0 {
+		observed = "no cookies set in the responses observed"
+	}
+	if len(ps) > 0 {
+		return contradicted(o.Observation, ps[0].code, expected, observed, o.Target.Address+": "+joinProblems(ps), ev)
+	}
+	var unseen []string
+	for _, n := range names {
+		if !seen[n] {
+			unseen = append(unseen, n)
+		}
+	}
+	if len(unseen) > 0 {
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "cookie not set in the responses observed: " + strings.Join(unseen, ", ")}, expected, observed,
+			fmt.Sprintf("%s did not set %s in the responses observed (it may be set only after login); not counted as a pass or a gap", o.Target.Address, strings.Join(unseen, ", ")), ev)
+	}
+	return verified(o.Observation, expected, observed, ev)
+}

@@ -1,0 +1,250 @@
+package httpscan
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Issue codes of the security headers, as recorded in
+// posture.SecurityHeaders.Issues and posture.CSPPolicy.Issues. They are
+// API: never rename one.
+const (
+	// IssueHeadersNoSniffMissing: no X-Content-Type-Options: nosniff
+	// (WHATWG Fetch §3.5 — the only value defined).
+	IssueHeadersNoSniffMissing = "http.headers.nosniff_missing"
+	// IssueHeadersFrameOptionsInvalid: X-Frame-Options is present but
+	// neither DENY nor SAMEORIGIN (RFC 7034 §2.1; ALLOW-FROM is obsolete
+	// and ignored by browsers).
+	IssueHeadersFrameOptionsInvalid = "http.headers.frame_options_invalid"
+	// IssueHeadersNoFrameProtection: neither X-Frame-Options DENY or
+	// SAMEORIGIN nor an enforced CSP frame-ancestors.
+	IssueHeadersNoFrameProtection = "http.headers.no_frame_protection"
+	// IssueHeadersCSPMissing: no enforced Content-Security-Policy.
+	IssueHeadersCSPMissing = "http.headers.csp_missing"
+	// IssueHeadersVersionBanner: Server, X-Powered-By or a similar header
+	// names software with its version.
+	IssueHeadersVersionBanner = "http.headers.version_banner"
+
+	// IssueCSPUnsafeInline: scripts fall back to 'unsafe-inline' with no
+	// nonce, hash or 'strict-dynamic' that would cancel it (CSP3 §6.7.3).
+	IssueCSPUnsafeInline = "http.csp.unsafe_inline"
+	// IssueCSPUnsafeEval: scripts allow 'unsafe-eval'.
+	IssueCSPUnsafeEval = "http.csp.unsafe_eval"
+	// IssueCSPWildcardSource: script or object sources allow any host:
+	// "*" or a bare scheme such as https: or data:.
+	IssueCSPWildcardSource = "http.csp.wildcard_source"
+	// IssueCSPNoDefaultSrc: the policy has no default-src.
+	IssueCSPNoDefaultSrc = "http.csp.no_default_src"
+	// IssueCSPNoFrameAncestors: the policy has no frame-ancestors.
+	IssueCSPNoFrameAncestors = "http.csp.no_frame_ancestors"
+	// IssueCSPDuplicateDirective: a directive repeats; the first counts
+	// (CSP3 §2.2.1).
+	IssueCSPDuplicateDirective = "http.csp.duplicate_directive"
+	// IssueCSPInvalidDirective: a directive name that is not a token
+	// of ALPHA, DIGIT and "-" (CSP3 §2.2.1 step 2.4).
+	IssueCSPInvalidDirective = "http.csp.invalid_directive"
+)
+
+// maxCSPPolicies and maxCSPDirectives bound what is parsed of
+// server-sent policies.
+const (
+	maxCSPPolicies   = 32
+	maxCSPDirectives = 256
+)
+
+// ParseCSP parses one serialized policy (W3C CSP Level 3 §2.2.1): tokens
+// split at ";", each a directive name (ASCII letters, digits, "-";
+// lower-cased) and values separated by ASCII whitespace. A repeated
+// directive is ignored. It flags 'unsafe-inline' and 'unsafe-eval' and
+// wildcard sources among the sources that govern scripts (script-src,
+// else default-src; for wildcards, object-src too), and the absence of
+// default-src and frame-ancestors.
+func ParseCSP(raw string) posture.CSPPolicy {
+	p := posture.CSPPolicy{Raw: raw}
+	byName := map[string][]string{}
+	for _, tok := range strings.Split(raw, ";") {
+		tok = strings.Trim(tok, asciiWS)
+		if tok == "" {
+			continue
+		}
+		fields := strings.FieldsFunc(tok, isASCIIWS)
+		name := strings.ToLower(fields[0])
+		if !isDirectiveName(name) {
+			p.Issues = appendIssue(p.Issues, IssueCSPInvalidDirective)
+			continue
+		}
+		if _, dup := byName[name]; dup {
+			p.Issues = appendIssue(p.Issues, IssueCSPDuplicateDirective)
+			continue
+		}
+		if len(p.Directives) == maxCSPDirectives {
+			break
+		}
+		vals := fields[1:]
+		if len(vals) == 0 {
+			vals = nil
+		}
+		byName[name] = vals
+		p.Directives = append(p.Directives, posture.CSPDirective{Name: name, Values: vals})
+	}
+	script, hasScript := byName["script-src"]
+	def, hasDefault := byName["default-src"]
+	if !hasScript {
+		script = def
+	}
+	if hasScript || hasDefault {
+		inline, cancels, eval := false, false, false
+		for _, v := range script {
+			lv := strings.ToLower(v)
+			switch {
+			case lv == "'unsafe-inline'":
+				inline = true
+			case lv == "'unsafe-eval'":
+				eval = true
+			case lv == "'strict-dynamic'", strings.HasPrefix(lv, "'nonce-"), strings.HasPrefix(lv, "'sha256-"),
+				strings.HasPrefix(lv, "'sha384-"), strings.HasPrefix(lv, "'sha512-"):
+				cancels = true
+			}
+		}
+		if inline && !cancels {
+			p.Issues = appendIssue(p.Issues, IssueCSPUnsafeInline)
+		}
+		if eval {
+			p.Issues = appendIssue(p.Issues, IssueCSPUnsafeEval)
+		}
+	}
+	object, hasObject := byName["object-src"]
+	if !hasObject {
+		object = def
+	}
+	for _, v := range append(append([]string{}, script...), object...) {
+		if isWildcardSource(v) {
+			p.Issues = appendIssue(p.Issues, IssueCSPWildcardSource)
+			break
+		}
+	}
+	if !hasDefault {
+		p.Issues = appendIssue(p.Issues, IssueCSPNoDefaultSrc)
+	}
+	if _, ok := byName["frame-ancestors"]; !ok {
+		p.Issues = appendIssue(p.Issues, IssueCSPNoFrameAncestors)
+	}
+	return p
+}
+
+const asciiWS = " \t\n\f\r"
+
+func isASCIIWS(r rune) bool { return strings.ContainsRune(asciiWS, r) }
+
+func isDirectiveName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isWildcardSource reports whether a source expression allows any host:
+// "*", or a scheme alone ("https:", "data:").
+func isWildcardSource(v string) bool {
+	if v == "*" {
+		return true
+	}
+	scheme, ok := strings.CutSuffix(strings.ToLower(v), ":")
+	if !ok || scheme == "" {
+		return false
+	}
+	for i := 0; i < len(scheme); i++ {
+		c := scheme[i]
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+// versionRE finds a product/version token such as nginx/1.18.0 or
+// PHP/8.1.2, or a bare version such as 4.0.30319.
+var versionRE = regexp.MustCompile(`(?:/|\s|^)v?\d+(?:\.\d+)+`)
+
+// bannerHeaders name software; a version in them is a banner.
+var bannerHeaders = []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Generator"}
+
+// parseSecurityHeaders reads the security headers of a response.
+func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
+	sh := &posture.SecurityHeaders{
+		XContentTypeOptions:       h.Get("X-Content-Type-Options"),
+		XFrameOptions:             h.Get("X-Frame-Options"),
+		ReferrerPolicy:            h.Get("Referrer-Policy"),
+		PermissionsPolicy:         h.Get("Permissions-Policy"),
+		CrossOriginOpenerPolicy:   h.Get("Cross-Origin-Opener-Policy"),
+		CrossOriginEmbedderPolicy: h.Get("Cross-Origin-Embedder-Policy"),
+		CrossOriginResourcePolicy: h.Get("Cross-Origin-Resource-Policy"),
+		Server:                    h.Get("Server"),
+		XPoweredBy:                h.Get("X-Powered-By"),
+	}
+	sh.CSP = parsePolicies(h.Values("Content-Security-Policy"))
+	sh.CSPReportOnly = parsePolicies(h.Values("Content-Security-Policy-Report-Only"))
+
+	// Fetch §3.5: the first value, split at ",", trimmed, is "nosniff".
+	first, _, _ := strings.Cut(sh.XContentTypeOptions, ",")
+	sh.NoSniff = strings.EqualFold(strings.Trim(first, " \t"), "nosniff")
+	if !sh.NoSniff {
+		sh.Issues = appendIssue(sh.Issues, IssueHeadersNoSniffMissing)
+	}
+	switch v := strings.ToUpper(strings.Trim(sh.XFrameOptions, " \t")); v {
+	case "DENY", "SAMEORIGIN":
+		sh.FrameOptions = v
+	case "":
+	default:
+		sh.Issues = appendIssue(sh.Issues, IssueHeadersFrameOptionsInvalid)
+	}
+	sh.FrameProtection = sh.FrameOptions != ""
+	for _, p := range sh.CSP {
+		for _, d := range p.Directives {
+			if d.Name == "frame-ancestors" {
+				sh.FrameProtection = true
+			}
+		}
+	}
+	if !sh.FrameProtection {
+		sh.Issues = appendIssue(sh.Issues, IssueHeadersNoFrameProtection)
+	}
+	if len(sh.CSP) == 0 {
+		sh.Issues = appendIssue(sh.Issues, IssueHeadersCSPMissing)
+	}
+	for _, name := range bannerHeaders {
+		for _, v := range h.Values(name) {
+			if versionRE.MatchString(v) {
+				sh.VersionBanners = append(sh.VersionBanners, name+": "+v)
+			}
+		}
+	}
+	if len(sh.VersionBanners) > 0 {
+		sh.Issues = appendIssue(sh.Issues, IssueHeadersVersionBanner)
+	}
+	return sh
+}
+
+// parsePolicies parses every policy of every field (CSP3 §2.2.2: a field
+// holds a comma-separated list of policies).
+func parsePolicies(fields []string) []posture.CSPPolicy {
+	var out []posture.CSPPolicy
+	for _, f := range fields {
+		for _, raw := range strings.Split(f, ",") {
+			if strings.Trim(raw, asciiWS) == "" {
+				continue
+			}
+			if len(out) == maxCSPPolicies {
+				return out
+			}
+			out = append(out, ParseCSP(strings.Trim(raw, asciiWS)))
+		}
+	}
+	return out
+}

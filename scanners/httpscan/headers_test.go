@@ -1,0 +1,118 @@
+package httpscan
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+func TestParseCSP(t *testing.T) {
+	const good = "; default-src 'self'; frame-ancestors 'none'"
+	tests := []struct {
+		raw        string
+		directives []string
+		issues     []string
+	}{
+		{"default-src 'self'; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, nil},
+		{"DEFAULT-SRC 'self';;  FRAME-ANCESTORS 'self' ; ", []string{"default-src", "frame-ancestors"}, nil},
+		{"script-src 'self' 'unsafe-inline'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPUnsafeInline}},
+		{"script-src 'self' 'unsafe-inline' 'nonce-abc'" + good, []string{"script-src", "default-src", "frame-ancestors"}, nil},
+		{"script-src 'unsafe-inline' 'sha256-xyz' 'unsafe-eval'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPUnsafeEval}},
+		{"default-src 'self' 'unsafe-inline'; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []string{IssueCSPUnsafeInline}},
+		{"default-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'", []string{"default-src", "script-src", "frame-ancestors"}, nil},
+		{"script-src *" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
+		{"script-src https:" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
+		{"object-src data:" + good, []string{"object-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
+		{"script-src https://cdn.example" + good, []string{"script-src", "default-src", "frame-ancestors"}, nil},
+		{"img-src *" + good, []string{"img-src", "default-src", "frame-ancestors"}, nil},
+		{"frame-ancestors 'none'", []string{"frame-ancestors"}, []string{IssueCSPNoDefaultSrc}},
+		{"default-src 'self'", []string{"default-src"}, []string{IssueCSPNoFrameAncestors}},
+		{"upgrade-insecure-requests", []string{"upgrade-insecure-requests"}, []string{IssueCSPNoDefaultSrc, IssueCSPNoFrameAncestors}},
+		{"default-src 'self'; default-src *; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []string{IssueCSPDuplicateDirective}},
+		{"dëfault-src 'self'" + good, []string{"default-src", "frame-ancestors"}, []string{IssueCSPInvalidDirective}},
+		{"", nil, []string{IssueCSPNoDefaultSrc, IssueCSPNoFrameAncestors}},
+	}
+	for _, tt := range tests {
+		p := ParseCSP(tt.raw)
+		var names []string
+		for _, d := range p.Directives {
+			names = append(names, d.Name)
+		}
+		if p.Raw != tt.raw || !slices.Equal(names, tt.directives) || !slices.Equal(p.Issues, tt.issues) {
+			t.Errorf("httpscan: ParseCSP(%q): directives %q issues %q; want %q %q", tt.raw, names, p.Issues, tt.directives, tt.issues)
+		}
+	}
+	p := ParseCSP("script-src  'self'\thttps://a.example ;frame-ancestors")
+	if want := []posture.CSPDirective{{Name: "script-src", Values: []string{"'self'", "https://a.example"}}, {Name: "frame-ancestors"}}; !slices.EqualFunc(p.Directives, want, func(a, b posture.CSPDirective) bool {
+		return a.Name == b.Name && slices.Equal(a.Values, b.Values)
+	}) {
+		t.Errorf("httpscan: directives %+v", p.Directives)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	tests := []struct {
+		name            string
+		headers         [][2]string
+		nosniff         bool
+		frameOptions    string
+		frameProtection bool
+		csp, cspRO      int
+		banners         []string
+		issues          []string
+	}{
+		{"none", nil, false, "", false, 0, 0, nil,
+			[]string{IssueHeadersNoSniffMissing, IssueHeadersNoFrameProtection, IssueHeadersCSPMissing}},
+		{"all good", [][2]string{
+			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "deny"},
+			{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
+			{"Referrer-Policy", "no-referrer"}, {"Permissions-Policy", "geolocation=()"},
+			{"Cross-Origin-Opener-Policy", "same-origin"}, {"Server", "nginx"},
+		}, true, "DENY", true, 1, 0, nil, nil},
+		{"frame-ancestors protects without X-Frame-Options; two policies in one field, one in another", [][2]string{
+			{"X-Content-Type-Options", "NoSniff, other"},
+			{"Content-Security-Policy", "default-src 'self', frame-ancestors 'self'"},
+			{"Content-Security-Policy", "script-src 'self'"},
+		}, true, "", true, 3, 0, nil, nil},
+		{"report-only enforces nothing; ALLOW-FROM is invalid", [][2]string{
+			{"X-Content-Type-Options", "sniff"}, {"X-Frame-Options", "ALLOW-FROM https://a.example"},
+			{"Content-Security-Policy-Report-Only", "default-src 'self'; frame-ancestors 'none'"},
+		}, false, "", false, 0, 1, nil,
+			[]string{IssueHeadersNoSniffMissing, IssueHeadersFrameOptionsInvalid, IssueHeadersNoFrameProtection, IssueHeadersCSPMissing}},
+		{"version banners", [][2]string{
+			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "SAMEORIGIN"},
+			{"Content-Security-Policy", "default-src 'self'"},
+			{"Server", "Apache/2.4.57 (Debian)"}, {"X-Powered-By", "PHP/8.1.2"}, {"X-AspNet-Version", "4.0.30319"},
+		}, true, "SAMEORIGIN", true, 1, 0,
+			[]string{"Server: Apache/2.4.57 (Debian)", "X-Powered-By: PHP/8.1.2", "X-AspNet-Version: 4.0.30319"},
+			[]string{IssueHeadersVersionBanner}},
+	}
+	ca := newCA(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for _, h := range tt.headers {
+					w.Header().Add(h[0], h[1])
+				}
+			}))
+			o := scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt("")}), target(ts.URL))
+			sh := o.SecurityHeaders
+			if sh == nil {
+				t.Fatal("httpscan: no security headers")
+			}
+			if sh.NoSniff != tt.nosniff || sh.FrameOptions != tt.frameOptions || sh.FrameProtection != tt.frameProtection ||
+				len(sh.CSP) != tt.csp || len(sh.CSPReportOnly) != tt.cspRO || !slices.Equal(sh.VersionBanners, tt.banners) || !slices.Equal(sh.Issues, tt.issues) {
+				t.Errorf("httpscan: got nosniff %v frame %q protection %v csp %d/%d banners %q issues %q\nwant %v %q %v %d/%d %q %q",
+					sh.NoSniff, sh.FrameOptions, sh.FrameProtection, len(sh.CSP), len(sh.CSPReportOnly), sh.VersionBanners, sh.Issues,
+					tt.nosniff, tt.frameOptions, tt.frameProtection, tt.csp, tt.cspRO, tt.banners, tt.issues)
+			}
+		})
+	}
+	// An origin that does not answer has no headers to record.
+	o := scanOne(t, New(Options{PlainHTTP: plainAt("")}), target("https://"+refusedAddr(t)))
+	if o.SecurityHeaders != nil {
+		t.Errorf("httpscan: security headers of a refused origin: %+v", o.SecurityHeaders)
+	}
+}

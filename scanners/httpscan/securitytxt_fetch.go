@@ -1,0 +1,87 @@
+package httpscan
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// securityTxtPath is where RFC 9116 §3 puts the file.
+const securityTxtPath = "/.well-known/security.txt"
+
+// maxSecTxtRedirects bounds the same-host redirects followed to the file.
+const maxSecTxtRedirects = 3
+
+// fetchSecurityTxt gets https://host/.well-known/security.txt, following
+// at most maxSecTxtRedirects redirects that stay on the target's host over
+// https://, and records the file, parsed, as obs.SecurityTxt. It runs only
+// when the HTTPS origin answered: an origin that did not is not asked
+// again, and the file is recorded as not observed for the same reason.
+func (sc *scan) fetchSecurityTxt(ctx context.Context) {
+	base, err := url.Parse(sc.target.Address)
+	if err != nil || base.Scheme != "https" || base.Host == "" {
+		return // fetchHTTPS said why
+	}
+	u := &url.URL{Scheme: "https", Host: base.Host, Path: securityTxtPath}
+	st := &posture.SecurityTxt{URL: u.String()}
+	sc.obs.SecurityTxt = st
+	if sc.obs.HTTPSMissing != nil {
+		m := *sc.obs.HTTPSMissing
+		st.Missing = &m
+		return
+	}
+	host := canonicalHost(sc.target.Host())
+	var ex *exchange
+	for i := 0; ; i++ {
+		suffix := "/securitytxt"
+		if i > 0 {
+			suffix += strconv.Itoa(i + 1)
+		}
+		var m *posture.Missing
+		ex, m = sc.exchangeBody(ctx, u, suffix, "security.txt", true)
+		if m != nil {
+			st.Missing = m
+			return
+		}
+		st.URL, st.Status, st.Evidence = u.String(), ex.status, ex.hop.Evidence
+		loc := ex.hop.Location
+		if !isRedirect(ex.status) || loc == "" || i == maxSecTxtRedirects {
+			break
+		}
+		next, err := u.Parse(loc)
+		if err != nil || next.Scheme != "https" || canonicalHost(next.Hostname()) != host {
+			sc.note(fmt.Sprintf("security.txt: redirect from %s to %q not followed (not https:// on %s)", u, loc, host))
+			break
+		}
+		next.Fragment = ""
+		u = next
+	}
+	st.ContentType = ex.header.Get("Content-Type")
+	if ex.status != 200 {
+		st.Issues = appendIssue(st.Issues, IssueSecTxtMissing)
+		st.IssueDetails = append(st.IssueDetails, fmt.Sprintf("%s: %s answered status %d", IssueSecTxtMissing, st.URL, ex.status))
+		return
+	}
+	if ex.bodyTruncated {
+		st.Missing = &posture.Missing{Reason: posture.ReasonTooLarge, Detail: fmt.Sprintf("httpscan: %s is larger than %d bytes", st.URL, maxBodyBytes)}
+		return
+	}
+	parsed := ParseSecurityTxt(ex.body, sc.now())
+	parsed.URL, parsed.Status, parsed.ContentType, parsed.Found, parsed.Evidence = st.URL, st.Status, st.ContentType, true, st.Evidence+"/text"
+	if mt, _, err := mime.ParseMediaType(st.ContentType); err != nil || mt != "text/plain" {
+		parsed.Issues = append([]string{IssueSecTxtNotTextPlain}, parsed.Issues...)
+		parsed.IssueDetails = append([]string{fmt.Sprintf("%s: Content-Type %q", IssueSecTxtNotTextPlain, st.ContentType)}, parsed.IssueDetails...)
+	}
+	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
+		ID:    parsed.Evidence,
+		Kind:  posture.EvidenceText,
+		Label: "security.txt as served: " + st.URL,
+		Data:  strings.ToValidUTF8(string(ex.body), "\uFFFD"),
+	})
+	*st = parsed
+}

@@ -1,0 +1,100 @@
+package httpscan
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+func TestScanSecurityTxt(t *testing.T) {
+	const file = "Contact: mailto:security@acme.example\nExpires: 2027-06-01T00:00:00Z\n"
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		found   bool
+		status  int
+		issues  []string
+		missing posture.Reason
+		path    string // where the file was finally fetched
+	}{
+		{"served", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write([]byte(file))
+		}, true, 200, nil, "", securityTxtPath},
+		{"not found", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+			false, 404, []string{IssueSecTxtMissing}, "", securityTxtPath},
+		{"served as HTML", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html>hello</html>\n"))
+		}, true, 200, []string{IssueSecTxtNotTextPlain, IssueSecTxtSyntax, IssueSecTxtNoContact, IssueSecTxtNoExpires}, "", securityTxtPath},
+		{"redirect on the host is followed", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == securityTxtPath {
+				http.Redirect(w, r, "/security.txt", http.StatusMovedPermanently)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(file))
+		}, true, 200, nil, "", "/security.txt"},
+		{"redirect elsewhere is not", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.vouch.test/security.txt", http.StatusFound)
+		}, false, 302, []string{IssueSecTxtMissing}, "", securityTxtPath},
+		{"redirect loop stops", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, securityTxtPath, http.StatusFound)
+		}, false, 302, []string{IssueSecTxtMissing}, "", securityTxtPath},
+		{"too large", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(file + strings.Repeat("# padding\n", 10000)))
+		}, false, 200, nil, posture.ReasonTooLarge, securityTxtPath},
+		{"exactly 64 KiB is read", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			pad := maxBodyBytes - len(file)
+			w.Write([]byte(file + "#" + strings.Repeat("x", pad-2) + "\n"))
+		}, true, 200, nil, "", securityTxtPath},
+	}
+	ca := newCA(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/" {
+					return
+				}
+				tt.handler(w, r)
+			}))
+			o := scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(""), Now: func() time.Time { return now }}), target(ts.URL))
+			st := o.SecurityTxt
+			if st == nil {
+				t.Fatal("httpscan: no security.txt observation")
+			}
+			if st.Found != tt.found || st.Status != tt.status || !slices.Equal(st.Issues, tt.issues) || reasonOf(st.Missing) != tt.missing || st.URL != ts.URL+tt.path {
+				t.Errorf("httpscan: found %v status %d issues %q missing %v URL %s; want %v %d %q %q %s",
+					st.Found, st.Status, st.Issues, st.Missing, st.URL, tt.found, tt.status, tt.issues, tt.missing, ts.URL+tt.path)
+			}
+			if _, ok := evidenceByID(o, st.Evidence); st.Missing == nil && !ok {
+				t.Errorf("httpscan: evidence %q not in the observation", st.Evidence)
+			}
+			if tt.found && tt.issues == nil {
+				ev, _ := evidenceByID(o, st.Evidence)
+				if ev.Kind != posture.EvidenceText || !strings.HasPrefix(ev.Data, file) {
+					t.Errorf("httpscan: text evidence %+v", ev.Label)
+				}
+				if !slices.Equal(st.Contact, []string{"mailto:security@acme.example"}) || st.Expires.IsZero() {
+					t.Errorf("httpscan: fields %+v", st)
+				}
+			}
+		})
+	}
+}
+
+// An HTTPS origin that does not answer is not asked for security.txt:
+// the file is not observed, for the same reason.
+func TestSecurityTxtOriginDown(t *testing.T) {
+	o := scanOne(t, New(Options{PlainHTTP: plainAt("")}), target("https://"+refusedAddr(t)))
+	if o.SecurityTxt == nil || reasonOf(o.SecurityTxt.Missing) != posture.ReasonRefused || o.SecurityTxt.Found {
+		t.Errorf("httpscan: security.txt %+v", o.SecurityTxt)
+	}
+}
