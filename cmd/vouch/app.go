@@ -116,6 +116,8 @@ e.g. VOUCH_RESOLVER=127.0.0.1:5353.`,
 		a.siteCommand(),
 		a.reportCommand(),
 		a.demoCommand(),
+		a.diffCommand(),
+		a.evidenceCommand(),
 		a.versionCommand(),
 	)
 	return root

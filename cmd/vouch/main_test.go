@@ -91,6 +91,47 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("want one evidence bundle, got %v", bundles)
 	}
 
+	// The evidence bundle verifies, and one flipped byte breaks it.
+	if code, stdout, stderr := runVouch(t, "evidence", "verify", filepath.Dir(bundles[0])); code != exitOK {
+		t.Errorf("evidence verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+	snapFile := filepath.Join(filepath.Dir(bundles[0]), "snapshot.json")
+	sb, err := os.ReadFile(snapFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb[len(sb)/2] ^= 1
+	os.WriteFile(snapFile, sb, 0o644)
+	if code, _, stderr := runVouch(t, "evidence", "verify", filepath.Dir(bundles[0])); code != exitGaps || !strings.Contains(stderr, "snapshot.json") {
+		t.Errorf("evidence verify after a flipped byte: exit %d, want %d naming snapshot.json\n%s", code, exitGaps, stderr)
+	}
+	// A report compared with itself has no drift.
+	if code, stdout, stderr := runVouch(t, "diff", filepath.Join(out, "report.json"), filepath.Join(out, "report.json")); code != exitOK {
+		t.Errorf("diff of a report with itself: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// A baseline where HSTS held: the current report regresses, and
+	// --fail-on-regression turns that into exit 1 even with --fail-on none.
+	var base posture.Report
+	json.Unmarshal(b, &base)
+	for i, c := range base.Controls {
+		if c.Control.ID == "hsts" {
+			base.Controls[i].Verdict = posture.Verified
+			base.Controls[i].Findings = nil
+		}
+	}
+	base.ScanID = "20261122T000000Z-000000"
+	bb, _ := json.Marshal(base)
+	basePath := filepath.Join(dir, "baseline.json")
+	os.WriteFile(basePath, bb, 0o644)
+	if code, stdout, _ := runVouch(t, "diff", basePath, filepath.Join(out, "report.json")); code != exitGaps || !strings.Contains(stdout, "hsts") {
+		t.Errorf("diff with a regression: exit %d, want %d, naming hsts\n%s", code, exitGaps, stdout)
+	}
+	if code, _, stderr := runVouch(t, "check", "--snapshot", filepath.Join(out, "snapshot.json"), "-c", filepath.Join(out, "trust.yaml"),
+		"--fail-on", "none", "--baseline", basePath, "--fail-on-regression"); code != exitGaps || !strings.Contains(stderr, "hsts") {
+		t.Errorf("check --fail-on-regression: exit %d, want %d\n%s", code, exitGaps, stderr)
+	}
+
 	// The recorded snapshot can be judged offline with the same trust.yaml,
 	// and the verdicts agree. DMARC is high severity, so --fail-on high exits 1.
 	code, stdout, stderr = runVouch(t, "check", "--snapshot", filepath.Join(out, "snapshot.json"), "-c", filepath.Join(out, "trust.yaml"), "--format", "json")

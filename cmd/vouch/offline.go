@@ -55,9 +55,9 @@ Prints the verdict table (or --format) and exits like 'vouch scan'.`,
 				return err
 			}
 			a.setExit(&rep, failOn)
-			return nil
+			return a.compareBaseline(&rep)
 		},
-	}, flagSnapshot, flagConfig, flagFailOn, flagFormat)
+	}, flagSnapshot, flagConfig, flagFailOn, flagFormat, flagBaseline, flagFailOnRegression)
 }
 
 func readSnapshot(path string) (*posture.Snapshot, error) {

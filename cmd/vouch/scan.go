@@ -71,9 +71,13 @@ resolver).`,
 			if err != nil {
 				return err
 			}
-			return a.finish(res.report, failOn, paths)
+			if err := a.finish(res.report, failOn, paths); err != nil {
+				return err
+			}
+			return a.compareBaseline(res.report)
 		},
-	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagBaseURL)
+	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagBaseURL,
+		flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
 // failOn parses --fail-on; "none" never fails.
@@ -285,6 +289,9 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 		return p, scanErr("evidence: %v", err)
 	}
 	p.evidence = bundle
+	if err := a.sealEvidence(bundle); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
