@@ -10,17 +10,20 @@ import (
 // email.spf: the mail domain publishes exactly one SPF record (RFC 7208
 // §4.5: more than one is a permerror) whose final "all" term (§5.1) fails
 // or soft-fails everything not listed. With no "all" and no redirect= the
-// result defaults to neutral (§4.7).
+// result defaults to neutral (§4.7). The record and everything it includes
+// must also evaluate: it parses, and stays within 10 DNS-querying terms
+// and 2 void lookups (§4.6.4); past them receivers return permerror and
+// the domain's SPF protects nothing.
 
 func init() {
 	Register(Check{
 		Rule: posture.Rule{
 			ID:          "email.spf",
 			Title:       "Publish one SPF record that ends in -all",
-			Description: "The mail domain publishes exactly one v=spf1 record whose final all term is at least as strict as the declared qualifier.",
-			Citation:    "RFC 7208 §4.5 (one record), §5.1 (all), §4.7 (default result)",
+			Description: "The mail domain publishes exactly one v=spf1 record whose final all term is at least as strict as the declared qualifier, and which evaluates: it parses, and with its includes stays within 10 DNS-querying terms and 2 void lookups.",
+			Citation:    "RFC 7208 §4.5 (one record), §5.1 (all), §4.7 (default result), §4.6.4 (lookup limits)",
 			Severity:    posture.SeverityMedium,
-			Remediation: "Publish one TXT record 'v=spf1 <your senders> -all' at the domain; merge any second v=spf1 record into it.",
+			Remediation: "Publish one TXT record 'v=spf1 <your senders> -all' at the domain; merge any second v=spf1 record into it. Keep include/a/mx/ptr/exists/redirect at 10 or fewer across all includes (replace includes by ip4:/ip6: ranges, drop unused senders) and remove terms whose names do not exist.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
 			Params: map[string]string{
 				"all": `weakest acceptable all qualifier: "-" (fail, default), "~" (softfail: accepts - or ~), "?" (neutral)`,
@@ -89,7 +92,13 @@ func judgeSPF(o posture.DNSObservation, wantRank int, expected string) posture.F
 		return contradicted(o.Observation, CodeSPFMultipleRecords, expected, observed,
 			fmt.Sprintf("%s publishes %d SPF records; receivers treat that as a permanent error (RFC 7208 §4.5)", o.Domain, len(s.Records)), ev)
 	}
+	if f, done := judgeSPFTree(o, s.Tree, expected, observed, ev); done {
+		return f
+	}
 	all := s.All
+	if all == "" && s.Tree != nil {
+		all = redirectedAll(s.Tree)
+	}
 	if all == "" {
 		if hasSPFRedirect(s.Records[0]) {
 			return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonNotScanned, Detail: "the all qualifier comes from a redirect= target that was not recorded"}, expected, observed,
@@ -110,7 +119,75 @@ func judgeSPF(o posture.DNSObservation, wantRank int, expected string) posture.F
 		return contradicted(o.Observation, CodeSPFAllWeak, expected, observed,
 			fmt.Sprintf("the SPF record of %s ends in %s, weaker than declared", o.Domain, what), ev)
 	}
+	if t := s.Tree; t != nil && (t.Missing != nil || t.Truncated) {
+		m := t.Missing
+		if m == nil {
+			m = &posture.Missing{Reason: posture.ReasonTooLarge, Detail: "the include tree was not walked to its end"}
+		}
+		return inconclusive(o.Observation, m, expected, observed,
+			fmt.Sprintf("the SPF record of %s ends in %sall, but its include tree could not be walked whole (%s), so its lookup count (at least %d) is not known; not counted as a pass or a gap", o.Domain, q, m.Error(), t.DNSTerms), ev)
+	}
 	return verified(o.Observation, expected, observed, ev)
+}
+
+// spfMaxDNSTerms and spfMaxVoid are the processing limits of RFC 7208
+// §4.6.4: past them receivers return permerror and SPF fails open.
+const (
+	spfMaxDNSTerms = 10
+	spfMaxVoid     = 2
+)
+
+// judgeSPFTree turns what the include tree shows into a gap when the
+// record cannot evaluate: syntax errors, broken includes, or limits
+// exceeded. Counts that are lower bounds (a lookup failed) still prove a
+// limit exceeded. done is false when the tree shows no gap.
+func judgeSPFTree(o posture.DNSObservation, t *posture.SPFTree, expected, observed string, ev []string) (posture.Finding, bool) {
+	if t == nil {
+		return posture.Finding{}, false
+	}
+	switch {
+	case len(t.SyntaxErrors) > 0:
+		return contradicted(o.Observation, CodeSPFSyntax, expected, observed,
+			fmt.Sprintf("the SPF record of %s does not parse (%s); receivers return permerror (RFC 7208 §4.6)", o.Domain, strings.Join(t.SyntaxErrors, "; ")), ev), true
+	case t.DNSTerms > spfMaxDNSTerms:
+		return contradicted(o.Observation, CodeSPFTooManyLookups, expected, fmt.Sprintf("%s; %d DNS-querying terms", observed, t.DNSTerms),
+			fmt.Sprintf("evaluating the SPF record of %s takes %d DNS-querying terms (include, a, mx, ptr, exists, redirect, includes counted), more than %d; receivers return permerror (RFC 7208 §4.6.4)", o.Domain, t.DNSTerms, spfMaxDNSTerms), ev), true
+	case t.VoidLookups > spfMaxVoid:
+		return contradicted(o.Observation, CodeSPFVoidLookups, expected, fmt.Sprintf("%s; %d void lookups", observed, t.VoidLookups),
+			fmt.Sprintf("%d lookups of the SPF record of %s answer NXDOMAIN or no data, more than %d; receivers return permerror (RFC 7208 §4.6.4)", t.VoidLookups, o.Domain, spfMaxVoid), ev), true
+	case len(t.Errors) > 0:
+		return contradicted(o.Observation, CodeSPFIncludeError, expected, observed,
+			fmt.Sprintf("the SPF record of %s cannot be evaluated: %s; receivers return permerror (RFC 7208 §5.2, §6.1)", o.Domain, strings.Join(t.Errors, "; ")), ev), true
+	}
+	return posture.Finding{}, false
+}
+
+// redirectedAll follows the root's redirect= through the tree and returns
+// the qualifier of the all term in force there, or "".
+func redirectedAll(t *posture.SPFTree) string {
+	cur := 0
+	for range len(t.Records) {
+		if cur >= len(t.Records) {
+			return ""
+		}
+		for _, term := range t.Records[cur].Terms {
+			if term.Name == "all" && !term.Modifier && !term.Ignored {
+				return term.Qualifier
+			}
+		}
+		next := -1
+		for i, r := range t.Records {
+			if r.Parent == cur && r.Via == "redirect" {
+				next = i
+				break
+			}
+		}
+		if next < 0 {
+			return ""
+		}
+		cur = next
+	}
+	return ""
 }
 
 func hasSPFRedirect(record string) bool {

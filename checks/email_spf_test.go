@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/vouchdev/vouch/posture"
@@ -14,6 +16,22 @@ func spfObs(all string, records ...string) posture.DNSObservation {
 		All:     all,
 	}
 	return o
+}
+
+// withTree adds an include tree to o's SPF.
+func withTree(o posture.DNSObservation, tree posture.SPFTree) posture.DNSObservation {
+	o.SPF.Tree = &tree
+	return o
+}
+
+// root is a tree's first record, ending in the given all qualifier.
+func root(all string, dnsTerms int) posture.SPFTreeRecord {
+	r := posture.SPFTreeRecord{Domain: "acme.example", Parent: -1, Record: "v=spf1 include:a.example " + all + "all", DNSTerms: dnsTerms}
+	r.Terms = []posture.SPFTreeTerm{{Qualifier: "+", Name: "include", Value: "a.example", DNS: true}}
+	if all != "" {
+		r.Terms = append(r.Terms, posture.SPFTreeTerm{Qualifier: all, Name: "all"})
+	}
+	return r
 }
 
 func TestSPF(t *testing.T) {
@@ -55,6 +73,17 @@ func TestSPF(t *testing.T) {
 		}(), row{posture.Inconclusive, ""}},
 		{"odd qualifier", nil, spfObs("!", "v=spf1 !all"), row{posture.Inconclusive, ""}},
 		{"not looked up", nil, dnsObs(), row{posture.Inconclusive, ""}},
+		{"tree within limits", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 10, VoidLookups: 2}), row{posture.Verified, ""}},
+		{"11 lookups", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 11}), row{posture.Contradicted, CodeSPFTooManyLookups}},
+		{"11 lookups, lower bound", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 11, Missing: miss(posture.ReasonTimeout)}), row{posture.Contradicted, CodeSPFTooManyLookups}},
+		{"3 void lookups", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 3, VoidLookups: 3}), row{posture.Contradicted, CodeSPFVoidLookups}},
+		{"syntax error in include", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 1, SyntaxErrors: []string{"a.example: bad"}}), row{posture.Contradicted, CodeSPFSyntax}},
+		{"include without record", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 1, Errors: []string{"a.example: 0 SPF records"}}), row{posture.Contradicted, CodeSPFIncludeError}},
+		{"include timed out", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 1, Missing: miss(posture.ReasonTimeout)}), row{posture.Inconclusive, ""}},
+		{"walk truncated", nil, withTree(spfObs("-", "v=spf1 include:a.example -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 10, Truncated: true}), row{posture.Inconclusive, ""}},
+		{"weak all beats nothing", nil, withTree(spfObs("~", "v=spf1 include:a.example ~all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("~", 1)}, DNSTerms: 1}), row{posture.Contradicted, CodeSPFAllWeak}},
+		{"redirect followed to -all", nil, withTree(spfObs("", "v=spf1 redirect=_spf.acme.example"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("", 1), {Domain: "_spf.acme.example", Parent: 0, Via: "redirect", Terms: []posture.SPFTreeTerm{{Qualifier: "-", Name: "all"}}}}, DNSTerms: 1}), row{posture.Verified, ""}},
+		{"redirect followed to ?all", nil, withTree(spfObs("", "v=spf1 redirect=_spf.acme.example"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("", 1), {Domain: "_spf.acme.example", Parent: 0, Via: "redirect", Terms: []posture.SPFTreeTerm{{Qualifier: "?", Name: "all"}}}}, DNSTerms: 1}), row{posture.Contradicted, CodeSPFAllWeak}},
 		{"resolver unreachable", nil, func() posture.DNSObservation {
 			o := spfObs("-", "v=spf1 -all")
 			o.Observation = failed(o.Observation, posture.ReasonServFail)
@@ -68,5 +97,20 @@ func TestSPF(t *testing.T) {
 				t.Errorf("checks: evidence %v, want the SPF lookup", f.Evidence)
 			}
 		})
+	}
+}
+
+// The codes of codes_email.go are sorted, unique, dotted, and apart from
+// those of codes.go.
+func TestCodesEmail(t *testing.T) {
+	codes := CodesEmail()
+	if !slices.IsSorted(codes) || len(slices.Compact(slices.Clone(codes))) != len(codes) {
+		t.Errorf("checks: CodesEmail() not sorted or not unique: %v", codes)
+	}
+	re := regexp.MustCompile(`^email\.(spf|mta_sts|tls_rpt)\.[a-z0-9_]+$`)
+	for _, c := range codes {
+		if !re.MatchString(c) || slices.Contains(Codes(), c) {
+			t.Errorf("checks: code %q is malformed or also in codes.go", c)
+		}
 	}
 }

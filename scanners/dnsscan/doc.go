@@ -21,7 +21,19 @@
 //
 //   - SPF (RFC 7208 §4.5): the TXT records at the domain whose text starts
 //     with "v=spf1" followed by a space or the end. The qualifier of the
-//     "all" mechanism is noted when exactly one such record exists.
+//     "all" mechanism is noted when exactly one such record exists. That
+//     record is then walked with every record it reaches through include:
+//     and redirect= (an SPF tree): each record's terms, the DNS-querying
+//     terms across the whole tree (include, a, mx, ptr, exists, redirect;
+//     receivers allow 10), the void lookups of its a, mx and exists terms
+//     (NXDOMAIN or no data; receivers allow 2), ptr use and syntax errors
+//     (RFC 7208 §4.6.4, §5.5). Terms whose domain holds macros depend on
+//     the sender and are counted but not followed.
+//   - SPF evaluation: SPFChecker.CheckHost is check_host(ip, domain,
+//     sender) of RFC 7208 §4 with its processing limits and macros (§7),
+//     returning none, neutral, pass, fail, softfail, temperror or
+//     permerror. ParseSPF is the record grammar of §4.6 and §12. Both are
+//     proved on the openspf RFC 7208 test suite (spfsuite_test.go).
 //   - DMARC (RFC 7489 §6.1, §6.3, §6.6.3): the TXT records at
 //     _dmarc.<domain> that start with "v=DMARC1". When there are none, the
 //     record of the organisational domain is looked up instead. The tags are
@@ -33,14 +45,22 @@
 //     testing (t=y).
 //   - MX (RFC 5321 §5.1; RFC 7505 for the null MX "."): the exchange hosts
 //     in order of preference.
+//   - MTA-STS (RFC 8461 §3.1): the TXT record at _mta-sts.<domain> that
+//     starts with "v=STSv1", with its id (ParseMTASTS). The policy file
+//     served over HTTPS is not fetched here.
+//   - TLS-RPT (RFC 8460 §3): the TXT record at _smtp._tls.<domain> that
+//     starts with "v=TLSRPTv1", with its rua destinations (ParseTLSRPT).
+//   - CAA (RFC 8659 §3, §4): the CAA record set at the domain or, when it
+//     has none, at the nearest ancestor that has one (the top-level
+//     domain is not asked); issue, issuewild and iodef properties, and
+//     unknown properties marked critical.
 //
 // TXT character-strings arrive from miekg/dns in presentation form (\" \\
 // and \DDD escapes, RFC 1035 §5.1); UnescapeTXT restores the bytes, and the
 // strings of one record are joined with no separator (RFC 7208 §3.3, RFC
 // 6376 §3.6.2.2).
 //
-// Lookups are cached for the length of one Scan, so that later additions
-// (the SPF include tree with its lookup count, MTA-STS, TLS-RPT, CAA,
-// DNSSEC) can ask the same question twice without a second packet or a
-// second piece of evidence.
+// Lookups are cached for the length of one Scan, so that the SPF tree and
+// the other lookups can ask the same question twice without a second
+// packet or a second piece of evidence.
 package dnsscan

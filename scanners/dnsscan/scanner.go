@@ -91,15 +91,20 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		}
 	}
 	var (
-		spfLookup, mxLookup posture.Lookup
-		dmarc               *posture.DMARC
-		dmarcIDs            []string
-		dkimLookups         = make([]posture.Lookup, len(selectors))
+		spfLookup, mxLookup     posture.Lookup
+		mtastsLookup, rptLookup posture.Lookup
+		dmarc                   *posture.DMARC
+		dmarcIDs, caaIDs        []string
+		caa                     *posture.CAA
+		dkimLookups             = make([]posture.Lookup, len(selectors))
 	)
 	tasks := []func(){
 		func() { spfLookup = sess.lookup(ctx, domain, dns.TypeTXT) },
 		func() { dmarc, dmarcIDs = lookupDMARC(ctx, sess, domain) },
 		func() { mxLookup = sess.lookup(ctx, domain, dns.TypeMX) },
+		func() { mtastsLookup = sess.lookup(ctx, "_mta-sts."+domain, dns.TypeTXT) },
+		func() { rptLookup = sess.lookup(ctx, "_smtp._tls."+domain, dns.TypeTXT) },
+		func() { caa, caaIDs = lookupCAA(ctx, sess, domain) },
 	}
 	for i, sel := range selectors {
 		tasks = append(tasks, func() { dkimLookups[i] = sess.lookup(ctx, sel+"._domainkey."+domain, dns.TypeTXT) })
@@ -107,8 +112,15 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	runBounded(parallelLookups, tasks)
 
 	obs.SPF = spfPolicy(spfLookup)
+	var treeIDs []string
+	if len(obs.SPF.Records) == 1 {
+		obs.SPF.Tree, treeIDs = spfTree(ctx, sess, domain, obs.SPF.Records[0], spfLookup.Evidence)
+	}
 	obs.DMARC = dmarc
 	obs.MX = &mxLookup
+	obs.MTASTS = mtaSTS(mtastsLookup)
+	obs.TLSRPT = tlsRPT(rptLookup)
+	obs.CAA = caa
 	for i, sel := range selectors {
 		key, isKey := dkimKey(sel, dkimLookups[i])
 		if i < declared || isKey {
@@ -120,8 +132,10 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	// DMARC, MX, then DKIM selectors, every question asked included.
 	ev := sess.evidence()
 	ids := []string{spfLookup.Evidence}
+	ids = append(ids, treeIDs...)
 	ids = append(ids, dmarcIDs...)
-	ids = append(ids, mxLookup.Evidence)
+	ids = append(ids, mxLookup.Evidence, mtastsLookup.Evidence, rptLookup.Evidence)
+	ids = append(ids, caaIDs...)
 	for _, lk := range dkimLookups {
 		ids = append(ids, lk.Evidence)
 	}

@@ -306,7 +306,7 @@ func TestScanDKIM(t *testing.T) {
 		}
 	}
 	// Every selector asked is in the evidence, found or not.
-	if len(o.Evidence) != 3+7+len(commonDKIMSelectors) {
+	if len(o.Evidence) != 6+7+len(commonDKIMSelectors) { // SPF, DMARC, MX, MTA-STS, TLS-RPT, CAA
 		t.Errorf("dnsscan: %d evidence items", len(o.Evidence))
 	}
 }

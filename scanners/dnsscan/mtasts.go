@@ -1,0 +1,210 @@
+package dnsscan
+
+import (
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Issue codes of MTA-STS and TLS-RPT records, recorded by the scanner.
+const (
+	IssueMTASTSMultipleRecords = "email.mta_sts.multiple_records"
+	IssueMTASTSSyntax          = "email.mta_sts.syntax"
+	IssueMTASTSNoID            = "email.mta_sts.no_id"
+	IssueTLSRPTMultipleRecords = "email.tls_rpt.multiple_records"
+	IssueTLSRPTSyntax          = "email.tls_rpt.syntax"
+	IssueTLSRPTNoRUA           = "email.tls_rpt.no_rua"
+	IssueTLSRPTBadRUA          = "email.tls_rpt.bad_rua"
+)
+
+// MTASTSRecord is a parsed MTA-STS TXT record (RFC 8461 §3.1):
+//
+//	sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep]
+//	sts-version     = %s"v=STSv1"
+//	sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
+//	sts-ext-name    = (ALPHA / DIGIT) 0*31(ALPHA / DIGIT / "_" / "-" / ".")
+//	sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
+type MTASTSRecord struct {
+	ID     string
+	Issues []string
+}
+
+// Valid reports whether the record can be used.
+func (r MTASTSRecord) Valid() bool { return len(r.Issues) == 0 }
+
+// ParseMTASTS parses an MTA-STS TXT record. The version tag must come
+// first and is case-sensitive.
+func ParseMTASTS(record string) MTASTSRecord {
+	var r MTASTSRecord
+	parts := strings.Split(record, ";")
+	if trimWSP(parts[0]) != "v=STSv1" {
+		r.Issues = append(r.Issues, IssueMTASTSSyntax)
+		return r
+	}
+	seen := map[string]bool{}
+	for i, p := range parts[1:] {
+		p = trimWSP(p)
+		if p == "" {
+			if i < len(parts)-2 {
+				r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || !validSTSName(name) || !validSTSValue(value) || seen[name] {
+			r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
+			continue
+		}
+		seen[name] = true
+		if name == "id" {
+			if len(value) > 32 || !isAlnum(value) {
+				r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
+				continue
+			}
+			r.ID = value
+		}
+	}
+	if r.ID == "" {
+		r.Issues = appendOnce(r.Issues, IssueMTASTSNoID)
+	}
+	return r
+}
+
+func validSTSName(s string) bool {
+	if s == "" || len(s) > 32 || !isAlpha(s[0]) && !isDigit(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func validSTSValue(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlpha(s[i]) && !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func appendOnce(list []string, s string) []string {
+	if containsString(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// mtaSTS reads the lookup of _mta-sts.<domain>.
+func mtaSTS(lk posture.Lookup) *posture.MTASTS {
+	m := &posture.MTASTS{Lookup: lk}
+	for _, v := range lk.Values {
+		if strings.HasPrefix(v, "v=STSv1") {
+			m.Records = append(m.Records, v)
+		}
+	}
+	switch len(m.Records) {
+	case 0:
+	case 1:
+		r := ParseMTASTS(m.Records[0])
+		m.Valid, m.ID, m.Issues = r.Valid(), r.ID, r.Issues
+	default:
+		m.Issues = []string{IssueMTASTSMultipleRecords}
+	}
+	return m
+}
+
+// TLSRPTRecord is a parsed TLS-RPT record (RFC 8460 §3):
+//
+//	tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]
+//	tlsrpt-version = %s"v=TLSRPTv1"
+//	tlsrpt-rua     = %s"rua=" tlsrpt-uri *("," tlsrpt-uri)
+type TLSRPTRecord struct {
+	RUA    []string
+	Issues []string
+}
+
+// Valid reports whether the record can be used.
+func (r TLSRPTRecord) Valid() bool { return len(r.Issues) == 0 }
+
+// ParseTLSRPT parses a TLS-RPT record.
+func ParseTLSRPT(record string) TLSRPTRecord {
+	var r TLSRPTRecord
+	parts := strings.Split(record, ";")
+	if trimWSP(parts[0]) != "v=TLSRPTv1" {
+		r.Issues = append(r.Issues, IssueTLSRPTSyntax)
+		return r
+	}
+	seen := map[string]bool{}
+	for i, p := range parts[1:] {
+		p = trimWSP(p)
+		if p == "" {
+			if i < len(parts)-2 {
+				r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax)
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || !validSTSName(name) || value == "" || seen[name] {
+			r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax)
+			continue
+		}
+		seen[name] = true
+		if name != "rua" {
+			continue
+		}
+		for u := range strings.SplitSeq(value, ",") {
+			u = trimWSP(u)
+			lower := strings.ToLower(u)
+			if strings.HasPrefix(lower, "mailto:") && len(u) > len("mailto:") && strings.Contains(u, "@") ||
+				strings.HasPrefix(lower, "https://") && len(u) > len("https://") {
+				r.RUA = append(r.RUA, u)
+			} else {
+				r.Issues = appendOnce(r.Issues, IssueTLSRPTBadRUA)
+			}
+		}
+	}
+	if len(r.RUA) == 0 {
+		r.Issues = appendOnce(r.Issues, IssueTLSRPTNoRUA)
+	}
+	return r
+}
+
+// tlsRPT reads the lookup of _smtp._tls.<domain>.
+func tlsRPT(lk posture.Lookup) *posture.TLSRPT {
+	t := &posture.TLSRPT{Lookup: lk}
+	for _, v := range lk.Values {
+		if strings.HasPrefix(v, "v=TLSRPTv1") {
+			t.Records = append(t.Records, v)
+		}
+	}
+	switch len(t.Records) {
+	case 0:
+	case 1:
+		r := ParseTLSRPT(t.Records[0])
+		t.Valid, t.RUA, t.Issues = r.Valid(), r.RUA, r.Issues
+	default:
+		t.Issues = []string{IssueTLSRPTMultipleRecords}
+	}
+	return t
+}

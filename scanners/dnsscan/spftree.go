@@ -1,0 +1,202 @@
+package dnsscan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Bounds of one SPF tree walk: a hostile zone must not make the scan ask
+// without end. The receivers' limit is 10 DNS-querying terms; the walk
+// goes on past it (to show how far over a record is) up to these bounds.
+const (
+	spfTreeMaxRecords = 30
+	spfTreeMaxDepth   = 10
+)
+
+// spfTree walks the SPF record of domain (already found: record) and
+// every record it includes or redirects to, through sess, and counts what
+// RFC 7208 §4.6.4 limits. rootLookup is the evidence ID of the root's TXT
+// lookup. It also returns the evidence IDs of the lookups it made.
+func spfTree(ctx context.Context, sess *session, domain, record, rootLookup string) (*posture.SPFTree, []string) {
+	w := &treeWalk{sess: sess, tree: &posture.SPFTree{}, onPath: map[string]bool{}}
+	w.visit(ctx, domain, record, rootLookup, -1, "", 0)
+	return w.tree, w.ids
+}
+
+type treeWalk struct {
+	sess   *session
+	tree   *posture.SPFTree
+	onPath map[string]bool
+	ids    []string // evidence IDs of the lookups made, in order
+}
+
+// lookup asks through the session and remembers the evidence ID.
+func (w *treeWalk) lookup(ctx context.Context, name string, qtype uint16) posture.Lookup {
+	lk := w.sess.lookup(ctx, name, qtype)
+	w.ids = append(w.ids, lk.Evidence)
+	return lk
+}
+
+func (w *treeWalk) fail(msg string) { w.tree.Errors = append(w.tree.Errors, msg) }
+
+func (w *treeWalk) missing(m *posture.Missing) {
+	if w.tree.Missing == nil {
+		w.tree.Missing = m
+	}
+}
+
+// visit adds the record of domain and walks its terms.
+func (w *treeWalk) visit(ctx context.Context, domain, record, lookupID string, parent int, via string, depth int) {
+	t := w.tree
+	idx := len(t.Records)
+	t.Records = append(t.Records, posture.SPFTreeRecord{Domain: domain, Parent: parent, Via: via, Record: record, Lookup: lookupID})
+	rec, err := ParseSPF(record)
+	if err != nil {
+		t.Records[idx].Error = err.Error()
+		t.SyntaxErrors = append(t.SyntaxErrors, domain+": "+err.Error())
+		return
+	}
+	key := strings.ToLower(strings.TrimSuffix(domain, "."))
+	w.onPath[key] = true
+	defer delete(w.onPath, key)
+
+	hasAll := false
+	for _, term := range rec.Terms {
+		if term.Name == "all" && !term.Modifier {
+			hasAll = true
+		}
+	}
+	reachable := true // terms after "all" are never evaluated (§5.1)
+	var children []func()
+	for _, term := range rec.Terms {
+		tt := posture.SPFTreeTerm{Qualifier: term.Qualifier, Name: term.Name, Modifier: term.Modifier, DNS: term.QueriesDNS(), Value: termValue(term)}
+		tt.Macro = strings.Contains(term.Domain, "%")
+		if term.Modifier && term.Name == "redirect" && hasAll {
+			tt.Ignored = true // §6.1: redirect is ignored when all is present
+		} else if !term.Modifier && !reachable {
+			tt.Ignored = true
+		}
+		if tt.DNS && !tt.Ignored {
+			t.DNSTerms++
+			t.Records[idx].DNSTerms++
+		}
+		if term.Name == "ptr" && !term.Modifier {
+			t.UsesPTR = true
+		}
+		if !tt.Ignored && tt.DNS && !tt.Macro {
+			target := term.Domain
+			if target == "" {
+				target = domain
+			}
+			target = strings.TrimSuffix(target, ".")
+			switch {
+			case term.Name == "include" || term.Name == "redirect":
+				viaName := term.Name
+				children = append(children, func() { w.follow(ctx, target, idx, viaName, depth+1) })
+			case term.Name == "a" || term.Name == "exists":
+				lk := w.lookup(ctx, target, dns.TypeA)
+				tt.Void = w.void(lk)
+				if term.Name == "a" && tt.Void {
+					// An IPv6 client would ask AAAA: void only if both are.
+					lk6 := w.lookup(ctx, target, dns.TypeAAAA)
+					if lk6.Found == posture.Yes {
+						tt.Void = false
+					}
+				}
+				if tt.Void {
+					t.VoidLookups++
+				}
+			case term.Name == "mx":
+				lk := w.lookup(ctx, target, dns.TypeMX)
+				if tt.Void = w.void(lk); tt.Void {
+					t.VoidLookups++
+				}
+				if len(lk.Values) > spfMaxMX {
+					w.fail(fmt.Sprintf("%s: mx:%s has %d hosts, more than %d", domain, target, len(lk.Values), spfMaxMX))
+				}
+			}
+		}
+		if term.Name == "all" && !term.Modifier {
+			reachable = false
+		}
+		t.Records[idx].Terms = append(t.Records[idx].Terms, tt)
+	}
+	// Follow includes and the redirect after the record's own terms are
+	// listed, so that Records stays root first and children in order.
+	for _, c := range children {
+		c()
+	}
+}
+
+// void reports whether lk answered NXDOMAIN or no data; a failed lookup
+// is not void but makes the counts lower bounds.
+func (w *treeWalk) void(lk posture.Lookup) bool {
+	if lk.Missing != nil {
+		w.missing(lk.Missing)
+		return false
+	}
+	return lk.Found == posture.No
+}
+
+// follow looks up the SPF record of target and visits it.
+func (w *treeWalk) follow(ctx context.Context, target string, parent int, via string, depth int) {
+	t := w.tree
+	from := t.Records[parent].Domain
+	if !validSPFDomain(target) {
+		w.fail(fmt.Sprintf("%s: %s:%s is not a valid domain", from, via, target))
+		return
+	}
+	if w.onPath[strings.ToLower(target)] {
+		w.fail(fmt.Sprintf("%s: %s:%s loops back", from, via, target))
+		return
+	}
+	if depth > spfTreeMaxDepth || len(t.Records) >= spfTreeMaxRecords {
+		t.Truncated = true
+		return
+	}
+	lk := w.lookup(ctx, target, dns.TypeTXT)
+	node := posture.SPFTreeRecord{Domain: target, Parent: parent, Via: via, Lookup: lk.Evidence}
+	if lk.Missing != nil {
+		node.Missing = lk.Missing
+		w.missing(lk.Missing)
+		t.Records = append(t.Records, node)
+		return
+	}
+	var recs []string
+	for _, v := range lk.Values {
+		if isSPFRecord(v) {
+			recs = append(recs, v)
+		}
+	}
+	if len(recs) != 1 {
+		node.Error = fmt.Sprintf("%d SPF records at %s", len(recs), target)
+		if len(recs) > 1 {
+			node.Record = strings.Join(recs, " | ")
+		}
+		w.fail(fmt.Sprintf("%s: %s:%s: %s", from, via, target, node.Error))
+		t.Records = append(t.Records, node)
+		return
+	}
+	w.visit(ctx, target, recs[0], lk.Evidence, parent, via, depth)
+}
+
+// termValue is the argument of a term as written, without its name.
+func termValue(t SPFTerm) string {
+	text := t.Text
+	if !t.Modifier {
+		text = strings.TrimLeft(text, "+-~?")
+	}
+	if len(text) < len(t.Name) {
+		return ""
+	}
+	v := text[len(t.Name):]
+	if t.Modifier {
+		return strings.TrimPrefix(v, "=")
+	}
+	return strings.TrimPrefix(v, ":")
+}
