@@ -72,6 +72,9 @@ func Codes() []string {
 		CodeWAFAbsent, CodeWAFVendorMismatch,
 		CodeKindUnknown, CodeParamUnknown, CodeParamInvalid, CodePanicked, CodeBadVerdict, CodeNoMethod,
 	}
+	out = append(out, CodesTLS()...)
+	out = append(out, CodesHTTP()...)
+	out = append(out, CodesEmail()...)
 	sort.Strings(out)
 	return out
 }

@@ -48,8 +48,7 @@ const areaCSP = "http.csp."
 
 var cspUnsafe = []string{areaCSP + "unsafe_inline", areaCSP + "unsafe_eval", areaCSP + "wildcard_source"}
 
-// CodesHTTP returns the codes of this file, sorted; Codes() should include
-// them once codes.go can be edited.
+// CodesHTTP returns the codes of this file, sorted; Codes() includes them.
 func CodesHTTP() []string {
 	out := []string{
 		CodeSecTxtMissing, CodeSecTxtExpired, CodeSecTxtUnsigned, CodeSecTxtExpiresTooFar, CodeSecTxtDuplicate,

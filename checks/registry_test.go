@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -128,28 +129,62 @@ func TestRegisterRejects(t *testing.T) {
 	}
 }
 
-// codes.go is the one place issue codes are spelled: every constant is in
-// Codes(), values are unique, and no check spells a code literally.
+// The codes*.go files are the one place issue codes are spelled: every
+// Code constant is in Codes(), values are unique, and no check spells a
+// code literally.
 func TestCodes(t *testing.T) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "codes.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob("codes*.go")
+	exprs := map[string]ast.Expr{}
+	var names []string
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == len(vs.Names) {
+				for i, id := range vs.Names {
+					exprs[id.Name] = vs.Values[i]
+					if strings.HasPrefix(id.Name, "Code") {
+						names = append(names, id.Name)
+					}
+				}
+			}
+			return true
+		})
 	}
-	var consts []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		if vs, ok := n.(*ast.ValueSpec); ok && strings.HasPrefix(vs.Names[0].Name, "Code") {
-			s, err := strconv.Unquote(vs.Values[0].(*ast.BasicLit).Value)
+	// eval folds string constants made of literals, other constants and +.
+	var eval func(e ast.Expr) string
+	eval = func(e ast.Expr) string {
+		switch x := e.(type) {
+		case *ast.BasicLit:
+			s, err := strconv.Unquote(x.Value)
 			if err != nil {
 				t.Fatal(err)
 			}
-			consts = append(consts, s)
+			return s
+		case *ast.Ident:
+			if v, ok := exprs[x.Name]; ok {
+				return eval(v)
+			}
+		case *ast.BinaryExpr:
+			if x.Op == token.ADD {
+				return eval(x.X) + eval(x.Y)
+			}
+		case *ast.ParenExpr:
+			return eval(x.X)
 		}
-		return true
-	})
+		t.Fatalf("checks: cannot fold code expression %T", e)
+		return ""
+	}
+	var consts []string
+	for _, n := range names {
+		consts = append(consts, eval(exprs[n]))
+	}
 	slices.Sort(consts)
 	if !slices.Equal(consts, Codes()) {
-		t.Errorf("checks: Codes() and the constants of codes.go differ:\n %v\n %v", Codes(), consts)
+		t.Errorf("checks: Codes() and the Code constants of codes*.go differ:\n %v\n %v", Codes(), consts)
 	}
 	if len(slices.Compact(slices.Clone(consts))) != len(consts) {
 		t.Errorf("checks: two code constants share a value")
@@ -162,10 +197,10 @@ func TestCodes(t *testing.T) {
 	}
 
 	literal := regexp.MustCompile(`"(tls|http|email|waf|check)\.[a-z0-9_]+\.[a-z0-9_.]+"`)
-	files, _ := os.ReadDir(".")
-	for _, e := range files {
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || name == "codes.go" {
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, "codes") {
 			continue
 		}
 		b, err := os.ReadFile(name)
@@ -173,7 +208,7 @@ func TestCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if m := literal.FindString(string(b)); m != "" {
-			t.Errorf("checks: %s spells the code %s literally; use a constant from codes.go", name, m)
+			t.Errorf("checks: %s spells the code %s literally; use a constant from codes*.go", name, m)
 		}
 	}
 }
