@@ -22,8 +22,7 @@ const (
 	CodeSPFIncludeError = codeEmailSPF + "include_error"
 )
 
-// CodesEmail returns the codes of this file, sorted; Codes() should
-// include them once codes.go can be edited.
+// CodesEmail returns the codes of this file, sorted; Codes() includes them.
 func CodesEmail() []string {
 	return []string{
 		CodeMTASTSInvalid, CodeMTASTSMissing,
