@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -164,7 +165,7 @@ func demoSite() http.Handler {
 
 func unescapeAll(s string) (string, error) {
 	for i := 0; i < 3; i++ {
-		u, err := urlUnescape(s)
+		u, err := url.QueryUnescape(s)
 		if err != nil || u == s {
 			return u, err
 		}

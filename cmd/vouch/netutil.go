@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/url"
 	"time"
 )
 
@@ -21,5 +20,3 @@ func resolverVia(addr string, timeout time.Duration) *net.Resolver {
 }
 
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
-
-func urlUnescape(s string) (string, error) { return url.QueryUnescape(s) }

@@ -190,37 +190,38 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	return &result{decl: decl, snap: &snap, report: &rep}, nil
 }
 
+// observations lists the header of every observation in s.
+func observations(s *posture.Snapshot) []posture.Observation {
+	var out []posture.Observation
+	for _, o := range s.TLS {
+		out = append(out, o.Observation)
+	}
+	for _, o := range s.HTTP {
+		out = append(out, o.Observation)
+	}
+	for _, o := range s.DNS {
+		out = append(out, o.Observation)
+	}
+	for _, o := range s.WAF {
+		out = append(out, o.Observation)
+	}
+	return out
+}
+
 func countObserved(s *posture.Snapshot) (observed, total int) {
-	count := func(o posture.Observation) {
+	for _, o := range observations(s) {
 		total++
 		if o.Observed() {
 			observed++
 		}
 	}
-	for _, o := range s.TLS {
-		count(o.Observation)
-	}
-	for _, o := range s.HTTP {
-		count(o.Observation)
-	}
-	for _, o := range s.DNS {
-		count(o.Observation)
-	}
-	for _, o := range s.WAF {
-		count(o.Observation)
-	}
-	return
+	return observed, total
 }
 
 func firstMissing(s *posture.Snapshot) string {
-	for _, o := range s.TLS {
+	for _, o := range observations(s) {
 		if o.Missing != nil {
-			return o.Target.Address + ": " + o.Missing.Error()
-		}
-	}
-	for _, o := range s.DNS {
-		if o.Missing != nil {
-			return o.Target.Address + ": " + o.Missing.Error()
+			return o.Scanner + " " + o.Target.Address + ": " + o.Missing.Error()
 		}
 	}
 	return "unknown"
