@@ -105,7 +105,7 @@ func TestBuildReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readTree(t, dir)
-	if names := sortedKeys(got); !equalStrings(names, []string{"controls.json", "feed.xml", "index.html", "style.css"}) {
+	if names := sortedKeys(got); !equalStrings(names, []string{"controls.json", "controls.schema.json", "feed.xml", "index.html", "style.css"}) {
 		t.Errorf("site: files = %v", names)
 	}
 	if strings.Contains(string(got["index.html"]), "Old Site Co") {

@@ -9,7 +9,15 @@
 //	index.html                the page (a-h/templ, every declared string escaped)
 //	style.css                 a separate stylesheet, so that a strict
 //	                          Content-Security-Policy of default-src 'self' holds
-//	controls.json             the public controls as data
+//	controls.json             the public controls as data; its "$schema"
+//	                          member points to controls.schema.json
+//	controls.schema.json      JSON Schema (draft 2020-12) of controls.json,
+//	                          strict: unknown members and statuses are invalid
+//	logo.<ext>                the logo, when Options.Logo holds its bytes
+//	                          (png, svg, jpg, jpeg, webp or gif; at most 1 MiB;
+//	                          bytes must match the extension, an SVG must be
+//	                          plain XML without scripts, event attributes or
+//	                          external links)
 //	feed.xml                  Atom (RFC 4287): what changed from scan to scan
 //	.well-known/security.txt  RFC 9116, when the organisation names a security contact
 //

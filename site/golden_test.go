@@ -19,7 +19,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readTree(t, dir)
-	want := []string{".well-known/security.txt", "controls.json", "feed.xml", "index.html", "style.css"}
+	want := []string{".well-known/security.txt", "controls.json", "controls.schema.json", "feed.xml", "index.html", "style.css"}
 	if names := sortedKeys(got); !equalStrings(names, want) {
 		t.Fatalf("site: files = %v, want %v", names, want)
 	}

@@ -2,8 +2,6 @@ package site
 
 import (
 	"testing"
-
-	"golang.org/x/net/html"
 )
 
 func TestLinks(t *testing.T) {
@@ -63,26 +61,6 @@ func TestLogoPath(t *testing.T) {
 		if ok != tt.ok || (ok && got != tt.in) {
 			t.Errorf("site: logoPath(%q) = %q, %v; want ok=%v", tt.in, got, ok, tt.ok)
 		}
-	}
-}
-
-func TestLogoRendered(t *testing.T) {
-	r := fixtureReport()
-	r.Organization.Logo = "assets/logo.svg"
-	files, err := render(r, Options{Now: fixtureNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := parseHTML(t, files[0].Data)
-	imgs := find(doc, func(n *html.Node) bool { return n.Data == "img" })
-	if len(imgs) != 1 {
-		t.Fatalf("site: %d images, want the logo", len(imgs))
-	}
-	if src, _ := attr(imgs[0], "src"); src != "assets/logo.svg" {
-		t.Errorf("site: logo src = %q", src)
-	}
-	if _, ok := attr(imgs[0], "alt"); !ok {
-		t.Error("site: logo without alt")
 	}
 }
 

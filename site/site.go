@@ -31,6 +31,13 @@ type Options struct {
 	// without a break, and feed.xml announces what changed from one scan
 	// to the next. Optional.
 	History []*posture.Report
+	// Logo holds the bytes of the file Organization.Logo names (the
+	// caller reads it; at most 1 MiB). When set and the name ends in
+	// .png, .svg, .jpg, .jpeg, .webp or .gif, Build checks the bytes are
+	// that kind of image (an SVG must be plain XML without scripts, event
+	// attributes or external links), writes them as logo.<ext> and the
+	// page shows them. Without it the page shows no logo.
+	Logo []byte
 }
 
 // securityTxtLifetime is how long a generated security.txt stays valid
@@ -42,6 +49,12 @@ const controlsSchema = "vouch-controls/v1"
 
 //go:embed style.css
 var baseCSS []byte
+
+// controlsSchemaJSON is the JSON Schema (draft 2020-12) of controls.json,
+// published beside it as controls.schema.json.
+//
+//go:embed controls.schema.json
+var controlsSchemaJSON []byte
 
 // Build renders the trust center for r into dir: index.html, style.css,
 // controls.json, feed.xml and, when the organisation has a mailto: or
@@ -196,8 +209,17 @@ func render(r *posture.Report, o Options) ([]file, error) {
 	}
 	sectxt, hasSectxt := securityTxt(r.Organization.SecurityContact, o.Now, base)
 
+	logo, hasLogo, err := logoFile(r.Organization.Logo, o.Logo)
+	if err != nil {
+		return nil, err
+	}
+	p := newPage(r, es, base, o.Now, hasSectxt)
+	p.Org.Logo = ""
+	if hasLogo {
+		p.Org.Logo = logo
+	}
 	var index bytes.Buffer
-	if err := indexPage(newPage(r, es, base, o.Now, hasSectxt)).Render(context.Background(), &index); err != nil {
+	if err := indexPage(p).Render(context.Background(), &index); err != nil {
 		return nil, fmt.Errorf("site: render index.html: %w", err)
 	}
 	controls, err := controlsJSON(r, es, o.Now)
@@ -208,6 +230,10 @@ func render(r *posture.Report, o Options) ([]file, error) {
 		{"index.html", breakLines(index.Bytes())},
 		{"style.css", styleCSS(r.Organization.Color)},
 		{"controls.json", controls},
+		{"controls.schema.json", controlsSchemaJSON},
+	}
+	if hasLogo {
+		files = append(files, file{logo, o.Logo})
 	}
 	if hasSectxt {
 		files = append(files, file{".well-known/security.txt", sectxt})
@@ -259,6 +285,7 @@ type publicControl struct {
 }
 
 type controlsDoc struct {
+	SchemaRef    string          `json:"$schema"`
 	Schema       string          `json:"schema"`
 	Organization string          `json:"organization"`
 	Tool         posture.Tool    `json:"tool"`
@@ -274,6 +301,7 @@ type controlsDoc struct {
 // no declared text appears in it as markup.
 func controlsJSON(r *posture.Report, es []entry, now time.Time) ([]byte, error) {
 	doc := controlsDoc{
+		SchemaRef:    "controls.schema.json",
 		Schema:       controlsSchema,
 		Organization: r.Organization.Name,
 		Tool:         r.Tool,

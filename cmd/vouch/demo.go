@@ -29,6 +29,9 @@ import (
 //go:embed demo/trust.yaml.tmpl
 var demoTrustTemplate string
 
+//go:embed demo/logo.svg
+var demoLogo []byte
+
 const demoDomain = "demo.example"
 
 func (a *app) demoCommand() *cobra.Command {
@@ -223,6 +226,9 @@ func (a *app) runDemo(ctx context.Context) error {
 	trustPath := filepath.Join(out, "trust.yaml")
 	trust := strings.ReplaceAll(demoTrustTemplate, "{{HTTPS_PORT}}", strconv.Itoa(d.httpsPort))
 	if err := os.WriteFile(trustPath, []byte(trust), 0o644); err != nil {
+		return scanErr("demo: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "logo.svg"), demoLogo, 0o644); err != nil {
 		return scanErr("demo: %v", err)
 	}
 	caPath, err := d.ca.WriteFile(out, "demo-ca.pem")

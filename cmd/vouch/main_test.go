@@ -81,7 +81,10 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("site has no line for control %s", id)
 		}
 	}
-	for _, p := range []string{"report.html", "snapshot.json", "trust.yaml", "demo-ca.pem", "site/controls.json"} {
+	if !strings.Contains(html, `src="logo.svg"`) {
+		t.Error("site does not show the declared logo")
+	}
+	for _, p := range []string{"report.html", "snapshot.json", "trust.yaml", "demo-ca.pem", "site/controls.json", "site/logo.svg"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("output %s: %v", p, err)
 		}

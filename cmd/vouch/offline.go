@@ -130,6 +130,8 @@ func (a *app) siteCommand() *cobra.Command {
 index.html, style.css, controls.json and .well-known/security.txt. Plain
 files, no JavaScript, no external resources: serve them from any static
 host. Only public controls appear, and only verified ones say "Verified".
+The logo named by organization.logo is read relative to the current
+directory and copied into the site.
 
 The directory is replaced atomically: a failure leaves the previous site.`,
 		Example: `  vouch site --from vouch-out/report.json -o public --base-url https://trust.example.com`,
@@ -140,7 +142,7 @@ The directory is replaced atomically: a failure leaves the previous site.`,
 				return err
 			}
 			dir := a.v.GetString("site_output")
-			if err := site.Build(dir, r, site.Options{BaseURL: a.v.GetString("base_url"), Now: a.now().UTC()}); err != nil {
+			if err := site.Build(dir, r, site.Options{BaseURL: a.v.GetString("base_url"), Now: a.now().UTC(), Logo: a.readLogo(r.Organization, ".")}); err != nil {
 				return scanErr("site: %v", err)
 			}
 			fmt.Fprintf(a.stdout, "site: %s\n", dir)

@@ -268,7 +268,8 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 	if err := report.WriteFileAtomic(p.snapshot, append(snapJSON, '\n'), 0o644); err != nil {
 		return p, scanErr("write %s: %v", p.snapshot, err)
 	}
-	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt, History: history}); err != nil {
+	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt, History: history,
+		Logo: a.readLogo(res.report.Organization, filepath.Dir(res.decl.Source))}); err != nil {
 		return p, scanErr("site: %v", err)
 	}
 	if err := keepHistory(dir, reportJSON, res.report.ScanID); err != nil {
