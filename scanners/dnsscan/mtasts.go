@@ -36,38 +36,54 @@ func (r MTASTSRecord) Valid() bool { return len(r.Issues) == 0 }
 // first and is case-sensitive.
 func ParseMTASTS(record string) MTASTSRecord {
 	var r MTASTSRecord
-	parts := strings.Split(record, ";")
-	if trimWSP(parts[0]) != "v=STSv1" {
-		r.Issues = append(r.Issues, IssueMTASTSSyntax)
+	syntax := func() { r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax) }
+	if !eachSTSTag(record, "v=STSv1", validSTSValue, syntax, func(name, value string) {
+		if name == "id" {
+			if len(value) > 32 || !isAlnum(value) {
+				syntax()
+				return
+			}
+			r.ID = value
+		}
+	}) {
 		return r
+	}
+	if r.ID == "" {
+		r.Issues = appendOnce(r.Issues, IssueMTASTSNoID)
+	}
+	return r
+}
+
+// eachSTSTag walks a record of the shape MTA-STS (RFC 8461 §3.1) and
+// TLS-RPT (RFC 8460 §3) share: the version tag first, then name=value
+// pairs separated by ";" with one trailing ";" allowed. It calls tag for
+// each well-formed pair that is the first of its name, in order, and
+// malformed for each empty, badly named, badly valued or repeated pair.
+// When the version tag is wrong it calls malformed once and returns false.
+func eachSTSTag(record, version string, valueOK func(string) bool, malformed func(), tag func(name, value string)) bool {
+	parts := strings.Split(record, ";")
+	if trimWSP(parts[0]) != version {
+		malformed()
+		return false
 	}
 	seen := map[string]bool{}
 	for i, p := range parts[1:] {
 		p = trimWSP(p)
 		if p == "" {
 			if i < len(parts)-2 {
-				r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
+				malformed()
 			}
 			continue
 		}
 		name, value, ok := strings.Cut(p, "=")
-		if !ok || !validSTSName(name) || !validSTSValue(value) || seen[name] {
-			r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
+		if !ok || !validSTSName(name) || !valueOK(value) || seen[name] {
+			malformed()
 			continue
 		}
 		seen[name] = true
-		if name == "id" {
-			if len(value) > 32 || !isAlnum(value) {
-				r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax)
-				continue
-			}
-			r.ID = value
-		}
+		tag(name, value)
 	}
-	if r.ID == "" {
-		r.Issues = appendOnce(r.Issues, IssueMTASTSNoID)
-	}
-	return r
+	return true
 }
 
 func validSTSName(s string) bool {
@@ -150,28 +166,11 @@ func (r TLSRPTRecord) Valid() bool { return len(r.Issues) == 0 }
 // ParseTLSRPT parses a TLS-RPT record.
 func ParseTLSRPT(record string) TLSRPTRecord {
 	var r TLSRPTRecord
-	parts := strings.Split(record, ";")
-	if trimWSP(parts[0]) != "v=TLSRPTv1" {
-		r.Issues = append(r.Issues, IssueTLSRPTSyntax)
-		return r
-	}
-	seen := map[string]bool{}
-	for i, p := range parts[1:] {
-		p = trimWSP(p)
-		if p == "" {
-			if i < len(parts)-2 {
-				r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax)
-			}
-			continue
-		}
-		name, value, ok := strings.Cut(p, "=")
-		if !ok || !validSTSName(name) || value == "" || seen[name] {
-			r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax)
-			continue
-		}
-		seen[name] = true
+	syntax := func() { r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax) }
+	nonEmpty := func(v string) bool { return v != "" }
+	if !eachSTSTag(record, "v=TLSRPTv1", nonEmpty, syntax, func(name, value string) {
 		if name != "rua" {
-			continue
+			return
 		}
 		for u := range strings.SplitSeq(value, ",") {
 			u = trimWSP(u)
@@ -183,6 +182,8 @@ func ParseTLSRPT(record string) TLSRPTRecord {
 				r.Issues = appendOnce(r.Issues, IssueTLSRPTBadRUA)
 			}
 		}
+	}) {
+		return r
 	}
 	if len(r.RUA) == 0 {
 		r.Issues = appendOnce(r.Issues, IssueTLSRPTNoRUA)
