@@ -2,15 +2,9 @@ package httpscan
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"log"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
+	"github.com/vouchdev/vouch/internal/nettest"
 	"github.com/vouchdev/vouch/internal/pki"
 	"github.com/vouchdev/vouch/posture"
 )
@@ -24,85 +18,13 @@ func newCA(t *testing.T) *pki.CA {
 	return ca
 }
 
-// tlsServer starts an HTTPS server on 127.0.0.1 with a certificate from ca
-// for hosts (default localhost, 127.0.0.1, ::1).
-func tlsServer(t *testing.T, ca *pki.CA, h http.Handler, hosts ...string) *httptest.Server {
-	t.Helper()
-	leaf, err := ca.Issue(pki.LeafOptions{Hosts: hosts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate(ca, true)}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes the scanner abandons
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// plainServer starts a plain-HTTP server on 127.0.0.1.
-func plainServer(t *testing.T, h http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// refusedAddr returns a 127.0.0.1 address where nothing listens.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// rawServer accepts connections on 127.0.0.1 and hands each to serve.
-// Connections are closed when the test ends.
-func rawServer(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
+// The loopback servers are shared with the other scanner tests.
+var (
+	tlsServer   = nettest.TLSServer
+	plainServer = nettest.PlainServer
+	refusedAddr = nettest.RefusedAddr
+	rawServer   = nettest.RawServer
+)
 
 // target is the web target of an https:// URL.
 func target(u string) posture.Target {
