@@ -1,6 +1,9 @@
 package posture
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Protocol version names as vouch prints them everywhere.
 const (
@@ -37,8 +40,41 @@ type TLSObservation struct {
 	// Negotiated is the version and suite of a default full handshake.
 	Negotiated  *Negotiated  `json:"negotiated,omitempty"`
 	Certificate *Certificate `json:"certificate,omitempty"`
+	// Groups are the key-exchange groups the endpoint accepted, per
+	// protocol (TLS 1.2 ECDHE curves, TLS 1.3 key shares including the
+	// post-quantum hybrid X25519MLKEM768), by IANA name.
+	Groups []GroupProbe `json:"groups,omitempty"`
+	// DHBits is the size in bits of the smallest finite-field DH prime the
+	// endpoint used with a DHE suite; 0 when no DHE suite was accepted.
+	DHBits int `json:"dh_bits,omitempty"`
+	// SecureRenegotiation is Yes when the server answered the
+	// renegotiation_info extension (RFC 5746) on TLS 1.2 or older.
+	SecureRenegotiation Tri `json:"secure_renegotiation,omitempty"`
+	// FallbackSCSV is Yes when the server refused a downgraded hello that
+	// carried TLS_FALLBACK_SCSV (RFC 7507) with inappropriate_fallback, No
+	// when it accepted it; Unknown when only one protocol is offered.
+	FallbackSCSV Tri `json:"fallback_scsv,omitempty"`
+	// ALPN lists the application protocols the server selected when
+	// offered each of h2 and http/1.1 ("h2" present means HTTP/2).
+	ALPN []string `json:"alpn,omitempty"`
+	// STARTTLS names the plaintext protocol upgraded before the handshake
+	// ("smtp" for an MX host on port 25); empty for direct TLS.
+	STARTTLS string `json:"starttls,omitempty"`
+	// MXOf is the mail domain whose MX record named this endpoint's host,
+	// for STARTTLS endpoints of mail targets.
+	MXOf string `json:"mx_of,omitempty"`
 	// Probes is the number of connections the scan opened to this endpoint.
 	Probes int `json:"probes"`
+}
+
+// GroupProbe lists the key-exchange groups accepted for one protocol, in
+// the server's preference order when ServerOrder is Yes.
+type GroupProbe struct {
+	Protocol    string   `json:"protocol"`
+	Accepted    []string `json:"accepted"`
+	ServerOrder Tri      `json:"server_order,omitempty"`
+	Probes      int      `json:"probes,omitempty"`
+	Missing     *Missing `json:"missing,omitempty"`
 }
 
 // ProtocolSupport says whether the endpoint accepts one protocol version.
@@ -92,4 +128,31 @@ type Certificate struct {
 	ValidationError string `json:"validation_error,omitempty"`
 	// ChainEvidence is the ID of the Evidence holding the chain as PEM.
 	ChainEvidence string `json:"chain_evidence,omitempty"`
+	// ChainComplete is No when the served chain lacks an intermediate
+	// needed to reach a trusted root (validation succeeded only with
+	// intermediates the server did not send, or failed for that reason).
+	ChainComplete Tri `json:"chain_complete,omitempty"`
+	// ChainOrdered is No when the served certificates are not each signed
+	// by the next one (leaf first), as RFC 8446 §4.4.2 asks.
+	ChainOrdered Tri `json:"chain_ordered,omitempty"`
+	// OCSPStapled is Yes when the server stapled an OCSP response.
+	OCSPStapled Tri `json:"ocsp_stapled,omitempty"`
+	// SCTs counts the signed certificate timestamps seen, embedded in the
+	// certificate, in the TLS extension or in the stapled OCSP response.
+	SCTs int `json:"scts"`
+}
+
+// ForwardSecret reports whether a cipher suite (by IANA name) gives forward
+// secrecy: every TLS 1.3 suite, and the (EC)DHE key exchanges of older ones.
+func ForwardSecret(suite string) bool {
+	switch {
+	case !strings.HasPrefix(suite, "TLS_"):
+		return false
+	case strings.HasPrefix(suite, "TLS_AES_"), strings.HasPrefix(suite, "TLS_CHACHA20_"),
+		strings.HasPrefix(suite, "TLS_SM4_"):
+		return true // TLS 1.3: key exchange is always ephemeral
+	case strings.HasPrefix(suite, "TLS_ECDHE_"), strings.HasPrefix(suite, "TLS_DHE_"):
+		return true
+	}
+	return false
 }
