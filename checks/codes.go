@@ -75,6 +75,7 @@ func Codes() []string {
 	out = append(out, CodesTLS()...)
 	out = append(out, CodesHTTP()...)
 	out = append(out, CodesEmail()...)
+	out = append(out, CodesNuclei()...)
 	sort.Strings(out)
 	return out
 }

@@ -10,7 +10,10 @@ import (
 // email.dkim: the mail domain publishes a DKIM key (RFC 6376 §3.6.1,
 // <selector>._domainkey.<domain> TXT) for at least one of the selectors
 // tried, and every RSA key found is long enough (RFC 8301 §3.2: at least
-// 1024 bits, SHOULD be 2048). A selector cannot be discovered from
+// 1024 bits, SHOULD be 2048; under 1024 is always a gap, whatever
+// min_bits says), and no key restricts h= to sha1 (RFC 8301 §3.1).
+// Revoked keys (empty p=) are old selectors and are not judged; keys in
+// testing mode (t=y) are named in the observation. A selector cannot be discovered from
 // outside: only the selectors declared in scope.dkim_selectors and the
 // common ones the scanner tries are looked at.
 
@@ -19,8 +22,8 @@ func init() {
 		Rule: posture.Rule{
 			ID:          "email.dkim",
 			Title:       "Publish DKIM keys of adequate length",
-			Description: "At least one non-revoked DKIM key is published under the selectors tried, and every RSA key found has at least min_bits bits.",
-			Citation:    "RFC 6376 §3.6.1 (key records); RFC 8301 §3.2 (RSA key sizes)",
+			Description: "At least one non-revoked DKIM key is published under the selectors tried, every RSA key found has at least min_bits bits (never under 1024), and no key allows only sha1 signatures.",
+			Citation:    "RFC 6376 §3.6.1 (key records); RFC 8301 §3.1 (sha1), §3.2 (RSA key sizes)",
 			Severity:    posture.SeverityMedium,
 			Remediation: "Sign outgoing mail with DKIM, publish the key at <selector>._domainkey.<domain>, use RSA keys of 2048 bits or Ed25519 (with an RSA key beside it), and list your selectors in scope.dkim_selectors.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
@@ -40,7 +43,7 @@ func runDKIM(in Input) []posture.Finding {
 	if err != nil {
 		return paramFailure(err)
 	}
-	expected := fmt.Sprintf("a DKIM key published; every RSA key >= %d bits", minBits)
+	expected := fmt.Sprintf("a DKIM key published; every RSA key >= %d bits (and >= 1024); sha256 allowed", minBits)
 	var out []posture.Finding
 	for _, o := range in.Snapshot.DNS {
 		out = append(out, judgeDKIM(o, minBits, expected))
@@ -59,7 +62,7 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 	var (
 		evs                        []string
 		seen, found, weak, bitsUnk []string
-		failed                     []string
+		failed, insecure, sha1     []string
 		firstFail                  *posture.Missing
 	)
 	for _, k := range o.DKIM {
@@ -88,10 +91,18 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 		}
 		desc += ")"
 		found = append(found, desc)
+		for _, i := range k.Issues {
+			if i == CodeDKIMSHA1Only || strings.HasSuffix(i, ".h_unknown") {
+				sha1 = append(sha1, fmt.Sprintf("%s (h=%s)", k.Selector, strings.Join(k.Hashes, ":")))
+				break
+			}
+		}
 		if kt == "rsa" {
 			switch {
 			case k.KeyBits <= 0:
 				bitsUnk = append(bitsUnk, k.Selector)
+			case k.KeyBits < 1024:
+				insecure = append(insecure, desc)
 			case k.KeyBits < minBits:
 				weak = append(weak, desc)
 			}
@@ -108,6 +119,12 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 		observed += "; lookups failed: " + strings.Join(failed, ", ")
 	}
 	switch {
+	case len(insecure) > 0:
+		return contradicted(o.Observation, CodeDKIMKeyInsecure, expected, observed,
+			fmt.Sprintf("%s publishes RSA DKIM keys shorter than 1024 bits, whose signatures verifiers must not accept (RFC 8301 §3.2): %s", o.Domain, strings.Join(insecure, ", ")), ev)
+	case len(sha1) > 0:
+		return contradicted(o.Observation, CodeDKIMSHA1Only, expected, observed,
+			fmt.Sprintf("%s publishes DKIM keys that allow only sha1 (or no known) signatures, which verifiers must not accept (RFC 8301 §3.1): %s", o.Domain, strings.Join(sha1, ", ")), ev)
 	case len(weak) > 0:
 		return contradicted(o.Observation, CodeDKIMKeyWeak, expected, observed,
 			fmt.Sprintf("%s publishes RSA DKIM keys shorter than %d bits: %s", o.Domain, minBits, strings.Join(weak, ", ")), ev)

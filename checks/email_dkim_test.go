@@ -15,6 +15,15 @@ func dkimKey(sel string, found posture.Tri, kt string, bits int) posture.DKIMKey
 	}
 }
 
+// withHashes sets h= algorithms and an issue code ("" for none).
+func withHashes(k posture.DKIMKey, issue string, hashes ...string) posture.DKIMKey {
+	k.Hashes = hashes
+	if issue != "" {
+		k.Issues = []string{issue}
+	}
+	return k
+}
+
 func dkimObs(keys ...posture.DKIMKey) posture.DNSObservation {
 	o := dnsObs()
 	o.DKIM = keys
@@ -48,6 +57,16 @@ func TestDKIM(t *testing.T) {
 		{"found beside a failed lookup", nil, dkimObs(dkimKey("s1", Y, "rsa", 2048), failedKey("s2", posture.ReasonServFail)), row{posture.Verified, ""}},
 		{"rsa bits unknown", nil, dkimObs(dkimKey("s1", Y, "rsa", 0)), row{posture.Inconclusive, ""}},
 		{"no selector tried", nil, dnsObs(), row{posture.Inconclusive, ""}},
+		{"rsa 512", nil, dkimObs(dkimKey("s1", Y, "rsa", 512), dkimKey("s2", Y, "rsa", 2048)), row{posture.Contradicted, CodeDKIMKeyInsecure}},
+		{"rsa 768 even with min_bits 512", map[string]string{"min_bits": "512"}, dkimObs(dkimKey("s1", Y, "rsa", 768)), row{posture.Contradicted, CodeDKIMKeyInsecure}},
+		{"h=sha1 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), CodeDKIMSHA1Only, "sha1")), row{posture.Contradicted, CodeDKIMSHA1Only}},
+		{"h=md5 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), "email.dkim.h_unknown", "md5")), row{posture.Contradicted, CodeDKIMSHA1Only}},
+		{"h=sha1:sha256", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), "", "sha1", "sha256")), row{posture.Verified, ""}},
+		{"testing flag is not a gap", nil, func() posture.DNSObservation {
+			k := dkimKey("s1", Y, "rsa", 2048)
+			k.Testing, k.Issues = true, []string{"email.dkim.testing"}
+			return dkimObs(k)
+		}(), row{posture.Verified, ""}},
 		{"resolver unreachable", nil, func() posture.DNSObservation {
 			o := dkimObs(dkimKey("s1", Y, "rsa", 2048))
 			o.Observation = failed(o.Observation, posture.ReasonTimeout)

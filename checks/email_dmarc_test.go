@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vouchdev/vouch/posture"
@@ -14,7 +15,19 @@ func dnsObs() posture.DNSObservation {
 	}
 }
 
+// dmarcObs is an observation of one DMARC record. A record without rua=
+// gets rua=mailto:dmarc@acme.example (and d.RUA), so that the cases about
+// p= and pct= are not about reporting; dmarcObsNoRUA keeps it as given.
 func dmarcObs(record string, d posture.DMARC) posture.DNSObservation {
+	if !strings.Contains(record, "rua=") {
+		record += "; rua=mailto:dmarc@acme.example"
+		d.RUA = append(d.RUA, "mailto:dmarc@acme.example")
+		d.ReportDestinations = append(d.ReportDestinations, posture.DMARCReportDestination{Tag: "rua", URI: "mailto:dmarc@acme.example", Domain: "acme.example"})
+	}
+	return dmarcObsNoRUA(record, d)
+}
+
+func dmarcObsNoRUA(record string, d posture.DMARC) posture.DNSObservation {
 	o := dnsObs()
 	d.Lookup = posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "NOERROR", Found: posture.Yes, Values: []string{record}, Evidence: "dmarc-1"}
 	d.Records = []string{record}
@@ -69,6 +82,27 @@ func TestDMARC(t *testing.T) {
 			return o
 		}(), row{posture.Inconclusive, ""}},
 		{"not looked up", nil, dnsObs(), row{posture.Inconclusive, ""}},
+		{"sp=none", nil, dmarcObs("v=DMARC1; p=reject; sp=none", posture.DMARC{Valid: true, Policy: "reject", SubdomainPolicy: "none", Percent: 100}), row{posture.Contradicted, CodeDMARCSubdomainPolicyWeak}},
+		{"sp=quarantine under reject declared", map[string]string{"min_policy": "reject"}, dmarcObs("v=DMARC1; p=reject; sp=quarantine", posture.DMARC{Valid: true, Policy: "reject", SubdomainPolicy: "quarantine", Percent: 100}), row{posture.Contradicted, CodeDMARCSubdomainPolicyWeak}},
+		{"sp=quarantine", nil, dmarcObs("v=DMARC1; p=reject; sp=quarantine", posture.DMARC{Valid: true, Policy: "reject", SubdomainPolicy: "quarantine", Percent: 100}), row{posture.Verified, ""}},
+		{"np=none", nil, dmarcObs("v=DMARC1; p=reject; np=none", posture.DMARC{Valid: true, Policy: "reject", NonExistentPolicy: "none", Percent: 100}), row{posture.Contradicted, CodeDMARCNPWeak}},
+		{"np=reject", nil, dmarcObs("v=DMARC1; p=quarantine; np=reject", posture.DMARC{Valid: true, Policy: "quarantine", NonExistentPolicy: "reject", Percent: 100}), row{posture.Verified, ""}},
+		{"no rua", nil, dmarcObsNoRUA("v=DMARC1; p=reject", posture.DMARC{Valid: true, Policy: "reject", Percent: 100}), row{posture.Contradicted, CodeDMARCNoRUA}},
+		{"no rua accepted when declared", map[string]string{"require_rua": "false"}, dmarcObsNoRUA("v=DMARC1; p=reject", posture.DMARC{Valid: true, Policy: "reject", Percent: 100}), row{posture.Verified, ""}},
+		{"rua external, authorised", nil, dmarcExt(posture.Yes), row{posture.Verified, ""}},
+		{"rua external, not authorised", nil, dmarcExt(posture.No), row{posture.Contradicted, CodeDMARCRUAUnauthorized}},
+		{"rua external, lookup failed", nil, dmarcExt(posture.Unknown), row{posture.Inconclusive, ""}},
+		{"rua external unauthorised beside an internal one", nil, func() posture.DNSObservation {
+			o := dmarcExt(posture.No)
+			o.DMARC.RUA = append(o.DMARC.RUA, "mailto:d@acme.example")
+			o.DMARC.ReportDestinations = append(o.DMARC.ReportDestinations, posture.DMARCReportDestination{Tag: "rua", URI: "mailto:d@acme.example", Domain: "acme.example"})
+			return o
+		}(), row{posture.Verified, ""}},
+		{"rua external, unresolved (older snapshot)", nil, func() posture.DNSObservation {
+			o := dmarcExt(posture.No)
+			o.DMARC.ReportDestinations = nil
+			return o
+		}(), row{posture.Verified, ""}},
 		{"resolver unreachable", nil, func() posture.DNSObservation {
 			o := reject
 			o.Observation = failed(o.Observation, posture.ReasonTimeout)
@@ -85,6 +119,31 @@ func TestDMARC(t *testing.T) {
 				t.Errorf("checks: reason %v not copied from the lookup", f.Reason)
 			}
 		})
+	}
+}
+
+// dmarcExt is p=reject with reports going only to reports.example, whose
+// authorisation record is as given.
+func dmarcExt(auth posture.Tri) posture.DNSObservation {
+	return dmarcObsNoRUA("v=DMARC1; p=reject; rua=mailto:agg@reports.example", posture.DMARC{Valid: true, Policy: "reject", Percent: 100,
+		RUA: []string{"mailto:agg@reports.example"},
+		ReportDestinations: []posture.DMARCReportDestination{{Tag: "rua", URI: "mailto:agg@reports.example", Domain: "reports.example",
+			External: true, Authorized: auth, Lookup: "dmarc-auth"}}})
+}
+
+// The authorisation lookup is quoted as evidence of the gap.
+func TestDMARCUnauthorizedEvidence(t *testing.T) {
+	f := expectOne(t, runKind(t, "email.dmarc", nil, &posture.Snapshot{DNS: []posture.DNSObservation{dmarcExt(posture.No)}}), row{posture.Contradicted, CodeDMARCRUAUnauthorized})
+	if strings.Join(f.Evidence, ",") != "dmarc-1,dmarc-auth" || !strings.Contains(f.Message, "acme.example._report._dmarc.<destination>") {
+		t.Errorf("checks: evidence %v, message %q", f.Evidence, f.Message)
+	}
+}
+
+func TestBadDMARCParam(t *testing.T) {
+	c, _ := Lookup("email.dmarc")
+	fs := c.Run(Input{Params: Params{"require_rua": "perhaps"}, Snapshot: &posture.Snapshot{DNS: []posture.DNSObservation{dmarcExt(posture.Yes)}}, Now: t0})
+	if len(fs) != 1 || fs[0].Code != CodeParamInvalid {
+		t.Errorf("checks: require_rua=perhaps accepted: %+v", fs)
 	}
 }
 

@@ -8,33 +8,119 @@ import (
 )
 
 // email.mta_sts: the mail domain announces an MTA-STS policy with one
-// valid TXT record at _mta-sts.<domain> (RFC 8461 §3.1: "v=STSv1; id=...").
-// Senders that see it fetch the policy from https://mta-sts.<domain>/
-// .well-known/mta-sts.txt; this check verifies the DNS half only.
+// valid TXT record at _mta-sts.<domain> (RFC 8461 §3.1: "v=STSv1; id=..."),
+// serves the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt
+// with a certificate that validates (§3.2, §3.3), the policy parses, is in
+// the declared mode (enforce by default), and its mx patterns cover every
+// MX host (§4.1).
 
 func init() {
 	Register(Check{
 		Rule: posture.Rule{
 			ID:          "email.mta_sts",
-			Title:       "Announce an MTA-STS policy in the DNS",
-			Description: "The mail domain publishes exactly one valid MTA-STS TXT record (v=STSv1 with an id) at _mta-sts.<domain>, so that sending servers look for its policy and require TLS. The policy file served over HTTPS is not part of this check.",
-			Citation:    "RFC 8461 §3.1 (MTA-STS TXT record)",
+			Title:       "Require TLS for inbound mail with MTA-STS in enforce mode",
+			Description: "The mail domain publishes exactly one valid MTA-STS TXT record (v=STSv1 with an id) at _mta-sts.<domain> and serves a valid policy at https://mta-sts.<domain>/.well-known/mta-sts.txt whose mode is at least the declared one and whose mx patterns match every MX host.",
+			Citation:    "RFC 8461 §3.1 (TXT record), §3.2 (policy), §3.3 (HTTPS fetch), §4.1 (MX matching)",
 			Severity:    posture.SeverityMedium,
-			Remediation: "Publish one TXT record 'v=STSv1; id=<date or serial>' at _mta-sts.<domain>, serve the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt, and change the id whenever the policy changes.",
+			Remediation: "Publish one TXT record 'v=STSv1; id=<date or serial>' at _mta-sts.<domain>; serve 'version: STSv1', 'mode: enforce', one 'mx:' line per MX host (or *.<parent>) and 'max_age: 604800' or more as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt with a publicly trusted certificate, without redirects; change the id whenever the policy changes.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24"},
-			Params:      map[string]string{},
+			Params: map[string]string{
+				"mode": "weakest acceptable policy mode: enforce (default) or testing",
+			},
 		},
 		Run: runMTASTS,
 	})
 }
 
+var mtastsModeRank = map[string]int{"none": 0, "testing": 1, "enforce": 2}
+
 func runMTASTS(in Input) []posture.Finding {
-	const expected = "one valid v=STSv1 record at _mta-sts.<domain>"
+	mode := strings.ToLower(in.Params.String("mode", "enforce"))
+	if mode != "enforce" && mode != "testing" {
+		return paramFailure(fmt.Errorf("checks: parameter mode: %q is not enforce or testing", mode))
+	}
+	expected := "one valid v=STSv1 record at _mta-sts.<domain> and a valid policy in mode " + mode
+	if mode == "testing" {
+		expected += " or enforce"
+	}
 	var out []posture.Finding
 	for _, o := range in.Snapshot.DNS {
-		out = append(out, judgeTXTPolicy(o, "MTA-STS", "_mta-sts."+o.Domain, expected, mtastsView(o.MTASTS), CodeMTASTSMissing, CodeMTASTSInvalid))
+		f := judgeTXTPolicy(o, "MTA-STS", "_mta-sts."+o.Domain, expected, mtastsView(o.MTASTS), CodeMTASTSMissing, CodeMTASTSInvalid)
+		if f.Verdict == posture.Verified {
+			f = judgeMTASTSPolicy(o, mode, expected, f)
+		}
+		out = append(out, f)
 	}
 	return out
+}
+
+// judgeMTASTSPolicy judges the policy file once the TXT record holds;
+// txt is the verified finding of the record.
+func judgeMTASTSPolicy(o posture.DNSObservation, mode, expected string, txt posture.Finding) posture.Finding {
+	p := o.MTASTS.Policy
+	ev := txt.Evidence
+	if p == nil {
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonNotScanned, Detail: "the MTA-STS policy was not fetched"}, expected, txt.Observed,
+			fmt.Sprintf("%s announces MTA-STS but the scan did not fetch its policy; not counted as a pass or a gap", o.Domain), ev)
+	}
+	ev = ids(ev, one(p.Evidence))
+	observed := txt.Observed + "; " + p.URL
+	if p.Status > 0 {
+		observed += fmt.Sprintf(": HTTP %d", p.Status)
+	}
+	if p.Missing != nil {
+		return inconclusive(o.Observation, p.Missing, expected, observed+": "+p.Missing.Error(),
+			fmt.Sprintf("the MTA-STS policy of %s could not be fetched from %s (%s); not counted as a pass or a gap", o.Domain, p.URL, p.Missing.Error()), ev)
+	}
+	switch triOr(p.Found) {
+	case posture.No:
+		why := "it is not served"
+		switch {
+		case p.TLSError != "":
+			why = "its certificate does not validate (" + p.TLSError + "), so senders must not use it"
+		case p.Status >= 300 && p.Status < 400:
+			why = fmt.Sprintf("the server answers HTTP %d (a redirect), which senders must not follow", p.Status)
+		case p.Status != 0:
+			why = fmt.Sprintf("the server answers HTTP %d", p.Status)
+		case len(p.Addresses) == 0:
+			why = "mta-sts." + o.Domain + " has no address"
+		}
+		return contradicted(o.Observation, CodeMTASTSPolicyMissing, expected, observed,
+			fmt.Sprintf("%s announces MTA-STS but its policy at %s is missing: %s; senders fall back to opportunistic TLS", o.Domain, p.URL, why), ev)
+	case posture.Unknown:
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "MTA-STS policy fetch outcome not recorded"}, expected, observed,
+			fmt.Sprintf("could not tell whether %s serves its MTA-STS policy; not counted as a pass or a gap", o.Domain), ev)
+	}
+	observed += fmt.Sprintf("; mode %s, max_age %d, mx %s", or1(p.Mode, "(none)"), p.MaxAge, or1(strings.Join(p.MX, " "), "(none)"))
+	if !p.Valid {
+		return contradicted(o.Observation, CodeMTASTSPolicyInvalid, expected, observed,
+			fmt.Sprintf("the MTA-STS policy of %s is not valid (%s); senders ignore it", o.Domain, strings.Join(p.Issues, ", ")), ev)
+	}
+	if mtastsModeRank[p.Mode] < mtastsModeRank[mode] {
+		code := CodeMTASTSModeTesting
+		if p.Mode == "none" {
+			code = CodeMTASTSModeNone
+		}
+		return contradicted(o.Observation, code, expected, observed,
+			fmt.Sprintf("the MTA-STS policy of %s is in mode %s: senders do not require TLS (declared: %s)", o.Domain, p.Mode, mode), ev)
+	}
+	if len(p.UnmatchedMX) > 0 {
+		return contradicted(o.Observation, CodeMTASTSMXUnmatched, expected, observed+"; unmatched MX "+strings.Join(p.UnmatchedMX, " "),
+			fmt.Sprintf("the MTA-STS policy of %s matches no mx pattern for MX host(s) %s: senders enforcing it will not deliver there", o.Domain, strings.Join(p.UnmatchedMX, ", ")), ev)
+	}
+	for _, i := range p.Issues {
+		if strings.HasSuffix(i, "content_type") {
+			observed += "; served as " + quote(or1(p.ContentType, "no content type")) + ", not text/plain"
+		}
+	}
+	return verified(o.Observation, expected, observed, ev)
+}
+
+func or1(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // txtPolicyView is what judgeTXTPolicy needs of a TXT-published policy.

@@ -20,8 +20,8 @@ func init() {
 		Rule: posture.Rule{
 			ID:          "email.spf",
 			Title:       "Publish one SPF record that ends in -all",
-			Description: "The mail domain publishes exactly one v=spf1 record whose final all term is at least as strict as the declared qualifier, and which evaluates: it parses, and with its includes stays within 10 DNS-querying terms and 2 void lookups.",
-			Citation:    "RFC 7208 §4.5 (one record), §5.1 (all), §4.7 (default result), §4.6.4 (lookup limits)",
+			Description: "The mail domain publishes exactly one v=spf1 record whose final all term is at least as strict as the declared qualifier, and which evaluates: it parses, and with its includes stays within 10 DNS-querying terms and 2 void lookups. Every address in scope.mail_senders gets pass from check_host.",
+			Citation:    "RFC 7208 §4.5 (one record), §5.1 (all), §4.7 (default result), §4.6.4 (lookup limits), §4 (check_host)",
 			Severity:    posture.SeverityMedium,
 			Remediation: "Publish one TXT record 'v=spf1 <your senders> -all' at the domain; merge any second v=spf1 record into it. Keep include/a/mx/ptr/exists/redirect at 10 or fewer across all includes (replace includes by ip4:/ip6: ranges, drop unused senders) and remove terms whose names do not exist.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
@@ -92,6 +92,9 @@ func judgeSPF(o posture.DNSObservation, wantRank int, expected string) posture.F
 		return contradicted(o.Observation, CodeSPFMultipleRecords, expected, observed,
 			fmt.Sprintf("%s publishes %d SPF records; receivers treat that as a permanent error (RFC 7208 §4.5)", o.Domain, len(s.Records)), ev)
 	}
+	if s.Tree != nil && s.Tree.UsesPTR {
+		observed += "; uses the ptr mechanism (SHOULD NOT be used, RFC 7208 §5.5)"
+	}
 	if f, done := judgeSPFTree(o, s.Tree, expected, observed, ev); done {
 		return f
 	}
@@ -119,6 +122,9 @@ func judgeSPF(o posture.DNSObservation, wantRank int, expected string) posture.F
 		return contradicted(o.Observation, CodeSPFAllWeak, expected, observed,
 			fmt.Sprintf("the SPF record of %s ends in %s, weaker than declared", o.Domain, what), ev)
 	}
+	if f, done := judgeSPFSenders(o, s.Checks, expected, observed, ev); done {
+		return f
+	}
 	if t := s.Tree; t != nil && (t.Missing != nil || t.Truncated) {
 		m := t.Missing
 		if m == nil {
@@ -128,6 +134,36 @@ func judgeSPF(o posture.DNSObservation, wantRank int, expected string) posture.F
 			fmt.Sprintf("the SPF record of %s ends in %sall, but its include tree could not be walked whole (%s), so its lookup count (at least %d) is not known; not counted as a pass or a gap", o.Domain, q, m.Error(), t.DNSTerms), ev)
 	}
 	return verified(o.Observation, expected, observed, ev)
+}
+
+// judgeSPFSenders requires check_host to pass every sender the scope
+// declares (scope.mail_senders): mail from a sender that does not pass
+// fails SPF at receivers. A temperror is not an observation of the
+// record: inconclusive. done is false when every sender passes (or none
+// is declared).
+func judgeSPFSenders(o posture.DNSObservation, checks []posture.SPFCheck, expected, observed string, ev []string) (posture.Finding, bool) {
+	var bad, temp []string
+	var evs []string
+	for _, c := range checks {
+		evs = append(evs, c.Evidence)
+		switch c.Result {
+		case "pass":
+		case "temperror", "":
+			temp = append(temp, c.IP)
+		default:
+			bad = append(bad, fmt.Sprintf("%s: %s (%s)", c.IP, c.Result, c.Reason))
+		}
+	}
+	ev = ids(ev, evs)
+	switch {
+	case len(bad) > 0:
+		return contradicted(o.Observation, CodeSPFSenderNotPermitted, expected, observed+"; check_host "+strings.Join(bad, "; "),
+			fmt.Sprintf("SPF of %s does not pass declared mail sender(s) %s: their mail fails SPF at receivers", o.Domain, strings.Join(bad, "; ")), ev), true
+	case len(temp) > 0:
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonDNSError, Detail: "check_host temperror for " + strings.Join(temp, ", ")}, expected, observed,
+			fmt.Sprintf("SPF evaluation of %s for sender(s) %s ended in a temporary error; not counted as a pass or a gap", o.Domain, strings.Join(temp, ", ")), ev), true
+	}
+	return posture.Finding{}, false
 }
 
 // spfMaxDNSTerms and spfMaxVoid are the processing limits of RFC 7208

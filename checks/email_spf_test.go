@@ -3,6 +3,7 @@ package checks
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vouchdev/vouch/posture"
@@ -107,10 +108,51 @@ func TestCodesEmail(t *testing.T) {
 	if !slices.IsSorted(codes) || len(slices.Compact(slices.Clone(codes))) != len(codes) {
 		t.Errorf("checks: CodesEmail() not sorted or not unique: %v", codes)
 	}
-	re := regexp.MustCompile(`^email\.(spf|mta_sts|tls_rpt)\.[a-z0-9_]+$`)
+	re := regexp.MustCompile(`^(email\.(spf|mta_sts|tls_rpt|dmarc|dkim)|dns\.(caa|dnssec))\.[a-z0-9_]+$`)
 	for _, c := range codes {
 		if !re.MatchString(c) || !slices.Contains(Codes(), c) {
 			t.Errorf("checks: code %q is malformed or missing from Codes()", c)
 		}
+	}
+}
+
+// withChecks adds check_host results for declared senders, ip=result.
+func withChecks(o posture.DNSObservation, results ...string) posture.DNSObservation {
+	for i := 0; i+1 < len(results); i += 2 {
+		o.SPF.Checks = append(o.SPF.Checks, posture.SPFCheck{IP: results[i], Sender: "postmaster@acme.example", Result: results[i+1], Reason: "test", Evidence: "spf-check"})
+	}
+	return o
+}
+
+func TestSPFSenders(t *testing.T) {
+	rec := "v=spf1 ip4:192.0.2.0/24 -all"
+	tests := []struct {
+		name string
+		o    posture.DNSObservation
+		want row
+	}{
+		{"all pass", withChecks(spfObs("-", rec), "192.0.2.25", "pass", "192.0.2.26", "pass"), row{posture.Verified, ""}},
+		{"one fails", withChecks(spfObs("-", rec), "192.0.2.25", "pass", "203.0.113.9", "fail"), row{posture.Contradicted, CodeSPFSenderNotPermitted}},
+		{"softfail is not a pass", withChecks(spfObs("-", rec), "203.0.113.9", "softfail"), row{posture.Contradicted, CodeSPFSenderNotPermitted}},
+		{"neutral is not a pass", withChecks(spfObs("-", rec), "203.0.113.9", "neutral"), row{posture.Contradicted, CodeSPFSenderNotPermitted}},
+		{"temperror", withChecks(spfObs("-", rec), "192.0.2.25", "temperror"), row{posture.Inconclusive, ""}},
+		{"fail beats temperror", withChecks(spfObs("-", rec), "192.0.2.25", "temperror", "203.0.113.9", "fail"), row{posture.Contradicted, CodeSPFSenderNotPermitted}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := expectOne(t, runKind(t, "email.spf", nil, &posture.Snapshot{DNS: []posture.DNSObservation{tt.o}}), tt.want)
+			if tt.want.verdict != posture.Verified && !slices.Contains(f.Evidence, "spf-check") {
+				t.Errorf("checks: evidence %v lacks the check_host evidence", f.Evidence)
+			}
+		})
+	}
+}
+
+// ptr is noted in what was observed, not judged a gap.
+func TestSPFNotesPTR(t *testing.T) {
+	o := withTree(spfObs("-", "v=spf1 ptr -all"), posture.SPFTree{Records: []posture.SPFTreeRecord{root("-", 1)}, DNSTerms: 1, UsesPTR: true})
+	f := expectOne(t, runKind(t, "email.spf", nil, &posture.Snapshot{DNS: []posture.DNSObservation{o}}), row{posture.Verified, ""})
+	if !strings.Contains(f.Observed, "ptr mechanism") {
+		t.Errorf("checks: observed %q does not note ptr", f.Observed)
 	}
 }

@@ -18,7 +18,7 @@ func init() {
 		Rule: posture.Rule{
 			ID:          "http.cookies_secure",
 			Title:       "Set cookies Secure, HttpOnly and SameSite",
-			Description: "Every Set-Cookie seen in the redirect chain and the HTTPS response (or only those named) has Secure, HttpOnly and SameSite=Lax or Strict, and a __Host- or __Secure- cookie keeps its prefix's rules.",
+			Description: "Every Set-Cookie seen in the redirect chain, the HTTPS response and the pages the scope names (or only those named) has Secure, HttpOnly and SameSite=Lax or Strict, and a __Host- or __Secure- cookie keeps its prefix's rules.",
 			Citation:    "RFC 6265 §4.1.2.5, §4.1.2.6; RFC 6265bis §4.1.2.7, §4.1.3; OWASP Session Management Cheat Sheet",
 			Severity:    posture.SeverityMedium,
 			Remediation: "Add '; Secure; HttpOnly; SameSite=Lax' (or Strict) to every Set-Cookie; name session cookies __Host-… with Path=/ and no Domain.",
@@ -69,7 +69,22 @@ func judgeCookies(o posture.HTTPObservation, names []string, expected string) po
 		usedEv      []string
 		problemSeen = map[string]bool{}
 	)
-	for _, h := range append(slices.Clone(o.Redirects), *o.HTTPS) {
+	// Pages first: the chain and the HTTPS response name the evidence of
+	// a URL they share with a page.
+	var hops []posture.HTTPHop
+	var unfetched []string
+	var unfetchedReason *posture.Missing
+	for _, p := range o.Pages {
+		hops = append(hops, p.Responses...)
+		if p.Missing != nil {
+			unfetched = append(unfetched, fmt.Sprintf("%s (%s)", p.URL, p.Missing.Error()))
+			if unfetchedReason == nil {
+				unfetchedReason = p.Missing
+			}
+		}
+	}
+	hops = append(append(hops, o.Redirects...), *o.HTTPS)
+	for _, h := range hops {
 		hopEv[h.URL] = h.Evidence
 	}
 	for _, c := range o.Cookies {
@@ -119,8 +134,19 @@ func judgeCookies(o posture.HTTPObservation, names []string, expected string) po
 	if len(judged) == 0 {
 		observed = "no cookies set in the responses observed"
 	}
+	if n := len(o.Pages); n > 0 {
+		observed += fmt.Sprintf(" (%d page(s) of the scope fetched too", n-len(unfetched))
+		if len(unfetched) > 0 {
+			observed += fmt.Sprintf(", %d not", len(unfetched))
+		}
+		observed += ")"
+	}
 	if len(ps) > 0 {
 		return contradicted(o.Observation, ps[0].code, expected, observed, o.Target.Address+": "+joinProblems(ps), ev)
+	}
+	if len(unfetched) > 0 {
+		return inconclusive(o.Observation, &posture.Missing{Reason: unfetchedReason.Reason, Detail: "page not fetched: " + strings.Join(unfetched, "; ")}, expected, observed,
+			fmt.Sprintf("%s: the cookies seen are sound, but the scope's page(s) %s could not be fetched, so their cookies are unknown; not counted as a pass or a gap", o.Target.Address, strings.Join(unfetched, "; ")), ev)
 	}
 	var unseen []string
 	for _, n := range names {

@@ -44,6 +44,30 @@ func TestCookiesSecure(t *testing.T) {
 			o := cookieObs(c)
 			return o
 		}(), row{posture.Contradicted, CodeCookieNotSecure}},
+		{"a page's cookie without flags: its response is the evidence", nil, func() posture.HTTPObservation {
+			c := cookie("sid", false, false, "")
+			c.URL = "https://app.acme.example/login"
+			o := cookieObs(c)
+			o.Pages = []posture.HTTPPage{{URL: c.URL, Responses: []posture.HTTPHop{{URL: c.URL, Status: 200, Evidence: "page-1"}}}}
+			return o
+		}(), row{posture.Contradicted, CodeCookieNotSecure}},
+		{"a page not fetched: inconclusive", nil, func() posture.HTTPObservation {
+			o := cookieObs(good)
+			o.Pages = []posture.HTTPPage{{URL: "https://app.acme.example/login", Missing: miss(posture.ReasonTimeout)}}
+			return o
+		}(), row{posture.Inconclusive, ""}},
+		{"a page not fetched, a gap elsewhere", nil, func() posture.HTTPObservation {
+			o := cookieObs(cookie("lang", true, false, "Lax"))
+			o.Pages = []posture.HTTPPage{{URL: "https://app.acme.example/login", Missing: miss(posture.ReasonTimeout)}}
+			return o
+		}(), row{posture.Contradicted, CodeCookieNotHTTPOnly}},
+		{"pages fetched, sound", nil, func() posture.HTTPObservation {
+			c := good
+			c.URL = "https://app.acme.example/login"
+			o := cookieObs(c)
+			o.Pages = []posture.HTTPPage{{URL: c.URL, Responses: []posture.HTTPHop{{URL: c.URL, Status: 200, Evidence: "page-1"}}}}
+			return o
+		}(), row{posture.Verified, ""}},
 		{"https not reachable", nil, func() posture.HTTPObservation {
 			o := cookieObs(cookie("lang", false, false, ""))
 			o.HTTPS, o.HTTPSMissing = nil, miss(posture.ReasonRefused)
@@ -61,6 +85,9 @@ func TestCookiesSecure(t *testing.T) {
 			want := "https-1"
 			if len(tt.o.Cookies) == 1 && tt.o.Cookies[0].URL == "http://app.acme.example/" {
 				want = "hop-1"
+			}
+			if len(tt.o.Cookies) == 1 && tt.o.Cookies[0].URL == "https://app.acme.example/login" {
+				want = "page-1"
 			}
 			if f.Verdict == posture.Contradicted && f.Evidence[0] != want {
 				t.Errorf("checks: evidence %v, want the response that set the cookie", f.Evidence)

@@ -7,7 +7,8 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// http.https_redirect: a request over plain HTTP is redirected to HTTPS.
+// http.https_redirect: a request over plain HTTP is redirected to HTTPS
+// (a chain that loops never gets there, and is a gap).
 // RFC 6797 §7.2 says an HSTS host that receives a request over a
 // non-secure transport SHOULD answer with a permanent redirect to the
 // https URI; OWASP ASVS 4.0.3 V9.1.1 asks that clients never fall back to
@@ -52,7 +53,15 @@ func judgeHTTPSRedirect(o posture.HTTPObservation, expected string) posture.Find
 	if start == "" {
 		start = "http://" + o.Target.Host() + "/"
 	}
+	if o.RedirectLoop {
+		return contradicted(o.Observation, CodeRedirectLoop, expected, chain,
+			fmt.Sprintf("plain HTTP at %s redirects in a loop, so a visitor never reaches HTTPS (%s)", start, missingDetail(o.RedirectMissing)), ev)
+	}
 	if m := o.RedirectMissing; m != nil {
+		if len(o.Redirects) > 0 {
+			return inconclusive(o.Observation, m, expected, chain,
+				fmt.Sprintf("the redirect chain from %s could not be followed to its end (%s); not counted as a pass or a gap", start, m.Error()), ev)
+		}
 		return inconclusive(o.Observation, m, expected, chain,
 			fmt.Sprintf("plain HTTP at %s was not reachable (%s): there was nothing to redirect, so this is inconclusive, not a gap", start, m.Error()), ev)
 	}

@@ -42,6 +42,16 @@ func TestHTTPSRedirect(t *testing.T) {
 			o.RedirectMissing = miss(posture.ReasonTimeout)
 			return o
 		}(), row{posture.Inconclusive, ""}},
+		{"loop between http and https", func() posture.HTTPObservation {
+			o := redirectObs(posture.No, hop301, posture.HTTPHop{URL: "https://app.acme.example/", Status: 301, Location: "http://app.acme.example/", Evidence: "hop-2"})
+			o.RedirectLoop, o.RedirectMissing = true, miss(posture.ReasonProtocolError)
+			return o
+		}(), row{posture.Contradicted, CodeRedirectLoop}},
+		{"too many redirects: not followed to the end", func() posture.HTTPObservation {
+			o := redirectObs(posture.Yes, hop301)
+			o.RedirectMissing = miss(posture.ReasonProtocolError)
+			return o
+		}(), row{posture.Inconclusive, ""}},
 		{"unreachable", func() posture.HTTPObservation {
 			o := redirectObs(posture.Unknown)
 			o.Observation = failed(o.Observation, posture.ReasonUnreachable)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -332,8 +333,10 @@ type rawScope struct {
 	Web           []string `mapstructure:"web"`
 	Mail          []string `mapstructure:"mail"`
 	DKIMSelectors []string `mapstructure:"dkim_selectors"`
+	MailSenders   []string `mapstructure:"mail_senders"`
 	Exclude       []any    `mapstructure:"exclude"` // a string or {address, reason}
 	Passive       []string `mapstructure:"passive"`
+	Pages         []string `mapstructure:"pages"`
 }
 
 type rawControl struct {
@@ -522,7 +525,9 @@ func (c *checker) scope(s rawScope) posture.Scope {
 		Web:           nilIfEmpty(trimAll(s.Web)),
 		Mail:          nilIfEmpty(trimAll(s.Mail)),
 		DKIMSelectors: nilIfEmpty(trimAll(s.DKIMSelectors)),
+		MailSenders:   nilIfEmpty(trimAll(s.MailSenders)),
 		Passive:       nilIfEmpty(trimAll(s.Passive)),
+		Pages:         nilIfEmpty(trimAll(s.Pages)),
 	}
 	seen := map[string]string{}
 	dup := func(path, addr string) bool {
@@ -550,6 +555,11 @@ func (c *checker) scope(s rawScope) posture.Scope {
 	for i, sel := range out.DKIMSelectors {
 		if !selectorRe.MatchString(sel) {
 			c.errorf(fmt.Sprintf("scope.dkim_selectors[%d]", i), "%q: want a DKIM selector such as s1 or google", sel)
+		}
+	}
+	for i, ip := range out.MailSenders {
+		if a, err := netip.ParseAddr(ip); err != nil || a.Zone() != "" {
+			c.errorf(fmt.Sprintf("scope.mail_senders[%d]", i), "%q: want an IPv4 or IPv6 address such as 192.0.2.25", ip)
 		}
 	}
 	for i, e := range s.Exclude {
@@ -585,7 +595,64 @@ func (c *checker) scope(s rawScope) posture.Scope {
 			c.errorf(fmt.Sprintf("scope.passive[%d]", i), "%q is not in scope.web%s", p, didYouMean(p, out.Web))
 		}
 	}
+	c.pages(out)
 	return out
+}
+
+// MaxPagesPerOrigin is how many scope.pages one web origin may list: the
+// HTTP scan fetches no more, to stay polite.
+const MaxPagesPerOrigin = 5
+
+// pages checks scope.pages: https:// URLs, each on the origin of a
+// scope.web entry, listed once, at most MaxPagesPerOrigin per origin.
+func (c *checker) pages(s posture.Scope) {
+	origins := map[string]bool{}
+	for _, w := range s.Web {
+		if o := originKey(w); o != "" {
+			origins[o] = true
+		}
+	}
+	seen := map[string]string{}
+	perOrigin := map[string]int{}
+	for i, p := range s.Pages {
+		path := fmt.Sprintf("scope.pages[%d]", i)
+		if msg := webURLProblem(p); msg != "" {
+			c.errorf(path, "%s", msg)
+			continue
+		}
+		if !strings.HasPrefix(strings.ToLower(p), "https://") {
+			c.errorf(path, "%q: want an https:// URL (pages are fetched over HTTPS)", p)
+			continue
+		}
+		o := originKey(p)
+		if !origins[o] {
+			c.errorf(path, "%q is not on an origin of scope.web%s", p, didYouMean(p, s.Web))
+			continue
+		}
+		if first, ok := seen[p]; ok {
+			c.errorf(path, "%q is already listed at %s", p, first)
+			continue
+		}
+		seen[p] = path
+		if perOrigin[o]++; perOrigin[o] == MaxPagesPerOrigin+1 {
+			c.errorf(path, "more than %d pages on origin %s: the scan fetches at most %d per origin", MaxPagesPerOrigin, o, MaxPagesPerOrigin)
+		}
+	}
+}
+
+// originKey is scheme://host:port of a URL, lower-cased, with the
+// scheme's default port made explicit; empty when s is not a URL.
+func originKey(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), port)
 }
 
 func valueOr(v, def any) any {

@@ -32,6 +32,13 @@ type Scope struct {
 	// Passive lists web targets that must not be actively probed (WAF
 	// attack-shaped requests); passive observation still runs.
 	Passive []string `json:"passive,omitempty"`
+	// Pages are further https:// URLs on scope.web origins (a login page)
+	// that the HTTP scan also fetches, within a budget, for the cookies
+	// and headers they send.
+	Pages []string `json:"pages,omitempty"`
+	// MailSenders are IP addresses that send mail for the mail domains:
+	// SPF must pass them (check_host, RFC 7208 §4).
+	MailSenders []string `json:"mail_senders,omitempty"`
 }
 
 // Targets returns the scope's targets, web first, minus exclusions.

@@ -13,6 +13,7 @@ type DNSObservation struct {
 	MTASTS   *MTASTS    `json:"mta_sts,omitempty"`
 	TLSRPT   *TLSRPT    `json:"tls_rpt,omitempty"`
 	CAA      *CAA       `json:"caa,omitempty"`
+	DNSSEC   *DNSSEC    `json:"dnssec,omitempty"`
 }
 
 // Lookup is one DNS question and what came back. Found is No when the
@@ -45,6 +46,24 @@ type TXTPolicy struct {
 	// Tree is the SPF include tree with its lookup counts, when exactly
 	// one SPF record was found.
 	Tree *SPFTree `json:"tree,omitempty"`
+	// Checks are check_host results (RFC 7208 §4) for the sending
+	// addresses the scope declares (scope.mail_senders).
+	Checks []SPFCheck `json:"checks,omitempty"`
+}
+
+// SPFCheck is check_host(ip, domain, sender) for one declared sender.
+type SPFCheck struct {
+	IP     string `json:"ip"`
+	Sender string `json:"sender"`
+	// Result is none, neutral, pass, fail, softfail, temperror or
+	// permerror (RFC 7208 §2.6).
+	Result string `json:"result"`
+	// Reason says which term decided, or what went wrong.
+	Reason      string `json:"reason,omitempty"`
+	DNSTerms    int    `json:"dns_terms"`
+	VoidLookups int    `json:"void_lookups"`
+	// Evidence is the ID of the evidence that records the evaluation.
+	Evidence string `json:"evidence,omitempty"`
 }
 
 // DMARC is the DMARC record of a domain (RFC 7489).
@@ -57,12 +76,43 @@ type DMARC struct {
 	Valid           bool     `json:"valid"`
 	Policy          string   `json:"p,omitempty"`
 	SubdomainPolicy string   `json:"sp,omitempty"`
-	Percent         int      `json:"pct"`
-	RUA             []string `json:"rua,omitempty"`
-	RUF             []string `json:"ruf,omitempty"`
-	ADKIM           string   `json:"adkim,omitempty"`
-	ASPF            string   `json:"aspf,omitempty"`
-	Issues          []string `json:"issues,omitempty"`
+	// NonExistentPolicy is np= (RFC 9091 §4.1), the policy for
+	// subdomains that do not exist; empty when absent.
+	NonExistentPolicy string   `json:"np,omitempty"`
+	Percent           int      `json:"pct"`
+	RUA               []string `json:"rua,omitempty"`
+	RUF               []string `json:"ruf,omitempty"`
+	ADKIM             string   `json:"adkim,omitempty"`
+	ASPF              string   `json:"aspf,omitempty"`
+	// Strength sums up the policy as receivers apply it: "enforcing"
+	// (p, and sp and np where given, quarantine or reject, pct=100),
+	// "partial" (enforcing p, but pct below 100 or a weaker sp or np),
+	// "monitoring" (p=none), or empty for no usable record.
+	Strength string `json:"strength,omitempty"`
+	// ReportDestinations are the mailto: destinations of rua and ruf,
+	// with the external-destination authorisation of RFC 7489 §7.1 for
+	// those outside the record's organisational domain.
+	ReportDestinations []DMARCReportDestination `json:"report_destinations,omitempty"`
+	Issues             []string                 `json:"issues,omitempty"`
+}
+
+// DMARCReportDestination is one mailto: URI of rua= or ruf=.
+type DMARCReportDestination struct {
+	// Tag is "rua" or "ruf".
+	Tag string `json:"tag"`
+	URI string `json:"uri"`
+	// Domain is the destination mailbox's domain, lower case.
+	Domain string `json:"domain"`
+	// External is true when Domain's organisational domain differs from
+	// that of the domain holding the DMARC record.
+	External bool `json:"external,omitempty"`
+	// Authorized says, for an external destination, whether
+	// <policy domain>._report._dmarc.<Domain> publishes a v=DMARC1
+	// record (receivers send reports only then); Unknown when the lookup
+	// failed; empty for internal destinations.
+	Authorized Tri `json:"authorized,omitempty"`
+	// Lookup is the evidence ID of the authorisation lookup.
+	Lookup string `json:"lookup,omitempty"`
 }
 
 // DKIMKey is the key published for one selector.
@@ -73,6 +123,12 @@ type DKIMKey struct {
 	KeyBits  int    `json:"key_bits,omitempty"`
 	Revoked  bool   `json:"revoked,omitempty"` // empty p=
 	Testing  bool   `json:"testing,omitempty"` // t=y
+	// Hashes are the hash algorithms h= allows (RFC 6376 §3.6.1); empty
+	// when h= is absent (every algorithm allowed).
+	Hashes []string `json:"hashes,omitempty"`
+	// Issues are the key record's issue codes (syntax, weak key, sha1
+	// only, ...).
+	Issues []string `json:"issues,omitempty"`
 }
 
 // SPFTree is an SPF record with every record it reaches through include:
@@ -144,7 +200,7 @@ type SPFTreeTerm struct {
 }
 
 // MTASTS is the MTA-STS policy indicator at _mta-sts.<domain> (RFC 8461
-// §3.1). The policy itself is served over HTTPS and is not part of this.
+// §3.1) and the policy it announces, fetched over HTTPS (§3.2, §3.3).
 type MTASTS struct {
 	Lookup Lookup `json:"lookup"`
 	// Records are the TXT values that start with v=STSv1; more than one
@@ -153,6 +209,42 @@ type MTASTS struct {
 	Valid   bool     `json:"valid"`
 	ID      string   `json:"id,omitempty"`
 	Issues  []string `json:"issues,omitempty"`
+	// Policy is the policy file; nil when it was not fetched (no TXT
+	// record announces one, or the scanner has no HTTPS client).
+	Policy *MTASTSPolicy `json:"policy,omitempty"`
+}
+
+// MTASTSPolicy is the policy served at
+// https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2).
+type MTASTSPolicy struct {
+	URL string `json:"url"`
+	// Addresses are the addresses mta-sts.<domain> resolved to; Address
+	// is the one the policy was fetched from.
+	Addresses []string `json:"addresses,omitempty"`
+	Address   string   `json:"address,omitempty"`
+	// Found is Yes when a 200 response came back, No when the host does
+	// not exist or answered another status (3xx redirects are not
+	// followed, §3.3), Unknown when the fetch failed (Missing says why).
+	Found       Tri    `json:"found"`
+	Status      int    `json:"status,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	// TLSError is set when the HTTPS connection failed certificate
+	// validation: senders must then not use the policy (§3.3).
+	TLSError string `json:"tls_error,omitempty"`
+	// Body is the policy text as served (bounded).
+	Body    string `json:"body,omitempty"`
+	Valid   bool   `json:"valid"`
+	Version string `json:"version,omitempty"`
+	// Mode is enforce, testing or none.
+	Mode   string   `json:"mode,omitempty"`
+	MX     []string `json:"mx,omitempty"`
+	MaxAge int      `json:"max_age"`
+	// UnmatchedMX are the domain's MX hosts that no mx pattern matches:
+	// in enforce mode senders refuse to deliver to them.
+	UnmatchedMX []string `json:"unmatched_mx,omitempty"`
+	Issues      []string `json:"issues,omitempty"`
+	Missing     *Missing `json:"missing,omitempty"`
+	Evidence    string   `json:"evidence,omitempty"`
 }
 
 // TLSRPT is the SMTP TLS reporting record at _smtp._tls.<domain> (RFC 8460
@@ -190,4 +282,40 @@ type CAARecord struct {
 	Critical bool   `json:"critical,omitempty"`
 	Tag      string `json:"tag"`
 	Value    string `json:"value"`
+}
+
+// DNSSEC is what the resolver showed of the DNSSEC state of the zone that
+// holds the domain (RFC 4033, RFC 4035). Questions are asked with the DO
+// bit set, so that signatures come back, and with AD set, so that a
+// validating resolver says whether it validated (RFC 6840 §5.7).
+type DNSSEC struct {
+	// Zone is the apex of the zone holding the domain, when found.
+	Zone string `json:"zone,omitempty"`
+	// Resolver is the address that answered.
+	Resolver string `json:"resolver"`
+	// DNSKEY is the DNSKEY lookup at the zone apex.
+	DNSKEY Lookup `json:"dnskey"`
+	// Signed is Yes when the apex publishes DNSKEY records and an RRSIG
+	// over them, No when it publishes no DNSKEY, Unknown otherwise.
+	Signed Tri `json:"signed"`
+	// Keys counts the DNSKEY records; KSKs those with the SEP flag.
+	Keys int `json:"keys"`
+	KSKs int `json:"ksks"`
+	// Algorithms are the DNSKEY algorithms by mnemonic (ECDSAP256SHA256 ...).
+	Algorithms []string `json:"algorithms,omitempty"`
+	// SignaturesValid is Yes when an RRSIG over the DNSKEY set verifies
+	// with one of the keys and is within its validity period; this checks
+	// the zone's own signature, not the chain of trust from the root.
+	SignaturesValid Tri `json:"signatures_valid"`
+	// Authenticated is the AD bit of the resolver's replies: Yes when it
+	// set AD (it validated the answer from the root down). No AD is
+	// Unknown: either the resolver does not validate or the chain does
+	// not reach the zone; Detail says which when it can tell (an
+	// authoritative server does not validate).
+	Authenticated       Tri    `json:"authenticated"`
+	AuthenticatedDetail string `json:"authenticated_detail,omitempty"`
+	// Authoritative is true when the replies came from an authoritative
+	// server (AA bit), not a recursive resolver.
+	Authoritative bool     `json:"authoritative,omitempty"`
+	Missing       *Missing `json:"missing,omitempty"`
 }

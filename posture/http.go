@@ -17,6 +17,13 @@ type HTTPObservation struct {
 	UpgradesToHTTPS Tri `json:"upgrades_to_https"`
 	// SameHostFirst is Yes when the first hop goes to https:// on the same host.
 	SameHostFirst Tri `json:"same_host_first"`
+	// RedirectLoop is true when the chain sent the scanner back to a URL
+	// it had already requested (RedirectMissing then says where).
+	RedirectLoop bool `json:"redirect_loop,omitempty"`
+	// LeavesHost is the URL, resolved, where the chain left the target's
+	// host: recorded for what it says, never requested (that host is not
+	// the target).
+	LeavesHost string `json:"leaves_host,omitempty"`
 	// HTTPS is the response to GET on the target's https:// URL itself.
 	HTTPS        *HTTPHop `json:"https,omitempty"`
 	HTTPSMissing *Missing `json:"https_missing,omitempty"`
@@ -30,6 +37,20 @@ type HTTPObservation struct {
 	// SecurityHeaders are the security headers of the HTTPS response,
 	// parsed; nil when HTTPS could not be observed.
 	SecurityHeaders *SecurityHeaders `json:"security_headers,omitempty"`
+	// Pages are the further pages of the target that the scope names
+	// (scope.pages: a login page, an account page), each fetched once
+	// for the cookies and headers it sends. Their cookies are in Cookies,
+	// with the URL of the response that set them.
+	Pages []HTTPPage `json:"pages,omitempty"`
+}
+
+// HTTPPage is one page the scope names: the responses to GET on it, in
+// order (the page, then each redirect followed on the target's host over
+// https://), or why it could not be fetched.
+type HTTPPage struct {
+	URL       string    `json:"url"`
+	Responses []HTTPHop `json:"responses,omitempty"`
+	Missing   *Missing  `json:"missing,omitempty"`
 }
 
 // SecurityHeaders are the security-relevant response headers of the HTTPS
@@ -121,6 +142,12 @@ type HTTPHop struct {
 	Headers map[string][]string `json:"headers,omitempty"`
 	// Evidence is the ID of the Evidence holding the raw head.
 	Evidence string `json:"evidence,omitempty"`
+	// HSTS is the parsed Strict-Transport-Security header of a response
+	// over https:// (nil over plain HTTP, where a browser ignores it, and
+	// when none was sent). On a redirect it is what a browser that
+	// follows the chain learns there (the preload list's rule that the
+	// first HTTPS redirect carries HSTS).
+	HSTS *HSTS `json:"hsts,omitempty"`
 }
 
 // HSTS is a parsed Strict-Transport-Security header (RFC 6797).
@@ -133,9 +160,13 @@ type HSTS struct {
 	Issues            []string `json:"issues,omitempty"` // stable codes such as http.hsts.max_age_missing
 }
 
-// Cookie is a Set-Cookie header seen in the chain.
+// Cookie is a Set-Cookie header seen in the chain, the HTTPS response or
+// a page the scope names.
 type Cookie struct {
+	// URL is the response that set it; Page, the scope page whose fetch
+	// led there (empty for the chain and the HTTPS response).
 	URL      string `json:"url"`
+	Page     string `json:"page,omitempty"`
 	Raw      string `json:"raw"`
 	Name     string `json:"name"`
 	Secure   bool   `json:"secure"`

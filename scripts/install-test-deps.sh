@@ -12,6 +12,9 @@ packages=(
   modsecurity-crs                #   + the OWASP Core Rule Set
   sslscan                        # oracle for scanners/tlsscan cipher enumeration
   chromium                       # headless browser test of the trust center (site/)
+  strace                         # records every connection the WAF engine opens (wafscan/engine)
+  knot                           # a real authoritative DNS server for dnsscan's integration test
+  opendkim-tools                 #   with DKIM keys made by opendkim-genkey
 )
 
 missing=()

@@ -24,6 +24,7 @@ import (
 	"github.com/vouchdev/vouch/config"
 	"github.com/vouchdev/vouch/internal/dnstest"
 	"github.com/vouchdev/vouch/internal/pki"
+	"github.com/vouchdev/vouch/scanners/wafscan"
 )
 
 //go:embed demo/trust.yaml.tmpl
@@ -56,7 +57,7 @@ With --serve the deployment and the generated site stay up until Ctrl-C.`,
 			return a.runDemo(cmd.Context())
 		},
 	}, config.Flag{Name: "output", Shorthand: "o", Key: "demo_output", Default: "vouch-demo",
-		Usage: "directory for the demo's trust.yaml, report, site and evidence"}, flagServe)
+		Usage: "directory for the demo's trust.yaml, report, site and evidence"}, flagServe, flagWAFEngine)
 }
 
 // demoDeployment is the demo company's infrastructure, all on 127.0.0.1.
@@ -238,6 +239,9 @@ func (a *app) runDemo(ctx context.Context) error {
 	decl, err := a.loadDeclaration(trustPath)
 	if err != nil {
 		return err
+	}
+	if _, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
+		fmt.Fprintf(a.stderr, "vouch: %v\nvouch: the demo's WAF claim will be inconclusive; for the whole demo run: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf && bin/vouch demo\n", err)
 	}
 	timeout := a.v.GetDuration("timeout")
 	no := netOptions{resolverAddr: d.dns.Addr, timeout: timeout, roots: d.ca.Pool()}

@@ -43,6 +43,8 @@ var (
 		Usage: "never colour the table (colour is used only on a terminal; NO_COLOR is honoured too)"}
 	flagQuiet = config.Flag{Name: "quiet", Shorthand: "q", Key: "quiet", Default: false,
 		Usage: "no progress lines on stderr"}
+	flagWAFEngine = config.Flag{Name: "waf-engine", Key: "waf_engine", Default: "",
+		Usage: "path of the vouch-waf engine binary (default: next to vouch, then $PATH)"}
 	flagActive = config.Flag{Name: "active", Key: "active", Default: true,
 		Usage: "send a handful of attack-shaped requests to detect a WAF (false: passive fingerprints only)"}
 )

@@ -29,7 +29,8 @@ can judge later). Nothing is judged here: probe shows what was seen.
   http  the redirect chain from http://, HSTS, cookies
   dns   SPF, DMARC, DKIM, MX of a mail domain
   waf   WAF presence and vendor (passive fingerprints, then a handful of
-        attack-shaped requests unless --active=false)
+        attack-shaped requests unless --active=false); needs the vouch-waf
+        engine next to vouch, on $PATH or at --waf-engine
 
 A TARGET for tls, http and waf is a URL or HOST[:PORT] (https:// and port
 443 are assumed); for dns it is a domain.`,
@@ -101,7 +102,10 @@ func (a *app) probeSub(name string) *cobra.Command {
 			return nil
 		},
 	}
-	fl := []config.Flag{flagJSON, flagTargetTimeout, flagActive}
+	fl := []config.Flag{flagJSON, flagTargetTimeout}
+	if name == "waf" {
+		fl = append(fl, flagActive, flagWAFEngine)
+	}
 	if name == "dns" {
 		fl = append(fl, flagSelectors)
 	}

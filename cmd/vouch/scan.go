@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,13 @@ table goes to stdout; progress to stderr.
 
 Only targets in scope are contacted: the web origins and mail domains of
 scope, minus scope.exclude. DNS questions go to --resolver (or the system
-resolver).`,
+resolver).
+
+WAF detection and "kind: nuclei" controls run in vouch-waf, a companion
+binary that carries the nuclei engine (so that no other command pays its
+start-up): build it with 'go build -o bin/ ./cmd/vouch ./cmd/vouch-waf'.
+vouch finds it with --waf-engine, next to the vouch binary, or on $PATH;
+without it those controls are inconclusive, never passed. See docs/waf.md.`,
 		Example: `  vouch scan -c trust.yaml -o public
   vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
   vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
@@ -76,7 +83,7 @@ resolver).`,
 			}
 			return a.compareBaseline(res.report)
 		},
-	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagBaseURL,
+	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
 		flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
@@ -141,6 +148,14 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 	}
 	active := a.v.GetBool("active")
 	plain := extras.plainHTTP
+	pages := map[string][]string{}
+	for _, p := range decl.Scope.Pages {
+		for _, w := range decl.Scope.Web {
+			if sameOrigin(p, w) {
+				pages[w] = append(pages[w], p)
+			}
+		}
+	}
 	return []scanners.Scanner{
 		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now}),
 		httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
@@ -148,12 +163,46 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 				if u, ok := plain[t.Address]; ok {
 					return u
 				}
-				return ""
-			}}),
-		dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now}),
-		wafscan.New(wafscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
-			Passive: func(t posture.Target) bool { return !active || passive[t.Address] }}),
+				return defaultPlainHTTP(t)
+			},
+			Pages: func(t posture.Target) []string { return pages[t.Address] }}),
+		dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
+			MailSenders: decl.Scope.MailSenders, DialContext: no.dialer.DialContext, RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}),
+		a.wafScanner(no, decl, resolver, ua, func(t posture.Target) bool { return !active || passive[t.Address] }),
 	}, resolver, nil
+}
+
+// defaultPlainHTTP is where the redirect chain of t starts: http://host/
+// for a target on the default HTTPS port. A target on another port (a
+// staging service, a test server) has no plain-HTTP origin that can be
+// inferred, and port 80 of its host is not asked: its chain is recorded
+// as not scanned.
+func defaultPlainHTTP(t posture.Target) string {
+	u, err := url.Parse(t.Address)
+	if err != nil || (u.Port() != "" && u.Port() != "443") {
+		return ""
+	}
+	return httpscan.DefaultPlainHTTP(t)
+}
+
+// sameOrigin reports whether two URLs share scheme, host and port.
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || !strings.EqualFold(ua.Scheme, ub.Scheme) ||
+		!strings.EqualFold(strings.TrimSuffix(ua.Hostname(), "."), strings.TrimSuffix(ub.Hostname(), ".")) {
+		return false
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "http") {
+			return "80"
+		}
+		return "443"
+	}
+	return port(ua) == port(ub)
 }
 
 // scanAndJudge scans the declaration's scope and evaluates its controls.
@@ -323,3 +372,50 @@ func (a *app) setExit(rep *posture.Report, failOn posture.Severity) {
 		a.exitCode = exitGaps
 	}
 }
+
+// wafScanner is the WAF scanner: it runs the vouch-waf engine (which links
+// nuclei, so that this binary does not) once for every web target in
+// scope, with the user templates of "nuclei" controls.
+func (a *app) wafScanner(no netOptions, decl posture.Declaration, resolver, ua string, passive func(posture.Target) bool) *wafscan.Scanner {
+	o := wafscan.Options{Targets: decl.Scope.Targets(), Timeout: no.timeout, UserAgent: ua, Resolvers: []string{resolver},
+		Passive: passive, Now: a.now}
+	if path, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
+		o.EngineMissing = err.Error()
+	} else {
+		o.Engine = wafscan.ExecEngine{Path: path}
+	}
+	if decl.Source != "" {
+		o.TemplateDir = filepath.Dir(decl.Source)
+	}
+	templates := map[string][]string{} // target address → templates; "" for every web target
+	for _, c := range decl.Controls {
+		if c.Verify == nil || c.Verify.Kind != "nuclei" || c.Verify.Params["template"] == "" {
+			continue
+		}
+		tpl := c.Verify.Params["template"]
+		if len(c.Targets) == 0 {
+			templates[""] = appendNew(templates[""], tpl)
+		}
+		for _, t := range c.Targets {
+			templates[t] = appendNew(templates[t], tpl)
+		}
+	}
+	o.Templates = func(t posture.Target) []string {
+		out := append([]string(nil), templates[""]...)
+		for _, tpl := range templates[t.Address] {
+			out = appendNew(out, tpl)
+		}
+		return out
+	}
+	return wafscan.New(o)
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,17 +24,23 @@ var allowed = map[string][]string{
 	"scanners/httpscan": {"posture"},
 	"scanners/dnsscan":  {"posture"},
 	"scanners/wafscan":  {"posture"},
-	"checks":            {"posture"},
-	"report":            {"posture"},
-	"site":              {"posture"},
-	"internal/":         {"posture", "internal/"},
-	"cmd/vouch":         {"*"},
-	"bench":             {}, // the benchmark harness: runs vouch as a process, imports nothing of it
+	// The nuclei engine and the companion binary made of it (vouch-waf):
+	// the main vouch binary runs it as a process, so it never links nuclei.
+	"scanners/wafscan/engine": {"posture", "scanners/wafscan"},
+	"cmd/vouch-waf":           {"scanners/wafscan", "scanners/wafscan/engine"},
+	"checks":                  {"posture"},
+	"report":                  {"posture"},
+	"site":                    {"posture"},
+	"internal/":               {"posture", "internal/"},
+	"cmd/vouch":               {"*"},
+	"bench":                   {}, // the benchmark harness: runs vouch as a process, imports nothing of it
 }
 
-// heavy lists third-party packages that only one project package may link.
-var heavy = map[string]string{
-	"github.com/projectdiscovery/nuclei/v3": "scanners/wafscan",
+// heavy lists third-party packages that only the named project packages
+// may link. Linking nuclei costs a process 0.23 s and 144 MB at start-up
+// and writes ~/.config/nuclei: cmd/vouch must stay clear of it.
+var heavy = map[string][]string{
+	"github.com/projectdiscovery/nuclei/v3": {"scanners/wafscan/engine", "cmd/vouch-waf"},
 }
 
 type pkg struct {
@@ -107,9 +114,9 @@ func TestImportRules(t *testing.T) {
 			}
 		}
 		for _, dep := range p.Deps {
-			for h, owner := range heavy {
-				if (dep == h || strings.HasPrefix(dep, h+"/")) && rel != owner && rel != "cmd/vouch-waf" {
-					t.Errorf("%s links %s; only %s may", rel, h, owner)
+			for h, owners := range heavy {
+				if (dep == h || strings.HasPrefix(dep, h+"/")) && !slices.Contains(owners, rel) {
+					t.Errorf("%s links %s; only %v may", rel, h, owners)
 				}
 			}
 		}

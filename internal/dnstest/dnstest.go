@@ -3,13 +3,21 @@
 // zone-file form; names not in the zone get NXDOMAIN, names in the zone
 // without the asked type get NOERROR with no answers. Names can be made to
 // time out (no answer at all) or to SERVFAIL.
+//
+// DNSSEC, as far as tests need it: when a query sets the DO bit, RRSIG
+// records at the name that cover the asked type are added to the answer;
+// negative answers carry the SOA of the enclosing zone, if the records
+// hold one; and SetAuthenticated makes the server act as a validating
+// resolver that sets AD (and not AA) on replies to queries with DO or AD.
 package dnstest
 
 import (
+	"crypto"
 	"fmt"
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -24,6 +32,7 @@ type Server struct {
 	timeout  map[string]bool
 	servfail map[string]bool
 	queries  int
+	ad       bool
 
 	udp, tcp *dns.Server
 }
@@ -97,11 +106,53 @@ func (s *Server) ServFail(name string) {
 	s.mu.Unlock()
 }
 
+// SetAuthenticated makes replies to queries with DO or AD set carry AD,
+// without AA, as a validating resolver's would.
+func (s *Server) SetAuthenticated(on bool) {
+	s.mu.Lock()
+	s.ad = on
+	s.mu.Unlock()
+}
+
 // Queries returns how many queries the server has received.
 func (s *Server) Queries() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.queries
+}
+
+// SignedKeys returns zone-file lines that make origin look signed: a
+// fresh ECDSA P-256 DNSKEY (flags 257) and an RRSIG over the DNSKEY set,
+// valid from an hour before now for 30 days. Only the apex is signed;
+// that is what DNSSEC observers read.
+func SignedKeys(origin string, now time.Time) (string, error) {
+	origin = dns.Fqdn(strings.ToLower(origin))
+	key := &dns.DNSKEY{
+		Hdr:       dns.RR_Header{Name: origin, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
+		Flags:     257,
+		Protocol:  3,
+		Algorithm: dns.ECDSAP256SHA256,
+	}
+	priv, err := key.Generate(256)
+	if err != nil {
+		return "", fmt.Errorf("dnstest: generate key: %w", err)
+	}
+	sig := &dns.RRSIG{
+		Hdr:        dns.RR_Header{Name: origin, Rrtype: dns.TypeRRSIG, Class: dns.ClassINET, Ttl: 3600},
+		Algorithm:  key.Algorithm,
+		SignerName: origin,
+		KeyTag:     key.KeyTag(),
+		Inception:  uint32(now.Add(-time.Hour).Unix()),
+		Expiration: uint32(now.Add(30 * 24 * time.Hour).Unix()),
+	}
+	signer, ok := priv.(crypto.Signer)
+	if !ok {
+		return "", fmt.Errorf("dnstest: key is not a crypto.Signer")
+	}
+	if err := sig.Sign(signer, []dns.RR{key}); err != nil {
+		return "", fmt.Errorf("dnstest: sign: %w", err)
+	}
+	return key.String() + "\n" + sig.String() + "\n", nil
 }
 
 // Close stops the server.
@@ -124,28 +175,60 @@ func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg) {
 	to, sf := s.timeout[name], s.servfail[name]
 	rrs := s.records[name]
 	exists := len(rrs) > 0 || s.hasDescendant(name)
+	soa := s.enclosingSOA(name)
+	ad := s.ad
 	s.mu.Unlock()
 	if to {
 		return // no answer: the client times out
 	}
+	do := false
+	if o := r.IsEdns0(); o != nil {
+		do = o.Do()
+	}
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Authoritative = true
+	if ad && (do || r.AuthenticatedData) {
+		m.Authoritative, m.RecursionAvailable, m.AuthenticatedData = false, true, true
+	}
 	switch {
 	case sf:
 		m.Rcode = dns.RcodeServerFailure
+		m.AuthenticatedData = false
 	case !exists:
 		m.Rcode = dns.RcodeNameError
 	default:
 		for _, rr := range rrs {
-			if rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY {
+			typ := rr.Header().Rrtype
+			switch {
+			case typ == q.Qtype || q.Qtype == dns.TypeANY, typ == dns.TypeCNAME:
 				m.Answer = append(m.Answer, dns.Copy(rr))
-			} else if rr.Header().Rrtype == dns.TypeCNAME {
+			case typ == dns.TypeRRSIG && do && rr.(*dns.RRSIG).TypeCovered == q.Qtype:
 				m.Answer = append(m.Answer, dns.Copy(rr))
 			}
 		}
 	}
+	if len(m.Answer) == 0 && soa != nil && !sf {
+		m.Ns = append(m.Ns, dns.Copy(soa))
+	}
 	w.WriteMsg(m)
+}
+
+// enclosingSOA returns the SOA record of the closest zone apex at or above
+// name, or nil. Caller holds s.mu.
+func (s *Server) enclosingSOA(name string) dns.RR {
+	for n := name; ; {
+		for _, rr := range s.records[n] {
+			if rr.Header().Rrtype == dns.TypeSOA {
+				return rr
+			}
+		}
+		_, rest, ok := strings.Cut(n, ".")
+		if !ok || rest == "" {
+			return nil
+		}
+		n = rest
+	}
 }
 
 // hasDescendant reports whether some record lives below name (an empty

@@ -47,3 +47,54 @@ a.b      IN A   127.0.0.1
 		t.Errorf("tcp: %v %v", r, err)
 	}
 }
+
+// DO brings RRSIGs, negative answers carry the zone's SOA, and
+// SetAuthenticated sets AD (without AA) for DNSSEC-aware queries only.
+func TestServerDNSSEC(t *testing.T) {
+	now := time.Now()
+	keys, err := SignedKeys("signed.test", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start("signed.test", "@ IN SOA ns.signed.test. h.signed.test. 1 3600 600 86400 300\n"+keys+"www IN A 127.0.0.1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := &dns.Client{Timeout: time.Second}
+	ask := func(name string, typ uint16, do bool) *dns.Msg {
+		t.Helper()
+		m := new(dns.Msg)
+		m.SetQuestion(name, typ)
+		if do {
+			m.SetEdns0(1232, true)
+		}
+		r, _, err := c.Exchange(m, s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := ask("signed.test.", dns.TypeDNSKEY, true)
+	if len(r.Answer) != 2 || !r.Authoritative || r.AuthenticatedData {
+		t.Fatalf("DNSKEY with DO: %v", r)
+	}
+	key, sig := r.Answer[0].(*dns.DNSKEY), r.Answer[1].(*dns.RRSIG)
+	if err := sig.Verify(key, []dns.RR{key}); err != nil || !sig.ValidityPeriod(now) {
+		t.Errorf("RRSIG does not verify: %v", err)
+	}
+	if r := ask("signed.test.", dns.TypeDNSKEY, false); len(r.Answer) != 1 {
+		t.Errorf("DNSKEY without DO: %v", r)
+	}
+	r = ask("www.signed.test.", dns.TypeTXT, false)
+	if len(r.Answer) != 0 || len(r.Ns) != 1 || r.Ns[0].Header().Name != "signed.test." {
+		t.Errorf("no data: want the SOA in authority, got %v", r)
+	}
+	s.SetAuthenticated(true)
+	if r := ask("signed.test.", dns.TypeDNSKEY, true); !r.AuthenticatedData || r.Authoritative {
+		t.Errorf("validating: want AD without AA, got %v", r)
+	}
+	if r := ask("signed.test.", dns.TypeDNSKEY, false); r.AuthenticatedData {
+		t.Errorf("AD on a query without DO or AD: %v", r)
+	}
+}

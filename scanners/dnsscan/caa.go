@@ -18,14 +18,14 @@ const (
 
 // lookupCAA finds the CAA record set that governs domain (RFC 8659 §3):
 // the set at the domain or, when it has none, at its parent, and so on
-// up to (not including) the top-level domain. A failed lookup stops the
-// climb: the relevant set is then unknown. It also returns the evidence
-// IDs of its lookups.
+// up to, not including, the root: the top-level domain is asked too. A
+// failed lookup stops the climb: the relevant set is then unknown. It also
+// returns the evidence IDs of its lookups.
 func lookupCAA(ctx context.Context, sess *session, domain string) (*posture.CAA, []string) {
 	c := &posture.CAA{}
 	var ids []string
 	labels := dns.SplitDomainName(domain)
-	for i := 0; i < len(labels)-1 || i == 0; i++ {
+	for i := 0; i < len(labels); i++ {
 		name := strings.Join(labels[i:], ".")
 		lk := sess.lookup(ctx, name, dns.TypeCAA)
 		ids = append(ids, lk.Evidence)

@@ -11,14 +11,22 @@ import (
 
 // Issue codes a DKIM key record can carry.
 const (
-	IssueDKIMVInvalid       = "email.dkim.v_invalid"         // v= present but not DKIM1: verifiers discard the key
-	IssueDKIMVNotFirst      = "email.dkim.v_not_first"       // v= present but not the first tag
-	IssueDKIMSyntax         = "email.dkim.syntax"            // a part that is not tag=value, or a bad tag name
-	IssueDKIMDuplicateTag   = "email.dkim.duplicate_tag"     // a tag given twice: the whole record is invalid (RFC 6376 §3.2)
-	IssueDKIMKUnknown       = "email.dkim.k_unknown"         // k= neither rsa nor ed25519
-	IssueDKIMPInvalid       = "email.dkim.p_invalid"         // p= is not base64 of a key of type k
-	IssueDKIMKeyMismatch    = "email.dkim.key_type_mismatch" // p= holds a key of another type than k= says
-	IssueDKIMEd25519NotRaw  = "email.dkim.ed25519_not_raw"   // an Ed25519 key as SubjectPublicKeyInfo, not the raw 32 bytes RFC 8463 asks for
+	IssueDKIMVInvalid      = "email.dkim.v_invalid"         // v= present but not DKIM1: verifiers discard the key
+	IssueDKIMVNotFirst     = "email.dkim.v_not_first"       // v= present but not the first tag
+	IssueDKIMSyntax        = "email.dkim.syntax"            // a part that is not tag=value, or a bad tag name
+	IssueDKIMDuplicateTag  = "email.dkim.duplicate_tag"     // a tag given twice: the whole record is invalid (RFC 6376 §3.2)
+	IssueDKIMKUnknown      = "email.dkim.k_unknown"         // k= neither rsa nor ed25519
+	IssueDKIMPInvalid      = "email.dkim.p_invalid"         // p= is not base64 of a key of type k
+	IssueDKIMKeyMismatch   = "email.dkim.key_type_mismatch" // p= holds a key of another type than k= says
+	IssueDKIMEd25519NotRaw = "email.dkim.ed25519_not_raw"   // an Ed25519 key as SubjectPublicKeyInfo, not the raw 32 bytes RFC 8463 asks for
+	IssueDKIMSHA1Only      = "email.dkim.sha1_only"         // h= allows sha1 alone: verifiers must not accept sha1 signatures (RFC 8301 §3.1)
+	IssueDKIMHUnknown      = "email.dkim.h_unknown"         // h= lists no algorithm verifiers know
+	// Key-strength flags the scanner adds to posture.DKIMKey.Issues (not
+	// parse issues: such a key is a well-formed record).
+	IssueDKIMRSAShort       = "email.dkim.rsa_below_2048" // RSA key under 2048 bits (RFC 8301 §3.2: SHOULD be at least 2048)
+	IssueDKIMRSAInsecure    = "email.dkim.rsa_below_1024" // RSA key under 1024 bits: verifiers must not accept it (RFC 8301 §3.2)
+	IssueDKIMRevoked        = "email.dkim.revoked"        // empty p=: the key is revoked
+	IssueDKIMTesting        = "email.dkim.testing"        // t=y: the domain is testing DKIM; verifiers may treat failures as unsigned
 	dkimDefaultKeyType      = "rsa"
 	ed25519PublicKeyBitSize = 8 * ed25519.PublicKeySize
 )
@@ -43,6 +51,9 @@ type DKIMRecord struct {
 	Testing bool
 	// Strict is set by the flag s in t=: no subdomains in i=.
 	Strict bool
+	// Hashes are the algorithms of h=, lower case; nil when h= is absent
+	// (all allowed).
+	Hashes []string
 	Issues []string
 }
 
@@ -92,6 +103,25 @@ func ParseDKIMKey(record string) (DKIMRecord, error) {
 			case "s":
 				r.Strict = true
 			}
+		}
+	}
+	if h, ok := tl.byName["h"]; ok {
+		known := false
+		for a := range strings.SplitSeq(h, ":") {
+			a = strings.ToLower(trimWSP(a))
+			if a == "" {
+				continue
+			}
+			r.Hashes = append(r.Hashes, a)
+			if a == "sha1" || a == "sha256" {
+				known = true
+			}
+		}
+		switch {
+		case !known:
+			r.issue(IssueDKIMHUnknown)
+		case !containsString(r.Hashes, "sha256"):
+			r.issue(IssueDKIMSHA1Only)
 		}
 	}
 	der, err := decodeBase64(p)

@@ -17,6 +17,7 @@ const (
 	IssueDMARCPMissing        = "email.dmarc.p_missing"        // no p= tag
 	IssueDMARCPInvalid        = "email.dmarc.p_invalid"        // p= not none, quarantine or reject
 	IssueDMARCSPInvalid       = "email.dmarc.sp_invalid"       // sp= not none, quarantine or reject
+	IssueDMARCNPInvalid       = "email.dmarc.np_invalid"       // np= not none, quarantine or reject (RFC 9091 §4.1)
 	IssueDMARCPctInvalid      = "email.dmarc.pct_invalid"      // pct= not an integer 0..100
 	IssueDMARCADKIMInvalid    = "email.dmarc.adkim_invalid"    // adkim= not r or s
 	IssueDMARCASPFInvalid     = "email.dmarc.aspf_invalid"     // aspf= not r or s
@@ -39,11 +40,14 @@ type DMARCRecord struct {
 	Tags            map[string]string
 	Policy          string // p: none, quarantine, reject; lower case
 	SubdomainPolicy string // sp
-	Percent         int    // pct
-	RUA, RUF        []string
-	ADKIM, ASPF     string // r or s
-	FO              string
-	RI              int
+	// NonExistentPolicy is np= (RFC 9091): the policy for subdomains
+	// that do not exist; empty when absent (sp, then p, applies).
+	NonExistentPolicy string
+	Percent           int // pct
+	RUA, RUF          []string
+	ADKIM, ASPF       string // r or s
+	FO                string
+	RI                int
 	// Issues lists what makes the record invalid, by issue code, in the
 	// order found.
 	Issues []string
@@ -92,6 +96,13 @@ func ParseDMARC(record string) (DMARCRecord, error) {
 			r.SubdomainPolicy = pol
 		} else {
 			r.issue(IssueDMARCSPInvalid)
+		}
+	}
+	if np, ok := tl.byName["np"]; ok {
+		if pol, ok := dmarcPolicy(np); ok {
+			r.NonExistentPolicy = pol
+		} else {
+			r.issue(IssueDMARCNPInvalid)
 		}
 	}
 	if pct, ok := tl.byName["pct"]; ok {
@@ -218,4 +229,56 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// Strength sums up how receivers apply the record (posture.DMARC.Strength):
+// "monitoring" for p=none, "enforcing" when p and any sp= and np= are
+// quarantine or reject at pct=100, "partial" otherwise; "" without a p.
+func (r DMARCRecord) Strength() string {
+	switch r.Policy {
+	case "":
+		return ""
+	case "none":
+		return "monitoring"
+	}
+	if r.Percent < 100 || r.SubdomainPolicy == "none" || r.NonExistentPolicy == "none" {
+		return "partial"
+	}
+	return "enforcing"
+}
+
+// reportDomain is the domain of a mailto: DMARC URI (after '@', before any
+// '?' or '!size'), lower case; "" for other URIs.
+func reportDomain(uri string) string {
+	u := uri
+	if i := strings.LastIndexByte(u, '!'); i > 0 {
+		u = u[:i]
+	}
+	rest, ok := cutPrefixFold(u, "mailto:")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return ""
+	}
+	d, err := url.PathUnescape(rest[at+1:])
+	if err != nil {
+		return ""
+	}
+	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+	if !isMailDomain(d) {
+		return ""
+	}
+	return d
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
 }

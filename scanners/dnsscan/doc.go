@@ -1,5 +1,6 @@
 // Package dnsscan observes the mail posture a domain publishes in the DNS:
-// SPF, DMARC, DKIM keys and MX.
+// SPF, DMARC, DKIM keys, MX, MTA-STS (with its policy over HTTPS),
+// TLS-RPT, CAA and DNSSEC.
 //
 // Every question goes to one resolver through the Resolver interface
 // (NewResolver is the miekg/dns implementation; tests point it at a server
@@ -33,27 +34,51 @@
 //     sender) of RFC 7208 §4 with its processing limits and macros (§7),
 //     returning none, neutral, pass, fail, softfail, temperror or
 //     permerror. ParseSPF is the record grammar of §4.6 and §12. Both are
-//     proved on the openspf RFC 7208 test suite (spfsuite_test.go).
+//     proved on the openspf RFC 7208 test suite (spfsuite_test.go). The
+//     scanner runs it for each address of Options.MailSenders (the
+//     scope's declared senders) with sender postmaster@<domain>.
 //   - DMARC (RFC 7489 §6.1, §6.3, §6.6.3): the TXT records at
 //     _dmarc.<domain> that start with "v=DMARC1". When there are none, the
 //     record of the organisational domain is looked up instead. The tags are
-//     parsed by ParseDMARC.
+//     parsed by ParseDMARC, np= of RFC 9091 included. Each mailto: rua/ruf
+//     destination outside the organisational domain of the record's domain
+//     is asked whether it takes the reports: a v=DMARC1 TXT record at
+//     <record domain>._report._dmarc.<destination> (RFC 7489 §7.1).
 //   - DKIM (RFC 6376 §3.6.1, §3.6.2.1; RFC 8463 for Ed25519): the TXT
 //     record at <selector>._domainkey.<domain> for each declared selector
 //     and for a few commonly used ones; ParseDKIMKey reads the key type and
-//     size, whether the key is revoked (empty p=) and whether the domain is
-//     testing (t=y).
+//     size, whether the key is revoked (empty p=), whether the domain is
+//     testing (t=y) and the hash algorithms h= allows (sha1 alone is
+//     flagged: RFC 8301 §3.1). RSA keys under 2048 bits are flagged, under
+//     1024 flagged as insecure (RFC 8301 §3.2).
 //   - MX (RFC 5321 §5.1; RFC 7505 for the null MX "."): the exchange hosts
 //     in order of preference.
 //   - MTA-STS (RFC 8461 §3.1): the TXT record at _mta-sts.<domain> that
-//     starts with "v=STSv1", with its id (ParseMTASTS). The policy file
-//     served over HTTPS is not fetched here.
+//     starts with "v=STSv1", with its id (ParseMTASTS). When there is one,
+//     the policy is fetched as senders do (§3.3): mta-sts.<domain> is
+//     resolved through the same Resolver, https://mta-sts.<domain>/
+//     .well-known/mta-sts.txt is fetched from port 443 of its addresses
+//     (Options.DialContext, RootCAs), redirects are not followed, the
+//     body is bounded (64 KiB) and the fetch timed (PolicyTimeout); the
+//     policy is parsed by ParseMTASTSPolicy (version, mode, mx, max_age)
+//     and the MX hosts are matched against its mx patterns (§4.1). A
+//     certificate that does not validate is an observation (senders must
+//     not use the policy); a timeout or refused connection is Missing.
 //   - TLS-RPT (RFC 8460 §3): the TXT record at _smtp._tls.<domain> that
 //     starts with "v=TLSRPTv1", with its rua destinations (ParseTLSRPT).
 //   - CAA (RFC 8659 §3, §4): the CAA record set at the domain or, when it
-//     has none, at the nearest ancestor that has one (the top-level
-//     domain is not asked); issue, issuewild and iodef properties, and
+//     has none, at the nearest ancestor that has one, the top-level
+//     domain included (the climb stops before the root); issue, issuewild and iodef properties, and
 //     unknown properties marked critical.
+//   - DNSSEC (RFC 4033, 4035): the DNSKEY set at the apex of the zone
+//     holding the domain (found by climbing, or named by the SOA of a
+//     negative answer), asked with DO and AD set when the Resolver is a
+//     DNSSECResolver: whether the zone is signed, whether an RRSIG over
+//     the DNSKEY set verifies with its keys now (the zone's own signature,
+//     not the chain from the root), and the AD bit of the reply with the
+//     resolver that gave it. No AD is not a failure: an authoritative
+//     server (AA set) never validates, and a recursive one may not; the
+//     observation says which.
 //
 // TXT character-strings arrive from miekg/dns in presentation form (\" \\
 // and \DDD escapes, RFC 1035 §5.1); UnescapeTXT restores the bytes, and the

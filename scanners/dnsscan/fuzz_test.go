@@ -12,6 +12,7 @@ import (
 // Real records, as published by large senders (keys shortened where the
 // seed only needs the shape).
 var dmarcSeeds = []string{
+	"v=DMARC1; p=reject; sp=none; np=quarantine; rua=mailto:a@B.example!10m,mailto:x%40y@z.example?subject=x",
 	"v=DMARC1; p=reject; rua=mailto:mailauth-reports@google.com",
 	"v=DMARC1; p=quarantine; pct=100; rua=mailto:dmarc@example.test; ruf=mailto:forensics@example.test; fo=1",
 	"v=DMARC1; p=none; sp=reject; adkim=s; aspf=r; ri=86400; rua=mailto:a@x.test!10m,https://r.test/dmarc",
@@ -59,6 +60,23 @@ func FuzzParseDMARC(f *testing.F) {
 		}
 		if r.Valid() && !startsWithVersion(record, "DMARC1") {
 			t.Fatalf("valid record %q is not taken for a DMARC record", record)
+		}
+		for _, p := range []string{r.SubdomainPolicy, r.NonExistentPolicy} {
+			switch p {
+			case "", "none", "quarantine", "reject":
+			default:
+				t.Fatalf("sp/np %q", p)
+			}
+		}
+		switch st := r.Strength(); {
+		case r.Policy == "" && st != "", r.Policy == "none" && st != "monitoring",
+			st == "enforcing" && (r.Percent != 100 || r.SubdomainPolicy == "none" || r.NonExistentPolicy == "none"):
+			t.Fatalf("strength %q for %+v", st, r)
+		}
+		for _, u := range append(append([]string(nil), r.RUA...), r.RUF...) {
+			if d := reportDomain(u); d != "" && !isMailDomain(d) {
+				t.Fatalf("report domain %q of %q", d, u)
+			}
 		}
 	})
 }
@@ -118,6 +136,47 @@ func FuzzUnescapeTXT(f *testing.F) {
 		}
 		if got := UnescapeTXT(txt[0]); got != raw {
 			t.Fatalf("UnescapeTXT(%q) = %q, want %q", txt[0], got, raw)
+		}
+	})
+}
+
+// FuzzParseMTASTSPolicy checks the policy-file parser on any text: no
+// panic, fields only from well-formed lines, Valid agreeing with Issues.
+func FuzzParseMTASTSPolicy(f *testing.F) {
+	for _, s := range []string{
+		"version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n",
+		"version: STSv1\nmode: none\nmax_age: 0", "mode: testing\nmode: enforce\n", "mx: *.*.x\n\n\n", "max_age: 99999999999",
+		"version:STSv1\nmode:\tenforce\nmx:a.b\nmax_age:1\n", "\r\n", ":", "x:y:z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		p := ParseMTASTSPolicy(text)
+		if p.Mode != "" && p.Mode != "enforce" && p.Mode != "testing" && p.Mode != "none" {
+			t.Fatalf("mode %q", p.Mode)
+		}
+		if p.MaxAge < 0 || p.MaxAge > mtastsMaxAgeLimit {
+			t.Fatalf("max_age %d", p.MaxAge)
+		}
+		for _, mx := range p.MX {
+			if !validMXPattern(mx) || strings.ContainsAny(mx, "\r\n \t") {
+				t.Fatalf("mx pattern %q kept", mx)
+			}
+		}
+		if p.Valid() && (p.Version != "STSv1" || p.Mode == "" || len(p.MX) == 0 && p.Mode != "none") {
+			t.Fatalf("valid policy %+v", p)
+		}
+		if len(slices.Compact(slices.Clone(p.Issues))) != len(p.Issues) {
+			t.Fatalf("repeated issues %v", p.Issues)
+		}
+		for _, mx := range p.MX {
+			host := strings.TrimPrefix(mx, "*.")
+			if strings.HasPrefix(mx, "*.") {
+				host = "x." + host
+			}
+			if !MatchMXPattern(mx, host) {
+				t.Fatalf("pattern %q does not match %q", mx, host)
+			}
 		}
 	})
 }

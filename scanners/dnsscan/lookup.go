@@ -31,10 +31,14 @@ type session struct {
 }
 
 type cached struct {
-	done chan struct{}
-	lk   posture.Lookup
-	ev   posture.Evidence
+	done  chan struct{}
+	lk    posture.Lookup
+	ev    posture.Evidence
+	reply *dns.Msg // the last reply, for callers that read more than the answer
 }
+
+// exchangeFunc asks one question; Resolver.Exchange is one.
+type exchangeFunc func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error)
 
 func newSession(res Resolver, domain string) *session {
 	return &session{res: res, domain: domain, cache: map[string]*cached{}}
@@ -43,6 +47,15 @@ func newSession(res Resolver, domain string) *session {
 // lookup asks name/qtype once per session; concurrent callers of the same
 // question wait for the first.
 func (s *session) lookup(ctx context.Context, name string, qtype uint16) posture.Lookup {
+	lk, _ := s.lookupWith(ctx, name, qtype, false)
+	return lk
+}
+
+// lookupWith is lookup, asking with the DO and AD bits when dnssec is set
+// (the resolver must be a DNSSECResolver); it also returns the last reply
+// (nil when none came). The cache is keyed by question only: a question
+// must always be asked with the same dnssec.
+func (s *session) lookupWith(ctx context.Context, name string, qtype uint16, dnssec bool) (posture.Lookup, *dns.Msg) {
 	key := evidenceID(s.domain, name, qtype)
 	s.mu.Lock()
 	c, ok := s.cache[key]
@@ -53,11 +66,15 @@ func (s *session) lookup(ctx context.Context, name string, qtype uint16) posture
 	s.mu.Unlock()
 	if ok {
 		<-c.done
-		return c.lk
+		return c.lk, c.reply
 	}
-	c.lk, c.ev = s.ask(ctx, name, qtype)
+	ex := s.res.Exchange
+	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
+		ex = dr.ExchangeDNSSEC
+	}
+	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, ex, dnssec)
 	close(c.done)
-	return c.lk
+	return c.lk, c.reply
 }
 
 // evidence returns the evidence of every question asked, by ID.
@@ -102,7 +119,7 @@ func canonical(name string) string {
 
 // ask sends the question, follows CNAMEs the reply leaves unresolved, and
 // turns what came back into a Lookup and its evidence.
-func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk posture.Lookup, ev posture.Evidence) {
+func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchangeFunc, dnssec bool) (lk posture.Lookup, ev posture.Evidence, last *dns.Msg) {
 	typ := dns.Type(qtype).String()
 	lk = posture.Lookup{Name: canonical(name), Type: typ, Found: posture.Unknown, Evidence: evidenceID(s.domain, name, qtype)}
 	ev = posture.Evidence{ID: lk.Evidence, Kind: posture.EvidenceDNS, Label: lk.Name + " " + typ}
@@ -113,18 +130,22 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk postur
 	if _, ok := dns.IsDomainName(cur); !ok || lk.Name == "" {
 		lk.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("dnsscan: %q is not a domain name", name)}
 		fmt.Fprintf(&data, ";; %s %s not asked via %s\n;; error: %s\n", cur, typ, s.res.Addr(), lk.Missing.Detail)
-		return lk, ev
+		return lk, ev, nil
 	}
 	for hop := 0; ; hop++ {
-		reply, err := s.res.Exchange(ctx, cur, qtype)
+		reply, err := ex(ctx, cur, qtype)
 		if err != nil {
 			lk.RCode = ""
 			lk.Missing = classify(err)
 			fmt.Fprintf(&data, ";; %s %s %s via %s\n;; error: %v\n", cur, typ, strings.ToUpper(string(lk.Missing.Reason)), s.res.Addr(), err)
-			return lk, ev
+			return lk, ev, last
 		}
+		last = reply
 		lk.RCode = rcodeName(reply.Rcode)
 		fmt.Fprintf(&data, ";; %s %s %s via %s\n", cur, typ, lk.RCode, s.res.Addr())
+		if dnssec {
+			fmt.Fprintf(&data, ";; asked with DO and AD; reply flags:%s\n", replyFlags(reply))
+		}
 		for _, rr := range reply.Answer {
 			lk.Answers = append(lk.Answers, rr.String())
 			data.WriteString(rr.String() + "\n")
@@ -133,10 +154,10 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk postur
 		case dns.RcodeSuccess, dns.RcodeNameError:
 		case dns.RcodeServerFailure:
 			lk.Missing = &posture.Missing{Reason: posture.ReasonServFail, Detail: fmt.Sprintf("%s %s: SERVFAIL", cur, typ)}
-			return lk, ev
+			return lk, ev, last
 		default:
 			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: %s", cur, typ, lk.RCode)}
-			return lk, ev
+			return lk, ev, last
 		}
 		final := followCNAMEs(reply.Answer, cur)
 		var matched []dns.RR
@@ -148,7 +169,7 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk postur
 		if len(matched) > 0 {
 			lk.Found = posture.Yes
 			lk.Values = values(matched)
-			return lk, ev
+			return lk, ev, last
 		}
 		if reply.Rcode == dns.RcodeNameError || strings.EqualFold(final, cur) {
 			// NXDOMAIN, or NOERROR with no data: an observation of
@@ -160,13 +181,13 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16) (lk postur
 					data.WriteString(rr.String() + "\n")
 				}
 			}
-			return lk, ev
+			return lk, ev, last
 		}
 		// The reply ended in a CNAME whose target it did not resolve:
 		// ask for the target.
 		if hop+1 >= maxCNAMEHops {
 			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: more than %d CNAMEs", lk.Name, typ, maxCNAMEHops)}
-			return lk, ev
+			return lk, ev, last
 		}
 		cur = final
 	}
@@ -218,6 +239,24 @@ func values(rrs []dns.RR) []string {
 		out = append(out, host)
 	}
 	return out
+}
+
+// replyFlags lists the header flags of a reply that matter for DNSSEC, in
+// dig's notation (" qr aa ra ad").
+func replyFlags(m *dns.Msg) string {
+	var b strings.Builder
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{m.Response, "qr"}, {m.Authoritative, "aa"}, {m.RecursionAvailable, "ra"}, {m.AuthenticatedData, "ad"}, {m.CheckingDisabled, "cd"}} {
+		if f.on {
+			b.WriteString(" " + f.name)
+		}
+	}
+	if o := m.IsEdns0(); o != nil && o.Do() {
+		b.WriteString(" do")
+	}
+	return b.String()
 }
 
 func rcodeName(rc int) string {

@@ -21,6 +21,15 @@ type Resolver interface {
 	Addr() string
 }
 
+// DNSSECResolver is a Resolver that can also ask with the DO bit set (RFC
+// 3225: send DNSSEC records) and the AD bit set (RFC 6840 §5.7: say
+// whether the answer was validated). The DNSSEC observation needs it; a
+// Resolver without it leaves DNSSEC unobserved.
+type DNSSECResolver interface {
+	Resolver
+	ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error)
+}
+
 // DefaultTimeout bounds one try when NewResolver is given no timeout.
 const DefaultTimeout = 5 * time.Second
 
@@ -80,10 +89,19 @@ type resolver struct {
 func (r *resolver) Addr() string { return r.addr }
 
 func (r *resolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return r.exchange(ctx, name, qtype, false)
+}
+
+func (r *resolver) ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return r.exchange(ctx, name, qtype, true)
+}
+
+func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(strings.ToLower(name)), qtype)
 	q.RecursionDesired = true
-	q.SetEdns0(ednsSize, false)
+	q.AuthenticatedData = dnssec
+	q.SetEdns0(ednsSize, dnssec)
 	reply, err := r.try(ctx, "udp", q)
 	if err != nil {
 		return nil, fmt.Errorf("dnsscan: %s %s via udp %s: %w", q.Question[0].Name, dns.Type(qtype), r.addr, err)

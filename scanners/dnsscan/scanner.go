@@ -2,7 +2,11 @@ package dnsscan
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"net"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,22 +31,47 @@ type Options struct {
 	// DKIMSelectors are the selectors the domain declares; each is
 	// recorded whether or not a key is found.
 	DKIMSelectors []string
+	// MailSenders are IP addresses the scope says send mail for every
+	// mail domain; SPF's check_host is run for each (RFC 7208 §4).
+	MailSenders []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// The MTA-STS policy is fetched over HTTPS from the addresses the
+	// Resolver gives for mta-sts.<domain>, port 443. DialContext makes
+	// the connection (a net.Dialer when nil; tests map the port to their
+	// server), RootCAs verify the certificate (the system roots when
+	// nil), PolicyTimeout bounds the fetch (DefaultPolicyTimeout when
+	// zero) and UserAgent names vouch.
+	DialContext   func(ctx context.Context, network, addr string) (net.Conn, error)
+	RootCAs       *x509.CertPool
+	PolicyTimeout time.Duration
+	UserAgent     string
 }
 
 // Scanner observes the mail posture of mail targets.
 type Scanner struct {
 	res       Resolver
 	selectors []string
+	senders   []netip.Addr
 	now       func() time.Time
+	policy    policyFetcher
 }
 
 // New returns a Scanner.
 func New(o Options) *Scanner {
-	s := &Scanner{res: o.Resolver, now: o.Now}
+	s := &Scanner{res: o.Resolver, now: o.Now,
+		policy: policyFetcher{dial: o.DialContext, roots: o.RootCAs, timeout: o.PolicyTimeout, userAgent: o.UserAgent}}
+	if s.policy.timeout <= 0 {
+		s.policy.timeout = DefaultPolicyTimeout
+	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	for _, ip := range o.MailSenders {
+		if a, err := netip.ParseAddr(strings.TrimSpace(ip)); err == nil && !slices.Contains(s.senders, a.Unmap()) {
+			s.senders = append(s.senders, a.Unmap())
+		}
 	}
 	seen := map[string]bool{}
 	for _, sel := range o.DKIMSelectors {
@@ -95,7 +124,10 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		mtastsLookup, rptLookup posture.Lookup
 		dmarc                   *posture.DMARC
 		dmarcIDs, caaIDs        []string
+		dnssecIDs, policyIDs    []string
 		caa                     *posture.CAA
+		dnssec                  *posture.DNSSEC
+		policyEv                *posture.Evidence
 		dkimLookups             = make([]posture.Lookup, len(selectors))
 	)
 	tasks := []func(){
@@ -105,6 +137,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		func() { mtastsLookup = sess.lookup(ctx, "_mta-sts."+domain, dns.TypeTXT) },
 		func() { rptLookup = sess.lookup(ctx, "_smtp._tls."+domain, dns.TypeTXT) },
 		func() { caa, caaIDs = lookupCAA(ctx, sess, domain) },
+		func() { dnssec, dnssecIDs = lookupDNSSEC(ctx, sess, domain, s.now()) },
 	}
 	for i, sel := range selectors {
 		tasks = append(tasks, func() { dkimLookups[i] = sess.lookup(ctx, sel+"._domainkey."+domain, dns.TypeTXT) })
@@ -116,9 +149,22 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	if len(obs.SPF.Records) == 1 {
 		obs.SPF.Tree, treeIDs = spfTree(ctx, sess, domain, obs.SPF.Records[0], spfLookup.Evidence)
 	}
+	var spfCheckEv *posture.Evidence
+	if len(s.senders) > 0 {
+		var ev posture.Evidence
+		obs.SPF.Checks, ev = s.spfChecks(ctx, domain)
+		spfCheckEv = &ev
+	}
 	obs.DMARC = dmarc
 	obs.MX = &mxLookup
 	obs.MTASTS = mtaSTS(mtastsLookup)
+	if len(obs.MTASTS.Records) > 0 {
+		// A v=STSv1 record announces a policy: fetch it as senders do.
+		var ev posture.Evidence
+		obs.MTASTS.Policy, policyIDs, ev = s.policy.fetch(ctx, sess, domain, mxLookup.Values)
+		policyEv = &ev
+	}
+	obs.DNSSEC = dnssec
 	obs.TLSRPT = tlsRPT(rptLookup)
 	obs.CAA = caa
 	for i, sel := range selectors {
@@ -133,9 +179,16 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	ev := sess.evidence()
 	ids := []string{spfLookup.Evidence}
 	ids = append(ids, treeIDs...)
+	if spfCheckEv != nil {
+		ev[spfCheckEv.ID] = *spfCheckEv
+		ids = append(ids, spfCheckEv.ID)
+	}
 	ids = append(ids, dmarcIDs...)
-	ids = append(ids, mxLookup.Evidence, mtastsLookup.Evidence, rptLookup.Evidence)
+	ids = append(ids, mxLookup.Evidence, mtastsLookup.Evidence)
+	ids = append(ids, policyIDs...)
+	ids = append(ids, rptLookup.Evidence)
 	ids = append(ids, caaIDs...)
+	ids = append(ids, dnssecIDs...)
 	for _, lk := range dkimLookups {
 		ids = append(ids, lk.Evidence)
 	}
@@ -144,6 +197,9 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		if e, ok := ev[id]; ok && !seen[id] {
 			seen[id] = true
 			obs.Evidence = append(obs.Evidence, e)
+		}
+		if id == mtastsLookup.Evidence && policyEv != nil {
+			obs.Evidence = append(obs.Evidence, *policyEv)
 		}
 	}
 
@@ -154,6 +210,27 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		}
 	}
 	return snap()
+}
+
+// spfChecks runs check_host(ip, domain, postmaster@domain) for each
+// declared sender (RFC 7208 §4, with HELO domain), and returns the results
+// with one piece of evidence that lists them. The evaluation asks the
+// resolver directly: its lookups are not part of the session's evidence.
+func (s *Scanner) spfChecks(ctx context.Context, domain string) ([]posture.SPFCheck, posture.Evidence) {
+	ev := posture.Evidence{ID: "dns/" + domain + "/spf-check_host", Kind: posture.EvidenceText, Label: "SPF check_host for the declared mail senders"}
+	var data strings.Builder
+	var out []posture.SPFCheck
+	checker := SPFChecker{Resolver: s.res}
+	sender := "postmaster@" + domain
+	for _, ip := range s.senders {
+		r := checker.CheckHost(ctx, ip, domain, sender, domain)
+		out = append(out, posture.SPFCheck{IP: ip.String(), Sender: sender, Result: string(r.Result), Reason: r.Reason,
+			DNSTerms: r.DNSTerms, VoidLookups: r.VoidLookups, Evidence: ev.ID})
+		fmt.Fprintf(&data, ";; check_host(%s, %s, %s) via %s = %s (%s; %d DNS terms, %d void lookups)\n",
+			ip, domain, sender, s.res.Addr(), r.Result, r.Reason, r.DNSTerms, r.VoidLookups)
+	}
+	ev.Data = data.String()
+	return out, ev
 }
 
 // lookupDMARC finds the DMARC record of domain (RFC 7489 §6.6.3): at
@@ -200,10 +277,49 @@ func lookupDMARC(ctx context.Context, sess *session, domain string) (*posture.DM
 		return d, ids
 	}
 	d.Valid = r.Valid()
-	d.Policy, d.SubdomainPolicy, d.Percent = r.Policy, r.SubdomainPolicy, r.Percent
+	d.Policy, d.SubdomainPolicy, d.NonExistentPolicy, d.Percent = r.Policy, r.SubdomainPolicy, r.NonExistentPolicy, r.Percent
 	d.RUA, d.RUF, d.ADKIM, d.ASPF = r.RUA, r.RUF, r.ADKIM, r.ASPF
+	d.Strength = r.Strength()
 	d.Issues = r.Issues
+	d.ReportDestinations, ids = reportDestinations(ctx, sess, where, r, ids)
 	return d, ids
+}
+
+// reportDestinations lists the mailto: destinations of rua= and ruf= and,
+// for each outside the organisational domain of policyDomain, asks
+// <policyDomain>._report._dmarc.<destination> whether it agrees to take
+// the reports (RFC 7489 §7.1). A destination is asked once.
+func reportDestinations(ctx context.Context, sess *session, policyDomain string, r DMARCRecord, ids []string) ([]posture.DMARCReportDestination, []string) {
+	var out []posture.DMARCReportDestination
+	org := orgDomain(policyDomain)
+	for _, list := range []struct {
+		tag  string
+		uris []string
+	}{{"rua", r.RUA}, {"ruf", r.RUF}} {
+		for _, u := range list.uris {
+			dest := reportDomain(u)
+			if dest == "" {
+				continue
+			}
+			rd := posture.DMARCReportDestination{Tag: list.tag, URI: u, Domain: dest}
+			if orgDomain(dest) != org {
+				rd.External = true
+				lk := sess.lookup(ctx, policyDomain+"._report._dmarc."+dest, dns.TypeTXT)
+				rd.Lookup = lk.Evidence
+				ids = append(ids, lk.Evidence)
+				switch {
+				case lk.Missing != nil:
+					rd.Authorized = posture.Unknown
+				case len(dmarcRecords(lk)) > 0:
+					rd.Authorized = posture.Yes
+				default:
+					rd.Authorized = posture.No
+				}
+			}
+			out = append(out, rd)
+		}
+	}
+	return out, ids
 }
 
 // dmarcRecords returns the values of lk that are DMARC records.
@@ -263,6 +379,19 @@ func dkimKey(sel string, lk posture.Lookup) (key posture.DKIMKey, isKey bool) {
 			continue
 		}
 		key.KeyType, key.KeyBits, key.Revoked, key.Testing = r.KeyType, r.KeyBits, r.Revoked, r.Testing
+		key.Hashes = r.Hashes
+		key.Issues = append([]string(nil), r.Issues...)
+		switch {
+		case r.Revoked:
+			key.Issues = appendOnce(key.Issues, IssueDKIMRevoked)
+		case r.KeyType == "rsa" && r.KeyBits > 0 && r.KeyBits < 1024:
+			key.Issues = appendOnce(key.Issues, IssueDKIMRSAInsecure)
+		case r.KeyType == "rsa" && r.KeyBits > 0 && r.KeyBits < 2048:
+			key.Issues = appendOnce(key.Issues, IssueDKIMRSAShort)
+		}
+		if r.Testing {
+			key.Issues = appendOnce(key.Issues, IssueDKIMTesting)
+		}
 		return key, true
 	}
 	return key, false

@@ -67,7 +67,7 @@ func (sc *scan) followChain(ctx context.Context) {
 			break
 		}
 		obs.Redirects = append(obs.Redirects, ex.hop)
-		sc.addCookies(ex)
+		sc.addCookies(ex, "")
 
 		loc := ex.hop.Location
 		if !isRedirect(ex.status) || loc == "" {
@@ -93,8 +93,10 @@ func (sc *scan) followChain(ctx context.Context) {
 		switch {
 		case !onHost:
 			sc.note(fmt.Sprintf("redirect chain: %s leaves host %s; not followed", next, host))
+			obs.LeavesHost = next.String()
 			end = next
 		case seen[next.String()]:
+			obs.RedirectLoop = true
 			obs.RedirectMissing = &posture.Missing{Reason: posture.ReasonProtocolError, Detail: fmt.Sprintf("httpscan: redirect loop: %s was already requested", next)}
 			end = next
 		case redirects+1 > sc.maxRedirects:
@@ -111,8 +113,9 @@ func (sc *scan) followChain(ctx context.Context) {
 	}
 }
 
-// addCookies records every Set-Cookie field of one exchange.
-func (sc *scan) addCookies(ex *exchange) {
+// addCookies records every Set-Cookie field of one exchange; page is the
+// scope page whose fetch led to it, if any.
+func (sc *scan) addCookies(ex *exchange, page string) {
 	for _, raw := range ex.header.Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(raw)
 		if err != nil {
@@ -121,6 +124,7 @@ func (sc *scan) addCookies(ex *exchange) {
 		}
 		pc := posture.Cookie{
 			URL:      ex.hop.URL,
+			Page:     page,
 			Raw:      raw,
 			Name:     c.Name,
 			Secure:   c.Secure,

@@ -18,14 +18,21 @@
 // every hop is recorded as it was seen (status, Location, headers, and the
 // request and response heads as evidence). It follows a hop only while the
 // Location stays on the target's host (any port, either scheme); a hop that
-// leaves the host is recorded but not requested, because that host is not
-// in scope. It stops at the first response that is not a redirect, at a
+// leaves the host is recorded (LeavesHost says where it went) but not
+// requested, because that host is not the target. It stops at the first response that is not a redirect, at a
 // Location it has already requested (a loop), or after Options.MaxRedirects
 // redirects. UpgradesToHTTPS says whether the chain ends on https://, and
 // SameHostFirst whether its first hop goes to https:// on the same host.
-// When the first request gets no answer (nothing listens on port 80, or it
-// is silent) the chain is not observed: RedirectMissing says why and both
-// are Unknown, never No.
+// A loop sets RedirectLoop as well as RedirectMissing. When the first
+// request gets no answer (nothing listens on port 80, or it is silent) the
+// chain is not observed: RedirectMissing says why and both are Unknown,
+// never No.
+//
+// Every https:// response of the chain carries its parsed HSTS header
+// (HTTPHop.HSTS). The first one, when the first redirect goes to https://
+// on the same host, is where a browser that typed the bare name learns
+// the policy; the browsers' preload list requires a preloadable header
+// there (hstspreload.org), and the checks judge it.
 //
 // Where plain HTTP starts is Options.PlainHTTP: by default http://host/
 // (port 80); a deployment that serves HTTP elsewhere (a test, the demo)
@@ -58,6 +65,17 @@
 // shares the cookie with every sibling, one that does not domain-match
 // the host is rejected (RFC 6265 §5.3); a lifetime beyond 400 days is
 // capped (RFC 6265bis §5.5).
+//
+// # Pages the scope names
+//
+// A session cookie is often set only by a login page, not by the site's
+// root. Options.Pages names further URLs of a target (trust.yaml's
+// scope.pages); each is fetched once, after the HTTPS origin answered, at
+// most Options.MaxPages per target (the rest are recorded as not scanned),
+// following at most three redirects that stay on https:// on the target's
+// origin. Their responses are recorded in HTTPObservation.Pages and their
+// Set-Cookie fields among the cookies, each with the URL of the response
+// that set it. A page on another origin, or not https://, is not fetched.
 //
 // # Security headers
 //

@@ -74,6 +74,9 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		Headers:  map[string][]string(r.header.Clone()),
 		Evidence: id,
 	}}
+	if u.Scheme == "https" {
+		ex.hop.HSTS = hstsOf(r.header)
+	}
 	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
 		ID:    id,
 		Kind:  posture.EvidenceHTTP,
@@ -81,6 +84,21 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		Data:  r.evidence,
 	})
 	return ex, nil
+}
+
+// hstsOf parses the Strict-Transport-Security header of a response over
+// https://: the first field counts (RFC 6797 §8.1), and more than one is
+// an issue. nil when none was sent.
+func hstsOf(h http.Header) *posture.HSTS {
+	vals := h.Values("Strict-Transport-Security")
+	if len(vals) == 0 {
+		return nil
+	}
+	p := ParseHSTS(vals[0])
+	if len(vals) > 1 {
+		p.Issues = appendIssue(p.Issues, IssueHSTSMultipleHeaders)
+	}
+	return &p
 }
 
 // get sends one GET request on a fresh connection and reads at most

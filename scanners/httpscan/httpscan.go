@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,19 @@ type Options struct {
 	// result means t has no plain-HTTP origin to look at: the chain is
 	// recorded as not scanned.
 	PlainHTTP func(t posture.Target) string
+	// Pages returns further URLs of t that are fetched for the cookies
+	// and headers they send (the scope's pages: a login page). Only
+	// https:// URLs on the target's host and port are fetched. nil means
+	// none.
+	Pages func(t posture.Target) []string
+	// MaxPages bounds how many pages are fetched per target; the rest
+	// are recorded as not scanned. 0 means DefaultMaxPages.
+	MaxPages int
 }
+
+// DefaultMaxPages is how many pages of a target are fetched when
+// Options.MaxPages is 0.
+const DefaultMaxPages = 5
 
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "vouch/dev (+security posture scan)"
@@ -48,6 +61,8 @@ type Scanner struct {
 	maxRedirects int
 	now          func() time.Time
 	plainHTTP    func(posture.Target) string
+	pages        func(posture.Target) []string
+	maxPages     int
 }
 
 // New returns a Scanner.
@@ -60,6 +75,11 @@ func New(o Options) *Scanner {
 		maxRedirects: o.MaxRedirects,
 		now:          o.Now,
 		plainHTTP:    o.PlainHTTP,
+		pages:        o.Pages,
+		maxPages:     o.MaxPages,
+	}
+	if s.maxPages <= 0 {
+		s.maxPages = DefaultMaxPages
 	}
 	if s.dialer == nil {
 		s.dialer = &net.Dialer{}
@@ -113,6 +133,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	sc.followChain(ctx)
 	sc.fetchHTTPS(ctx)
 	sc.fetchSecurityTxt(ctx)
+	sc.fetchPages(ctx)
 
 	if obs.Source == "" {
 		obs.Source = t.HostPort()
@@ -173,13 +194,11 @@ func (sc *scan) fetchHTTPS(ctx context.Context) {
 	}
 	sc.obs.Source = ex.remote
 	sc.obs.HTTPS = &ex.hop
-	sc.addCookies(ex)
+	sc.addCookies(ex, "")
 	sc.obs.SecurityHeaders = parseSecurityHeaders(ex.header)
-	if vals := ex.header.Values("Strict-Transport-Security"); len(vals) > 0 {
-		h := ParseHSTS(vals[0])
-		if len(vals) > 1 {
-			h.Issues = appendIssue(h.Issues, IssueHSTSMultipleHeaders)
-		}
+	if ex.hop.HSTS != nil {
+		h := *ex.hop.HSTS
+		h.Issues = slices.Clone(h.Issues)
 		sc.obs.HSTS = &h
 	}
 }

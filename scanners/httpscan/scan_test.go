@@ -52,6 +52,8 @@ func TestRedirectChain(t *testing.T) {
 		upgrades     posture.Tri
 		sameHost     posture.Tri
 		missing      posture.Reason
+		loop         bool
+		leaves       string
 	}{
 		{
 			name:     "upgrade on the same host",
@@ -79,28 +81,28 @@ func TestRedirectChain(t *testing.T) {
 			plain:    map[string]route{"/": {301, "https://elsewhere.vouch.test/"}},
 			tls:      map[string]route{"/": {200, ""}},
 			hops:     []hopSummary{{"{P}/", 301, "https://elsewhere.vouch.test/"}},
-			upgrades: yes, sameHost: no,
+			upgrades: yes, sameHost: no, leaves: "https://elsewhere.vouch.test/",
 		},
 		{
 			name:     "to http on another host",
 			plain:    map[string]route{"/": {302, "//elsewhere.vouch.test/x"}},
 			tls:      map[string]route{"/": {200, ""}},
 			hops:     []hopSummary{{"{P}/", 302, "//elsewhere.vouch.test/x"}},
-			upgrades: no, sameHost: no,
+			upgrades: no, sameHost: no, leaves: "http://elsewhere.vouch.test/x",
 		},
 		{
 			name:     "loop over plain HTTP",
 			plain:    map[string]route{"/": {302, "/a"}, "/a": {302, "/"}},
 			tls:      map[string]route{"/": {200, ""}},
 			hops:     []hopSummary{{"{P}/", 302, "/a"}, {"{P}/a", 302, "/"}},
-			upgrades: no, sameHost: no, missing: posture.ReasonProtocolError,
+			upgrades: no, sameHost: no, missing: posture.ReasonProtocolError, loop: true,
 		},
 		{
 			name:     "loop between http and https",
 			plain:    map[string]route{"/": {301, "{T}/"}},
 			tls:      map[string]route{"/": {301, "{P}/"}},
 			hops:     []hopSummary{{"{P}/", 301, "{T}/"}, {"{T}/", 301, "{P}/"}},
-			upgrades: no, sameHost: yes, missing: posture.ReasonProtocolError,
+			upgrades: no, sameHost: yes, missing: posture.ReasonProtocolError, loop: true,
 		},
 		{
 			name:     "back down to http",
@@ -207,6 +209,12 @@ func TestRedirectChain(t *testing.T) {
 			if o.UpgradesToHTTPS != tt.upgrades || o.SameHostFirst != tt.sameHost || reasonOf(o.RedirectMissing) != tt.missing {
 				t.Errorf("upgrades %s same host first %s redirect missing %v; want %s %s %q",
 					o.UpgradesToHTTPS, o.SameHostFirst, o.RedirectMissing, tt.upgrades, tt.sameHost, tt.missing)
+			}
+			if o.RedirectLoop != tt.loop {
+				t.Errorf("redirect loop %v, want %v", o.RedirectLoop, tt.loop)
+			}
+			if o.LeavesHost != tt.leaves {
+				t.Errorf("leaves host %q, want %q", o.LeavesHost, tt.leaves)
 			}
 			if o.StartURL != plainURL+"/" {
 				t.Errorf("start URL %q", o.StartURL)
@@ -630,8 +638,8 @@ func TestDefaults(t *testing.T) {
 	if s.Name() != "http" || !s.Accepts(posture.TargetWeb) || s.Accepts(posture.TargetMail) {
 		t.Errorf("name %q accepts web %v mail %v", s.Name(), s.Accepts(posture.TargetWeb), s.Accepts(posture.TargetMail))
 	}
-	if s.timeout != 10*time.Second || s.maxRedirects != 10 || s.userAgent != "vouch/dev (+security posture scan)" {
-		t.Errorf("defaults: timeout %s max redirects %d user agent %q", s.timeout, s.maxRedirects, s.userAgent)
+	if s.timeout != 10*time.Second || s.maxRedirects != 10 || s.userAgent != "vouch/dev (+security posture scan)" || s.maxPages != 5 || s.pages != nil {
+		t.Errorf("defaults: timeout %s max redirects %d user agent %q max pages %d", s.timeout, s.maxRedirects, s.userAgent, s.maxPages)
 	}
 	for addr, want := range map[string]string{
 		"https://app.acme.example":       "http://app.acme.example/",

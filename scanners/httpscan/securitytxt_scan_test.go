@@ -98,3 +98,57 @@ func TestSecurityTxtOriginDown(t *testing.T) {
 		t.Errorf("httpscan: security.txt %+v", o.SecurityTxt)
 	}
 }
+
+// Over the wire: an expired file is flagged expired, not as a syntax
+// error; an OpenPGP cleartext-signed file is noticed as signed; a valid
+// file served as another media type is flagged for that alone.
+func TestScanSecurityTxtServed(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	const body = "Contact: mailto:security@acme.example\nExpires: 2027-06-01T00:00:00Z\n"
+	signed := "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + body +
+		"-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAd\n=BfcH\n-----END PGP SIGNATURE-----\n"
+	tests := []struct {
+		name, contentType, text string
+		issues                  []string
+		signed                  bool
+		expires                 string
+	}{
+		{"expired", "text/plain; charset=utf-8", "Contact: mailto:security@acme.example\nExpires: 2025-01-01T00:00:00Z\n",
+			[]string{IssueSecTxtExpired}, false, "2025-01-01T00:00:00Z"},
+		{"signed", "text/plain", signed, nil, true, "2027-06-01T00:00:00Z"},
+		{"signed and expired", "text/plain", strings.Replace(signed, "2027-06-01", "2024-04-01", 1),
+			[]string{IssueSecTxtExpired}, true, "2024-04-01T00:00:00Z"},
+		{"valid, but application/octet-stream", "application/octet-stream", body,
+			[]string{IssueSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
+		{"valid, but no Content-Type", "", body,
+			[]string{IssueSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
+	}
+	ca := newCA(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != securityTxtPath {
+					return
+				}
+				if tt.contentType == "" {
+					w.Header()["Content-Type"] = nil // no sniffing either
+				} else {
+					w.Header().Set("Content-Type", tt.contentType)
+				}
+				w.Write([]byte(tt.text))
+			}))
+			o := scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(""), Now: func() time.Time { return now }}), target(ts.URL))
+			st := o.SecurityTxt
+			if st == nil || !st.Found || st.Status != 200 {
+				t.Fatalf("httpscan: security.txt %+v", st)
+			}
+			if !slices.Equal(st.Issues, tt.issues) || st.Signed != tt.signed || st.Expires.Format(time.RFC3339) != tt.expires {
+				t.Errorf("httpscan: issues %q signed %v expires %s; want %q %v %s\n%s",
+					st.Issues, st.Signed, st.Expires.Format(time.RFC3339), tt.issues, tt.signed, tt.expires, strings.Join(st.IssueDetails, "\n"))
+			}
+			if st.ContentType != tt.contentType {
+				t.Errorf("httpscan: content type %q, want %q", st.ContentType, tt.contentType)
+			}
+		})
+	}
+}

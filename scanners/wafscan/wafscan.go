@@ -2,11 +2,13 @@ package wafscan
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
@@ -14,20 +16,28 @@ import (
 
 // Options configure a Scanner.
 type Options struct {
-	// Dialer opens every connection; nil means a zero net.Dialer. Its
-	// Resolver is how host names resolve (nil: net.DefaultResolver).
-	Dialer *net.Dialer
-	// RootCAs verify server certificates; nil means the system roots.
-	RootCAs *x509.CertPool
+	// Engine runs the templates. nil means no engine is available:
+	// every observation is then Missing with EngineMissing as detail.
+	Engine Engine
+	// EngineMissing says why Engine is nil (shown in the verdicts).
+	EngineMissing string
+	// Targets are every target of the scan: the first Scan runs the engine
+	// once for all of the web ones, later Scans read their part. A target
+	// not listed is run on its own.
+	Targets []posture.Target
 	// Timeout bounds each request; 0 means 10 s.
 	Timeout time.Duration
-	// UserAgent is sent with every request; empty means
-	// "vouch/dev (+security posture scan)".
+	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
-	// Passive reports whether active probing is off for t: then one GET
-	// is sent and only fingerprints are recorded. nil means probing is on
-	// for every target.
+	// Resolvers are the DNS servers the engine resolves names with.
+	Resolvers []string
+	// Passive reports whether active probing is off for t (passive
+	// fingerprints still run). nil means probing is on for every target.
 	Passive func(t posture.Target) bool
+	// Templates lists the user templates to run against t, as declared;
+	// relative paths are read from TemplateDir.
+	Templates   func(t posture.Target) []string
+	TemplateDir string
 	// Now is the clock for observation times; nil means time.Now.
 	Now func() time.Time
 }
@@ -35,47 +45,35 @@ type Options struct {
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "vouch/dev (+security posture scan)"
 
-// BaselineQuery is the q value of the baseline request.
-const BaselineQuery = "vouch-baseline"
-
-// probes are the attack-shaped query values, in the order they are sent.
-// They are harmless: nothing in them acts on a server that does not
-// interpret them, and each is sent URL-encoded as the one query parameter.
-var probes = []struct{ name, value string }{
-	{"xss", "<script>alert(1)</script>"},
-	{"sqli", "' OR '1'='1"},
-	{"traversal", "../../etc/passwd"},
-}
-
 // Scanner observes WAF presence and vendor for web targets.
 type Scanner struct {
-	dialer    *net.Dialer
-	roots     *x509.CertPool
-	timeout   time.Duration
-	userAgent string
-	passive   func(posture.Target) bool
-	now       func() time.Time
+	o Options
+
+	once    sync.Once
+	batch   map[string][]Event // by target URL
+	stats   Stats
+	runErr  error
+	batched map[string]bool
 }
 
 // New returns a Scanner.
 func New(o Options) *Scanner {
-	s := &Scanner{dialer: o.Dialer, roots: o.RootCAs, timeout: o.Timeout, userAgent: o.UserAgent, passive: o.Passive, now: o.Now}
-	if s.dialer == nil {
-		s.dialer = &net.Dialer{}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
 	}
-	if s.timeout <= 0 {
-		s.timeout = 10 * time.Second
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
 	}
-	if s.userAgent == "" {
-		s.userAgent = DefaultUserAgent
+	if o.Passive == nil {
+		o.Passive = func(posture.Target) bool { return false }
 	}
-	if s.passive == nil {
-		s.passive = func(posture.Target) bool { return false }
+	if o.Templates == nil {
+		o.Templates = func(posture.Target) []string { return nil }
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return s
+	return &Scanner{o: o}
 }
 
 // Name returns "waf".
@@ -84,132 +82,296 @@ func (s *Scanner) Name() string { return "waf" }
 // Accepts reports whether k is a web target.
 func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetWeb }
 
+// Stats are the engine's timings of the batch run, once a Scan has run.
+func (s *Scanner) Stats() Stats { return s.stats }
+
+func (s *Scanner) jobTarget(t posture.Target) JobTarget {
+	return JobTarget{URL: t.Address, Active: !s.o.Passive(t), Templates: s.o.Templates(t)}
+}
+
+func (s *Scanner) job(targets []posture.Target) Job {
+	j := Job{UserAgent: s.o.UserAgent, TimeoutSeconds: int((s.o.Timeout + time.Second - 1) / time.Second), Resolvers: s.o.Resolvers, Dir: s.o.TemplateDir}
+	for _, t := range targets {
+		j.Targets = append(j.Targets, s.jobTarget(t))
+	}
+	return j
+}
+
 // Scan observes t and returns one WAFObservation.
 func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	obs := posture.WAFObservation{
-		Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC()},
+		Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.o.Now().UTC()},
 		URL:         t.Address,
 		Present:     posture.Unknown,
-		Active:      !s.passive(t),
+		Active:      !s.o.Passive(t),
 	}
-	sc := &scan{Scanner: s, obs: &obs, idPrefix: "waf/" + t.Address, vendorHits: map[string]int{}}
-	u, err := url.Parse(t.Address)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+	if u, err := url.Parse(t.Address); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: "wafscan: target address " + t.Address + " is not an http(s) URL"}
-		return sc.finish()
+		return snap(obs)
 	}
-	if u.Path == "" {
-		u.Path = "/"
+	if s.o.Engine == nil {
+		detail := s.o.EngineMissing
+		if detail == "" {
+			detail = "no WAF engine"
+		}
+		obs.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: detail}
+		return snap(obs)
 	}
-	u.Fragment = ""
+	events, err := s.events(ctx, t)
+	if err != nil {
+		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
+		if ctx.Err() != nil {
+			obs.Missing.Reason = posture.ReasonTimeout
+		}
+		return snap(obs)
+	}
+	interpret(&obs, events, s.o.Templates(t))
+	return snap(obs)
+}
+
+func snap(o posture.WAFObservation) posture.Snapshot {
+	if o.Source == "" {
+		o.Source = o.Target.HostPort()
+	}
+	return posture.Snapshot{WAF: []posture.WAFObservation{o}}
+}
+
+// events returns the engine's events for t: from the batch when t was in
+// Options.Targets, else from a run of its own.
+func (s *Scanner) events(ctx context.Context, t posture.Target) ([]Event, error) {
+	s.once.Do(func() {
+		var web []posture.Target
+		s.batched = map[string]bool{}
+		for _, x := range s.o.Targets {
+			if x.Kind == posture.TargetWeb && !s.batched[x.Address] {
+				s.batched[x.Address] = true
+				web = append(web, x)
+			}
+		}
+		if !s.batched[t.Address] {
+			return
+		}
+		res, err := s.o.Engine.Run(ctx, s.job(web))
+		s.runErr, s.stats = err, res.Stats
+		s.batch = map[string][]Event{}
+		for _, e := range res.Events {
+			s.batch[e.Target] = append(s.batch[e.Target], e)
+		}
+	})
+	if s.batched[t.Address] {
+		return s.batch[t.Address], s.runErr
+	}
+	res, err := s.o.Engine.Run(ctx, s.job([]posture.Target{t}))
+	return res.Events, err
+}
+
+// interpret turns the engine's events for one target into the observation.
+func interpret(obs *posture.WAFObservation, events []Event, templates []string) {
+	idp := "waf/" + obs.Target.Address
+	vendorHits := map[string]int{}
+	var vendors []string
+	var probe []Event
+	var errs []string
+	for _, e := range events {
+		if obs.Source == "" && e.IP != "" {
+			obs.Source = net.JoinHostPort(e.IP, strconv.Itoa(obs.Target.Port()))
+		}
+		switch e.Kind {
+		case KindFingerprint:
+			if e.Error != "" {
+				errs = append(errs, e.TemplateID+": "+e.Error)
+				continue
+			}
+			if !e.Matched {
+				continue
+			}
+			if vendorHits[e.Vendor] == 0 {
+				vendors = append(vendors, e.Vendor)
+			}
+			vendorHits[e.Vendor]++
+			what := e.Matcher
+			if len(e.Extracted) > 0 {
+				what += " " + strings.Join(e.Extracted, ", ")
+			}
+			signal(obs, fmt.Sprintf("%s: fingerprint %s", e.Vendor, strings.TrimSpace(what)))
+			addEvidence(obs, idp+"/"+e.TemplateID+"/"+e.Matcher, "Fingerprint "+e.Vendor+" ("+e.Matcher+")", e)
+		case KindProbe:
+			probe = append(probe, e)
+		}
+	}
+	best := 0
+	for _, v := range vendors {
+		if vendorHits[v] > best {
+			best, obs.Vendor = vendorHits[v], v
+		}
+	}
+	if len(vendors) > 1 {
+		signal(obs, "several vendors fingerprinted: "+strings.Join(vendors, ", "))
+	}
 
 	if !obs.Active {
-		ex, m := sc.exchange(ctx, u, "/passive", "Passive fingerprint request")
-		if m != nil {
-			obs.Missing = m
-			return sc.finish()
+		signal(obs, "passive: active probing is off for this target; presence not tested")
+		if len(errs) > 0 && best == 0 {
+			obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: errs[0]}
 		}
-		obs.Source = ex.remote
-		sc.fingerprint(ex)
-		sc.signal("passive: active probing is off for this target; presence not tested")
-		return sc.finish()
+	} else {
+		judgeProbe(obs, probe, idp)
 	}
+	for _, tpl := range templates {
+		obs.Templates = append(obs.Templates, userMatch(obs, tpl, events, idp))
+	}
+}
 
-	base, m := sc.exchange(ctx, withQuery(u, BaselineQuery), "/baseline", "Baseline request")
-	if m != nil {
-		obs.Missing = m
-		return sc.finish()
-	}
-	obs.Source = base.remote
-	sc.fingerprint(base)
-	if !comparable(base.status) {
-		sc.signal(fmt.Sprintf("undecided: baseline answered %d; with nothing to compare against, no probe was sent", base.status))
-		return sc.finish()
-	}
-	undecided := false
-	for i, p := range probes {
-		what := fmt.Sprintf("probe %d (%s)", i+1, p.name)
-		ex, m := sc.exchange(ctx, withQuery(u, p.value), fmt.Sprintf("/probe%d", i+1), "Active probe "+p.name)
-		if m != nil {
-			undecided = true
-			sc.signal(fmt.Sprintf("undecided: %s got no response (%s)", what, m.Reason))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
+// judgeProbe reads the active probe's events: "blocked" fired → present;
+// "passed" fired → absent; neither, or an error → unknown.
+func judgeProbe(obs *posture.WAFObservation, probe []Event, idp string) {
+	var blocked, passed *Event
+	var failed []string
+	for i := range probe {
+		e := &probe[i]
+		switch {
+		case e.Error != "":
+			failed = append(failed, e.Error)
+		case e.Matched && e.Matcher == "blocked":
+			blocked = e
+		case e.Matched && e.Matcher == "passed":
+			passed = e
 		}
-		sc.fingerprint(ex)
-		if why := blocked(sc, ex, base); why != "" {
-			obs.Present = posture.Yes
-			sc.signal(fmt.Sprintf("blocked: %s %s; baseline answered %d", what, why, base.status))
-			return sc.finish()
-		}
-		if ex.status/100 != base.status/100 {
-			undecided = true
-			sc.signal(fmt.Sprintf("undecided: %s answered %d, baseline %d: not a recognised block", what, ex.status, base.status))
-			continue
-		}
-		sc.signal(fmt.Sprintf("not blocked: %s answered %d like the baseline (%d)", what, ex.status, base.status))
 	}
-	if !undecided {
+	statuses := ""
+	for _, e := range probe {
+		if len(e.Extracted) > 0 {
+			statuses = strings.Join(e.Extracted, " ")
+		}
+	}
+	switch {
+	case blocked != nil:
+		obs.Present = posture.Yes
+		signal(obs, "blocked: an attack-shaped request was refused and the baseline was not ("+statuses+")")
+		addEvidence(obs, idp+"/probe/blocked", "Active probe: blocked", *blocked)
+	case passed != nil:
 		obs.Present = posture.No
+		signal(obs, "not blocked: every attack-shaped request was answered like the baseline ("+statuses+")")
+		addEvidence(obs, idp+"/probe/passed", "Active probe: not blocked", *passed)
+	case len(failed) > 0:
+		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: "active probe: " + failed[0]}
+		if strings.Contains(failed[0], "refused") {
+			obs.Missing.Reason = posture.ReasonRefused
+		} else if strings.Contains(failed[0], "timeout") || strings.Contains(failed[0], "deadline") {
+			obs.Missing.Reason = posture.ReasonTimeout
+		}
+	default:
+		label := "undecided: the answers were neither a recognised block nor like the baseline"
+		if statuses != "" {
+			label += " (" + statuses + ")"
+		}
+		signal(obs, label)
 	}
-	return sc.finish()
 }
 
-// comparable reports whether a baseline status is one probes can be
-// compared with: the site answered normally.
-func comparable(status int) bool {
-	return (200 <= status && status < 400) || status == 404
+// userMatch is the outcome of one user template for the target.
+func userMatch(obs *posture.WAFObservation, tpl string, events []Event, idp string) posture.TemplateMatch {
+	m := posture.TemplateMatch{Template: tpl, Matched: posture.Unknown}
+	ran := false
+	for _, e := range events {
+		if e.Kind != KindUser || e.Template != tpl {
+			continue
+		}
+		m.ID = e.TemplateID
+		switch {
+		case e.Error != "":
+			if m.Missing == nil {
+				m.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: e.Error}
+			}
+		case e.Matched:
+			ran = true
+			m.Matched = posture.Yes
+			if e.Matcher != "" && !slices.Contains(m.Matchers, e.Matcher) {
+				m.Matchers = append(m.Matchers, e.Matcher)
+			}
+			for _, x := range e.Extracted {
+				if !slices.Contains(m.Extracted, x) {
+					m.Extracted = append(m.Extracted, x)
+				}
+			}
+			if m.Evidence == "" {
+				m.Evidence = idp + "/template/" + e.TemplateID
+				addEvidence(obs, m.Evidence, "Template "+e.TemplateID+" matched", e)
+			}
+		default:
+			ran = true
+			if m.Matched != posture.Yes {
+				m.Matched = posture.No
+				if m.Evidence == "" && (e.Request != "" || e.Response != "") {
+					m.Evidence = idp + "/template/" + e.TemplateID
+					addEvidence(obs, m.Evidence, "Template "+e.TemplateID+" did not match", e)
+				}
+			}
+		}
+	}
+	if ran {
+		m.Missing = nil
+	} else if m.Missing == nil {
+		m.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: "the engine reported nothing for this template"}
+	}
+	return m
 }
 
-// withQuery returns u with its query replaced by q=value.
-func withQuery(u *url.URL, value string) *url.URL {
-	c := *u
-	c.RawQuery = url.Values{"q": {value}}.Encode()
-	return &c
+func signal(obs *posture.WAFObservation, s string) {
+	if !slices.Contains(obs.Signals, s) {
+		obs.Signals = append(obs.Signals, s)
+	}
 }
 
-// scan is the state of one Scan call.
-type scan struct {
-	*Scanner
-	obs        *posture.WAFObservation
-	idPrefix   string
-	insecure   bool
-	notes      []string
-	vendorHits map[string]int
-}
-
-func (sc *scan) note(s string) { sc.notes = append(sc.notes, s) }
-
-// signal records s once.
-func (sc *scan) signal(s string) {
-	for _, x := range sc.obs.Signals {
-		if x == s {
+func addEvidence(obs *posture.WAFObservation, id, label string, e Event) {
+	for _, x := range obs.Evidence {
+		if x.ID == id {
 			return
 		}
 	}
-	sc.obs.Signals = append(sc.obs.Signals, s)
+	data := e.Request
+	if e.Response != "" {
+		if data != "" && !strings.HasSuffix(data, "\n") {
+			data += "\n"
+		}
+		data += "\n" + e.Response
+	}
+	if data == "" {
+		return
+	}
+	obs.Evidence = append(obs.Evidence, posture.Evidence{ID: id, Kind: posture.EvidenceHTTP, Label: label, Data: data})
+	if e.Request != "" {
+		obs.Exchanges = append(obs.Exchanges, posture.HTTPHop{URL: requestURL(obs.Target.Address, e.Request), Status: responseStatus(e.Response), Evidence: id})
+	}
 }
 
-// finish picks the vendor, adds the notes and returns the snapshot.
-func (sc *scan) finish() posture.Snapshot {
-	best := 0
-	for _, v := range vendors {
-		if n := sc.vendorHits[v]; n > best {
-			best, sc.obs.Vendor = n, v
-		}
+// requestURL is the URL of a raw request head, on the target's origin.
+func requestURL(target, req string) string {
+	line, _, _ := strings.Cut(req, "\n")
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return target
 	}
-	if sc.obs.Source == "" {
-		sc.obs.Source = sc.obs.Target.HostPort()
+	if strings.HasPrefix(f[1], "http://") || strings.HasPrefix(f[1], "https://") {
+		return f[1]
 	}
-	if len(sc.notes) > 0 {
-		sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
-			ID:    sc.idPrefix + "/notes",
-			Kind:  posture.EvidenceText,
-			Label: "Scanner notes",
-			Data:  strings.Join(sc.notes, "\n") + "\n",
-		})
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
 	}
-	return posture.Snapshot{WAF: []posture.WAFObservation{*sc.obs}}
+	return u.Scheme + "://" + u.Host + f[1]
+}
+
+// responseStatus is the status code of a raw response head, 0 if none.
+func responseStatus(resp string) int {
+	line, _, _ := strings.Cut(resp, "\n")
+	f := strings.Fields(line)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") {
+		return 0
+	}
+	n, err := strconv.Atoi(f[1])
+	if err != nil {
+		return 0
+	}
+	return n
 }

@@ -1,4 +1,4 @@
-package wafscan
+package engine
 
 import (
 	"testing"

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// binDir holds vouch and vouch-waf built once for the tests; the in-process
+// tests find the engine through VOUCH_WAF_ENGINE.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "vouch-bin-*")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		// Building vouch-waf links nuclei: minutes cold, seconds with a warm
+		// build cache (go test ./... compiles the same packages for
+		// scanners/wafscan/engine).
+		build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "github.com/vouchdev/vouch/cmd/vouch", "github.com/vouchdev/vouch/cmd/vouch-waf")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building vouch and vouch-waf:", err)
+			return 1
+		}
+		binDir = dir
+		os.Setenv("VOUCH_WAF_ENGINE", filepath.Join(dir, "vouch-waf"))
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// Commands that do not look for a WAF never start the engine, so they do
+// not pay nuclei's start-up nor let it write ~/.config/nuclei; the engine
+// itself does write there, which is why vouch gives it a private HOME.
+func TestNoNucleiOutsideWAFScans(t *testing.T) {
+	refused := "127.0.0.1:1"
+	for _, args := range [][]string{
+		{"--help"},
+		{"version"},
+		{"check", "--help"},
+		{"probe", "tls", refused, "--timeout", "500ms"},
+		{"probe", "http", refused, "--timeout", "500ms"},
+	} {
+		home := t.TempDir()
+		cmd := exec.Command(filepath.Join(binDir, "vouch"), args...)
+		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME=")
+		cmd.Run()
+		if ents, _ := os.ReadDir(home); len(ents) != 0 {
+			t.Errorf("vouch %s wrote to HOME: %v", strings.Join(args, " "), ents)
+		}
+	}
+
+	// The contrast that makes the test meaningful: the engine binary, which
+	// links nuclei, writes ~/.config/nuclei by merely starting.
+	home := t.TempDir()
+	cmd := exec.Command(filepath.Join(binDir, "vouch-waf"), "--help")
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("vouch-waf --help: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".config", "nuclei")); err != nil {
+		t.Logf("vouch-waf --help did not create ~/.config/nuclei (%v): nuclei changed its start-up", err)
+	}
+
+	// A WAF probe runs the engine with a private HOME: the user's stays clean.
+	home = t.TempDir()
+	cmd = exec.Command(filepath.Join(binDir, "vouch"), "probe", "waf", "https://"+refused, "--timeout", "1s", "--json")
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME=", "VOUCH_WAF_ENGINE="+filepath.Join(binDir, "vouch-waf"))
+	out, _ := cmd.Output()
+	if !strings.Contains(string(out), `"scanner": "waf"`) {
+		t.Errorf("probe waf printed no WAF observation:\n%s", out)
+	}
+	if ents, _ := os.ReadDir(home); len(ents) != 0 {
+		t.Errorf("vouch probe waf wrote to HOME: %v", ents)
+	}
+}
+
+// Without the engine the WAF claim is inconclusive, says why, and the demo
+// says how to get it; nothing passes by default.
+func TestDemoWithoutEngine(t *testing.T) {
+	t.Setenv("VOUCH_WAF_ENGINE", "")
+	t.Setenv("PATH", t.TempDir())
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := runVouch(t, "demo", "-o", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("demo exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "vouch-waf not found") || !strings.Contains(stderr, "go build -o bin/ ./cmd/vouch ./cmd/vouch-waf") {
+		t.Errorf("stderr gives no hint:\n%s", stderr)
+	}
+	rep := readReport(t, filepath.Join(out, "report.json"))
+	for _, c := range rep.Controls {
+		if c.Control.ID == "waf" && c.Verdict != posture.Inconclusive {
+			t.Errorf("waf without an engine: %s", c.Verdict)
+		}
+	}
+}
+
+func readReport(t *testing.T, path string) posture.Report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep posture.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}

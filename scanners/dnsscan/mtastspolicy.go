@@ -1,0 +1,347 @@
+package dnsscan
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// Issue codes of the MTA-STS policy file (RFC 8461 §3.2, §3.3), recorded
+// by the scanner in posture.MTASTSPolicy.Issues.
+const (
+	IssueMTASTSPolicyVersion      = "email.mta_sts.policy_version"      // version missing or not STSv1
+	IssueMTASTSPolicyMode         = "email.mta_sts.policy_mode"         // mode missing or not enforce, testing or none
+	IssueMTASTSPolicyMaxAge       = "email.mta_sts.policy_max_age"      // max_age missing, not 1-10 digits, or above 31557600
+	IssueMTASTSPolicyNoMX         = "email.mta_sts.policy_no_mx"        // no mx pattern in a testing or enforce policy
+	IssueMTASTSPolicySyntax       = "email.mta_sts.policy_syntax"       // a line that is not "key: value", or a bad mx pattern
+	IssueMTASTSPolicyDuplicate    = "email.mta_sts.policy_duplicate"    // version, mode or max_age given twice (the first is used)
+	IssueMTASTSPolicyContentType  = "email.mta_sts.policy_content_type" // the response is not text/plain
+	IssueMTASTSPolicyHostMissing  = "email.mta_sts.policy_host_missing" // mta-sts.<domain> has no address
+	IssueMTASTSPolicyHTTPStatus   = "email.mta_sts.policy_http_status"  // the response is not 200 (3xx are not followed)
+	IssueMTASTSPolicyTLS          = "email.mta_sts.policy_tls"          // the certificate of mta-sts.<domain> does not validate
+	IssueMTASTSPolicyMXUnmatched  = "email.mta_sts.policy_mx_unmatched" // an MX host no mx pattern matches
+	mtastsPolicyPath              = "/.well-known/mta-sts.txt"
+	mtastsMaxAgeLimit             = 31557600
+	DefaultPolicyTimeout          = 10 * time.Second
+	maxPolicyBytes                = 64 << 10
+	mtastsPolicyEvidencePrefix    = "https/"
+	mtastsPolicyEvidenceSuffix    = "/mta-sts-policy"
+	mtastsPolicyTLSMinimumVersion = tls.VersionTLS12
+)
+
+// MTASTSPolicyFile is a parsed MTA-STS policy (RFC 8461 §3.2):
+//
+//	sts-policy-record = sts-policy-field *WSP *(sts-policy-term sts-policy-field *WSP) [sts-policy-term]
+//	sts-policy-field  = version / mode / max_age / mx / extension, each "key:" *WSP value
+//	sts-policy-term   = LF / CRLF
+type MTASTSPolicyFile struct {
+	Version string
+	Mode    string
+	MaxAge  int
+	MX      []string
+	Issues  []string
+}
+
+// Valid reports whether senders can use the policy: the duplicate-field
+// issue does not count (senders use the first value).
+func (p MTASTSPolicyFile) Valid() bool {
+	for _, i := range p.Issues {
+		if i != IssueMTASTSPolicyDuplicate {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseMTASTSPolicy parses a policy file. Keys and the values of version
+// and mode are case-sensitive; lines end in LF or CRLF.
+func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
+	var p MTASTSPolicyFile
+	issue := func(c string) { p.Issues = appendOnce(p.Issues, c) }
+	seen := map[string]bool{}
+	var haveVersion, haveMode, haveMaxAge bool
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			// Empty lines: only a final terminator is allowed.
+			if i < len(lines)-1 {
+				issue(IssueMTASTSPolicySyntax)
+			}
+			continue
+		}
+		key, value, ok := strings.Cut(line, ":")
+		value = strings.Trim(value, " \t")
+		if !ok || !validSTSName(key) || value == "" {
+			issue(IssueMTASTSPolicySyntax)
+			continue
+		}
+		if key != "mx" && seen[key] {
+			issue(IssueMTASTSPolicyDuplicate)
+			continue
+		}
+		seen[key] = true
+		switch key {
+		case "version":
+			haveVersion = true
+			p.Version = value
+			if value != "STSv1" {
+				issue(IssueMTASTSPolicyVersion)
+			}
+		case "mode":
+			haveMode = true
+			switch value {
+			case "enforce", "testing", "none":
+				p.Mode = value
+			default:
+				issue(IssueMTASTSPolicyMode)
+			}
+		case "max_age":
+			haveMaxAge = true
+			n, err := strconv.Atoi(value)
+			if len(value) > 10 || !allDigits(value) || err != nil || n > mtastsMaxAgeLimit {
+				issue(IssueMTASTSPolicyMaxAge)
+			} else {
+				p.MaxAge = n
+			}
+		case "mx":
+			if !validMXPattern(value) {
+				issue(IssueMTASTSPolicySyntax)
+				continue
+			}
+			p.MX = append(p.MX, strings.ToLower(strings.TrimSuffix(value, ".")))
+		default:
+			// An extension: ignored by senders.
+		}
+	}
+	if !haveVersion {
+		issue(IssueMTASTSPolicyVersion)
+	}
+	if !haveMode {
+		issue(IssueMTASTSPolicyMode)
+	}
+	if !haveMaxAge {
+		issue(IssueMTASTSPolicyMaxAge)
+	}
+	if len(p.MX) == 0 && p.Mode != "none" {
+		issue(IssueMTASTSPolicyNoMX)
+	}
+	return p
+}
+
+// validMXPattern: ["*."] Domain.
+func validMXPattern(v string) bool {
+	d := strings.TrimPrefix(v, "*.")
+	d = strings.TrimSuffix(d, ".")
+	return d != "" && isMailDomain(d) && strings.Contains(d, ".")
+}
+
+// MatchMXPattern reports whether the MX host matches pattern (RFC 8461
+// §4.1): exactly, or, for "*.<domain>", in its one left-most label.
+func MatchMXPattern(pattern, host string) bool {
+	pattern = strings.ToLower(strings.TrimSuffix(pattern, "."))
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		label, parent, ok := strings.Cut(host, ".")
+		return ok && label != "" && parent == rest
+	}
+	return pattern == host
+}
+
+// policyFetcher fetches MTA-STS policies over HTTPS.
+type policyFetcher struct {
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	roots     *x509.CertPool
+	timeout   time.Duration
+	userAgent string
+}
+
+// fetchMTASTSPolicy resolves mta-sts.<domain> through the session and
+// fetches its policy from the first address that takes a connection. It
+// returns the policy and the evidence IDs of its lookups; the fetch
+// itself becomes one piece of HTTP evidence, returned apart.
+func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string, mx []string) (p *posture.MTASTSPolicy, ids []string, ev posture.Evidence) {
+	host := "mta-sts." + domain
+	p = &posture.MTASTSPolicy{URL: "https://" + host + mtastsPolicyPath, Found: posture.Unknown}
+	ev = posture.Evidence{ID: mtastsPolicyEvidencePrefix + domain + mtastsPolicyEvidenceSuffix, Kind: posture.EvidenceHTTP, Label: "GET " + p.URL}
+	p.Evidence = ev.ID
+	var data strings.Builder
+	defer func() { ev.Data = data.String() }()
+	fmt.Fprintf(&data, "GET %s\n", p.URL)
+
+	var failed *posture.Missing
+	absent := 0
+	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		lk := sess.lookup(ctx, host, qt)
+		ids = append(ids, lk.Evidence)
+		switch {
+		case lk.Missing != nil:
+			failed = lk.Missing
+		case lk.Found == posture.Yes:
+			for _, v := range lk.Values {
+				if ip := net.ParseIP(strings.TrimSpace(v)); ip != nil {
+					p.Addresses = append(p.Addresses, ip.String())
+				}
+			}
+		default:
+			absent++
+		}
+	}
+	if len(p.Addresses) == 0 {
+		if absent == 2 {
+			p.Found = posture.No
+			p.Issues = []string{IssueMTASTSPolicyHostMissing}
+			fmt.Fprintf(&data, ";; %s has no A or AAAA record\n", host)
+		} else {
+			p.Missing = failed
+			if p.Missing == nil {
+				p.Missing = &posture.Missing{Reason: posture.ReasonProtocolError, Detail: "dnsscan: " + host + ": no usable address in the answers"}
+			}
+			fmt.Fprintf(&data, ";; %s: no address (%s)\n", host, p.Missing.Error())
+		}
+		return p, ids, ev
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	dial := f.dial
+	if dial == nil {
+		d := &net.Dialer{}
+		dial = d.DialContext
+	}
+	var connected string
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var last error
+			for _, ip := range p.Addresses {
+				c, err := dial(ctx, "tcp", net.JoinHostPort(ip, "443"))
+				if err == nil {
+					connected = ip
+					return c, nil
+				}
+				last = err
+			}
+			return nil, last
+		},
+		TLSClientConfig:        &tls.Config{ServerName: host, RootCAs: f.roots, MinVersion: mtastsPolicyTLSMinimumVersion},
+		DisableKeepAlives:      true,
+		TLSHandshakeTimeout:    f.timeout,
+		MaxResponseHeaderBytes: 16 << 10,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport: tr,
+		// RFC 8461 §3.3: redirects must not be followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+	if err != nil {
+		p.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
+		return p, ids, ev
+	}
+	if f.userAgent != "" {
+		req.Header.Set("User-Agent", f.userAgent)
+	}
+	resp, err := client.Do(req)
+	p.Address = connected
+	if err != nil {
+		var cv *tls.CertificateVerificationError
+		if errors.As(err, &cv) {
+			// Observed: senders must not use a policy served with a
+			// certificate that does not validate (§3.3).
+			p.Found = posture.No
+			p.TLSError = cv.Error()
+			p.Issues = []string{IssueMTASTSPolicyTLS}
+		} else {
+			p.Missing = classifyHTTP(err)
+		}
+		fmt.Fprintf(&data, ";; via %s\n;; error: %v\n", or(connected, strings.Join(p.Addresses, ",")), err)
+		return p, ids, ev
+	}
+	defer resp.Body.Close()
+	fmt.Fprintf(&data, ";; via %s\n%s %s\n", connected, resp.Proto, resp.Status)
+	for _, k := range []string{"Content-Type", "Content-Length", "Location", "Cache-Control"} {
+		if v := resp.Header.Get(k); v != "" {
+			fmt.Fprintf(&data, "%s: %s\n", k, v)
+		}
+	}
+	p.Status = resp.StatusCode
+	p.ContentType = resp.Header.Get("Content-Type")
+	if resp.StatusCode != http.StatusOK {
+		p.Found = posture.No
+		p.Issues = []string{IssueMTASTSPolicyHTTPStatus}
+		return p, ids, ev
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
+	if err != nil {
+		p.Missing = classifyHTTP(err)
+		return p, ids, ev
+	}
+	if len(body) > maxPolicyBytes {
+		p.Missing = &posture.Missing{Reason: posture.ReasonTooLarge, Detail: fmt.Sprintf("dnsscan: %s: policy larger than %d bytes", p.URL, maxPolicyBytes)}
+		return p, ids, ev
+	}
+	p.Found = posture.Yes
+	p.Body = strings.ToValidUTF8(string(body), "\uFFFD")
+	fmt.Fprintf(&data, "\n%s", p.Body)
+
+	pf := ParseMTASTSPolicy(p.Body)
+	p.Valid, p.Version, p.Mode, p.MaxAge, p.MX = pf.Valid(), pf.Version, pf.Mode, pf.MaxAge, pf.MX
+	p.Issues = append(p.Issues, pf.Issues...)
+	if mt, _, err := mime.ParseMediaType(p.ContentType); err != nil || mt != "text/plain" {
+		p.Issues = appendOnce(p.Issues, IssueMTASTSPolicyContentType)
+	}
+	if pf.Mode != "none" && len(pf.MX) > 0 {
+		for _, h := range mx {
+			if h == "." {
+				continue
+			}
+			matched := false
+			for _, pat := range pf.MX {
+				if MatchMXPattern(pat, h) {
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				p.UnmatchedMX = append(p.UnmatchedMX, h)
+			}
+		}
+		if len(p.UnmatchedMX) > 0 {
+			p.Issues = appendOnce(p.Issues, IssueMTASTSPolicyMXUnmatched)
+		}
+	}
+	return p, ids, ev
+}
+
+// classifyHTTP says why an HTTPS fetch got no usable response.
+func classifyHTTP(err error) *posture.Missing {
+	m := classify(err)
+	var re tls.RecordHeaderError
+	var ae tls.AlertError
+	if m.Reason == posture.ReasonError && (errors.As(err, &re) || errors.As(err, &ae) || strings.Contains(err.Error(), "tls: ")) {
+		m.Reason = posture.ReasonHandshakeFailed
+	}
+	return m
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,381 @@
+// Package engine runs vouch's WAF templates with the nuclei library,
+// offline and quietly. It is the only package of vouch that links nuclei,
+// and only the vouch-waf companion binary (and this package's tests) import
+// it: linking nuclei costs every process its start-up, so the main vouch
+// binary runs vouch-waf as a subprocess (wafscan.ExecEngine) and pays that
+// cost only when a scan looks for a WAF.
+//
+// Offline and quiet means:
+//   - only our embedded templates and the user's template files are
+//     loaded: no template download, no update check;
+//   - the request nuclei's update package makes to its vendor once per
+//     process, even with DisableUpdateCheck, is refused by a stub
+//     transport installed before any engine exists (Stats.PhoneHome
+//     counts the attempts);
+//   - no interactsh/OAST;
+//   - no log lines: the logger is silent and results come back through a
+//     callback, never stdout;
+//   - temporary files live in a directory of ours, removed on return.
+//
+// Files nuclei writes under $HOME at start-up (~/.config/nuclei) are the
+// caller's concern: wafscan.ExecEngine gives the child a private HOME.
+package engine
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/projectdiscovery/gologger"
+	"github.com/projectdiscovery/gologger/levels"
+	nuclei "github.com/projectdiscovery/nuclei/v3/lib"
+	"github.com/projectdiscovery/nuclei/v3/pkg/output"
+	updateutils "github.com/projectdiscovery/utils/update"
+
+	"github.com/vouchdev/vouch/scanners/wafscan"
+)
+
+//go:embed templates/*.yaml
+var embedded embed.FS
+
+// phoneHome counts refused requests to the nuclei vendor.
+var phoneHome atomic.Int64
+
+// refuse is the transport that replaces the one nuclei's update package
+// would use to reach its vendor.
+type refuse struct{}
+
+func (refuse) RoundTrip(r *http.Request) (*http.Response, error) {
+	phoneHome.Add(1)
+	return nil, errors.New("vouch: refused: no request leaves vouch except to targets in scope")
+}
+
+func init() {
+	// The client is shared by pointer with nuclei's version check, so its
+	// transport is replaced in place.
+	if updateutils.DefaultHttpClient == nil {
+		updateutils.DefaultHttpClient = &http.Client{}
+	}
+	updateutils.DefaultHttpClient.Transport = refuse{}
+	gologger.DefaultLogger.SetMaxLevel(levels.LevelSilent)
+}
+
+// PhoneHomeAttempts returns how many vendor requests were refused so far.
+func PhoneHomeAttempts() int { return int(phoneHome.Load()) }
+
+// Embedded lists the embedded template names (file names), sorted.
+func Embedded() []string {
+	ents, _ := fs.ReadDir(embedded, "templates")
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// rateLimit bounds the requests per second of one run, across all targets.
+// Each target gets at most five (a shared passive GET, then the probe's
+// four, one after the other).
+const rateLimit = 100
+
+// maxRaw bounds the request and response kept per event.
+const maxRaw = 4 << 10
+
+// Engine runs jobs in this process. The zero value is ready; it is safe
+// for one Run at a time.
+type Engine struct {
+	mu sync.Mutex
+}
+
+// Run implements wafscan.Engine: one nuclei engine per distinct template
+// set (all targets share one unless some are passive or carry user
+// templates), every target of that set loaded into it.
+func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var res wafscan.Result
+	dir, err := os.MkdirTemp("", "vouch-waf-templates-*")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	fingerprints, probe, err := writeEmbedded(dir)
+	if err != nil {
+		return res, err
+	}
+	res.Stats.Templates = len(fingerprints) + 1
+
+	// Group targets by template set.
+	type group struct {
+		templates []string
+		targets   []string
+	}
+	groups := map[string]*group{}
+	var order []string
+	userAbs := map[string]string{} // absolute path → as declared
+	seenTarget := map[string]bool{}
+	for _, t := range job.Targets {
+		if seenTarget[t.URL] {
+			continue
+		}
+		seenTarget[t.URL] = true
+		set := append([]string(nil), fingerprints...)
+		if t.Active {
+			set = append(set, probe)
+		}
+		for _, u := range t.Templates {
+			p := u
+			if !filepath.IsAbs(p) && job.Dir != "" {
+				p = filepath.Join(job.Dir, p)
+			}
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return res, err
+			}
+			if _, err := os.Stat(abs); err != nil {
+				res.Events = append(res.Events, wafscan.Event{Target: t.URL, Template: u, Kind: wafscan.KindUser, Error: "template: " + err.Error()})
+				continue
+			}
+			userAbs[abs] = u
+			set = append(set, abs)
+		}
+		sort.Strings(set)
+		key := strings.Join(set, "\x00")
+		g := groups[key]
+		if g == nil {
+			g = &group{templates: set}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.targets = append(g.targets, t.URL)
+	}
+	timeout := job.TimeoutSeconds
+	if timeout <= 0 {
+		timeout = 10
+	}
+	ua := job.UserAgent
+	if ua == "" {
+		ua = wafscan.DefaultUserAgent
+	}
+	for _, key := range order {
+		g := groups[key]
+		evs, st, err := runGroup(ctx, dir, g.templates, g.targets, ua, timeout, job.Resolvers, userAbs)
+		res.Stats.Engines++
+		res.Stats.Create += st.Create
+		res.Stats.Execute += st.Execute
+		res.Stats.Close += st.Close
+		if err != nil {
+			return res, err
+		}
+		res.Events = append(res.Events, evs...)
+	}
+	res.Stats.PhoneHome = PhoneHomeAttempts()
+	return res, nil
+}
+
+// writeEmbedded copies the embedded templates into dir and returns the
+// fingerprint files and the probe file.
+func writeEmbedded(dir string) (fingerprints []string, probe string, err error) {
+	for _, name := range Embedded() {
+		data, err := embedded.ReadFile("templates/" + name)
+		if err != nil {
+			return nil, "", err
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			return nil, "", err
+		}
+		if name == "probe.yaml" {
+			probe = p
+		} else {
+			fingerprints = append(fingerprints, p)
+		}
+	}
+	if probe == "" {
+		return nil, "", errors.New("engine: embedded probe template missing")
+	}
+	return fingerprints, probe, nil
+}
+
+// runGroup runs templates against targets in one nuclei engine.
+func runGroup(ctx context.Context, tmp string, templates, targets []string, ua string, timeout int, resolvers []string, userAbs map[string]string) (events []wafscan.Event, st wafscan.Stats, err error) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	origins := map[string]string{} // scheme://host:port → target URL
+	for _, t := range targets {
+		origins[origin(t)] = t
+	}
+	cb := func(ev *output.ResultEvent) {
+		e := convert(ev, userAbs)
+		e.Target = ""
+		for _, cand := range []string{ev.Host, ev.URL, ev.Matched} {
+			if t, ok := origins[origin(cand)]; ok && cand != "" {
+				e.Target = t
+				break
+			}
+		}
+		if e.Target == "" && len(targets) == 1 {
+			e.Target = targets[0]
+		}
+		// A template fires once per named matcher; keep one event each.
+		k := e.Target + "\x00" + e.TemplateID + "\x00" + e.Template + "\x00" + e.Matcher + "\x00" + fmt.Sprint(e.Matched)
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[k] {
+			seen[k] = true
+			events = append(events, e)
+		}
+	}
+	// Names resolve through the given resolvers and nothing else. The
+	// library's dialer starts from the system's resolv.conf and, without a
+	// list, falls back to public resolvers (1.1.1.1, 8.8.8.8, ...): point
+	// its resolv.conf at an empty file and always give it a list.
+	if len(resolvers) == 0 {
+		resolvers = systemResolvers("/etc/resolv.conf")
+	}
+	if len(resolvers) == 0 {
+		return nil, st, errors.New("engine: no DNS resolver: pass one (vouch --resolver) or list a nameserver in /etc/resolv.conf")
+	}
+	none := filepath.Join(tmp, "resolv.conf.none")
+	if err := os.WriteFile(none, nil, 0o600); err != nil {
+		return nil, st, err
+	}
+	os.Setenv("RESOLVERS_PATH", none)
+	netcfg := nuclei.NetworkConfig{
+		Timeout:               timeout,
+		Retries:               1,
+		DisableMaxHostErr:     true,
+		SystemResolvers:       false, // true would also enable a fallback to the C library's resolver
+		LeaveDefaultPorts:     true,
+		InternalResolversList: resolvers,
+	}
+	start := time.Now()
+	ne, err := nuclei.NewNucleiEngineCtx(ctx,
+		nuclei.DisableUpdateCheck(),
+		nuclei.WithTemplatesOrWorkflows(nuclei.TemplateSources{Templates: templates}),
+		nuclei.WithInteractshOptions(nuclei.InteractshOpts{NoInteractsh: true, CacheSize: 100}),
+		nuclei.WithNetworkConfig(netcfg),
+		nuclei.WithHeaders([]string{"User-Agent: " + ua}),
+		nuclei.WithGlobalRateLimitCtx(ctx, rateLimit, time.Second),
+		nuclei.WithTemporaryDirectory(tmp),
+		nuclei.WithVerbosity(nuclei.VerbosityOptions{Silent: true}),
+		nuclei.EnableMatcherStatus(),
+		nuclei.WithResultCallback(cb),
+	)
+	st.Create = time.Since(start)
+	if err != nil {
+		return nil, st, fmt.Errorf("engine: nuclei: %w", err)
+	}
+	defer func() {
+		t := time.Now()
+		ne.Close()
+		st.Close = time.Since(t)
+	}()
+	if err := ne.LoadAllTemplates(); err != nil {
+		return nil, st, fmt.Errorf("engine: loading templates: %w", err)
+	}
+	if got := len(ne.GetTemplates()); got != len(templates) {
+		var ids []string
+		for _, t := range ne.GetTemplates() {
+			ids = append(ids, t.Path)
+		}
+		return nil, st, fmt.Errorf("engine: %d of %d templates loaded (invalid template?); loaded: %s", got, len(templates), strings.Join(ids, ", "))
+	}
+	ne.LoadTargets(targets, false)
+	t := time.Now()
+	err = ne.ExecuteCallbackWithCtx(ctx)
+	st.Execute = time.Since(t)
+	if err != nil {
+		return nil, st, fmt.Errorf("engine: %w", err)
+	}
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := events[i], events[j]
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		if a.TemplateID != b.TemplateID {
+			return a.TemplateID < b.TemplateID
+		}
+		return a.Matcher < b.Matcher
+	})
+	return events, st, nil
+}
+
+// convert turns a nuclei result into an Event.
+func convert(ev *output.ResultEvent, userAbs map[string]string) wafscan.Event {
+	e := wafscan.Event{
+		TemplateID: ev.TemplateID,
+		Template:   filepath.Base(ev.TemplatePath),
+		Matched:    ev.MatcherStatus,
+		Matcher:    ev.MatcherName,
+		Extracted:  ev.ExtractedResults,
+		IP:         ev.IP,
+		Request:    cut(ev.Request),
+		Response:   cut(ev.Response),
+		Error:      ev.Error,
+	}
+	if u, ok := userAbs[ev.TemplatePath]; ok {
+		e.Kind, e.Template = wafscan.KindUser, u
+	} else {
+		kind, _ := ev.Info.Metadata["kind"].(string)
+		vendor, _ := ev.Info.Metadata["vendor"].(string)
+		e.Kind, e.Vendor = kind, vendor
+	}
+	return e
+}
+
+// systemResolvers lists the nameservers of a resolv.conf as host:53.
+func systemResolvers(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" {
+			if ip := net.ParseIP(strings.SplitN(f[1], "%", 2)[0]); ip != nil {
+				out = append(out, net.JoinHostPort(ip.String(), "53"))
+			}
+		}
+	}
+	return out
+}
+
+// origin is scheme://host:port of a URL (default ports made explicit), or
+// "" when s is not one.
+func origin(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+func cut(s string) string {
+	if len(s) <= maxRaw {
+		return s
+	}
+	return s[:maxRaw] + "\n[... cut at 4 KiB]"
+}

@@ -1,0 +1,88 @@
+package wafscan
+
+import (
+	"context"
+	"time"
+)
+
+// Job is one run of the WAF engine: every target of a scan at once, so that
+// one engine serves them all.
+type Job struct {
+	Targets []JobTarget `json:"targets"`
+	// UserAgent is sent with every request.
+	UserAgent string `json:"user_agent"`
+	// TimeoutSeconds bounds each request; 0 means 10.
+	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
+	// Resolvers are the DNS servers (host:port) host names are resolved
+	// with; empty means the system's.
+	Resolvers []string `json:"resolvers,omitempty"`
+	// Dir is the directory relative template paths are read from (that
+	// of trust.yaml); empty means the engine's working directory.
+	Dir string `json:"dir,omitempty"`
+}
+
+// JobTarget is one web target of a Job.
+type JobTarget struct {
+	URL string `json:"url"`
+	// Active turns the active probe on; passive fingerprints always run.
+	Active bool `json:"active"`
+	// Templates are user template files (verify kind "nuclei") to run
+	// against this target only.
+	Templates []string `json:"templates,omitempty"`
+}
+
+// Event kinds.
+const (
+	KindFingerprint = "fingerprint" // one of our passive fingerprints
+	KindProbe       = "probe"       // our active probe
+	KindUser        = "user"        // a user template
+)
+
+// Event is what one template said about one target: one per template and
+// target when nothing matched or it failed, one per matcher that fired
+// otherwise.
+type Event struct {
+	Target string `json:"target"` // JobTarget.URL
+	// TemplateID is the template's id; Template is the user's file for
+	// user templates, the embedded name for ours.
+	TemplateID string `json:"template_id"`
+	Template   string `json:"template"`
+	Kind       string `json:"kind"`
+	// Vendor is the fingerprint template's vendor.
+	Vendor    string   `json:"vendor,omitempty"`
+	Matched   bool     `json:"matched"`
+	Matcher   string   `json:"matcher,omitempty"`
+	Extracted []string `json:"extracted,omitempty"`
+	// IP is the address the engine connected to.
+	IP string `json:"ip,omitempty"`
+	// Request and Response are as sent and received, cut at a few KiB.
+	Request  string `json:"request,omitempty"`
+	Response string `json:"response,omitempty"`
+	// Error says why the template could not run to a conclusion.
+	Error string `json:"error,omitempty"`
+}
+
+// Stats are the engine's own timings, for BENCHMARKS.md.
+type Stats struct {
+	Engines   int           `json:"engines"`
+	Create    time.Duration `json:"create_ns"`
+	Execute   time.Duration `json:"execute_ns"`
+	Close     time.Duration `json:"close_ns"`
+	Templates int           `json:"templates"`
+	// PhoneHome counts the requests the nuclei library tried to send to
+	// its vendor in this process (its version check retries, so 3 per
+	// process), each refused before it reached the network.
+	PhoneHome int `json:"phone_home"`
+}
+
+// Result is what a Job produced.
+type Result struct {
+	Events []Event `json:"events"`
+	Stats  Stats   `json:"stats"`
+}
+
+// Engine runs Jobs. ExecEngine runs the vouch-waf companion binary; the
+// engine package runs nuclei in-process (and is what vouch-waf is made of).
+type Engine interface {
+	Run(ctx context.Context, job Job) (Result, error)
+}
