@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,4 +120,41 @@ func readReport(t *testing.T, path string) posture.Report {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// vouch probe waf --template runs the user's template against the target
+// and shows whether it matched: the way to write a "kind: nuclei" control.
+func TestProbeWAFTemplate(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Acme-Hardened", "1")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "hardened.yaml")
+	os.WriteFile(tpl, []byte(`id: acme-hardened
+info: {name: Acme hardening header, author: acme, severity: info}
+http:
+  - method: GET
+    path: ["{{BaseURL}}/"]
+    matchers:
+      - {type: regex, name: hardened, part: header, regex: ["(?im)^x-acme-hardened:\\s*1"]}
+`), 0o644)
+	code, stdout, stderr := runVouch(t, "probe", "waf", srv.URL, "--template", tpl, "--active=false", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var snap posture.Snapshot
+	if err := json.Unmarshal([]byte(stdout), &snap); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if len(snap.WAF) != 1 || len(snap.WAF[0].Templates) != 1 {
+		t.Fatalf("snapshot %+v", snap.WAF)
+	}
+	if m := snap.WAF[0].Templates[0]; m.Template != tpl || m.Matched != posture.Yes || m.ID != "acme-hardened" {
+		t.Errorf("template result %+v", m)
+	}
+	code, stdout, _ = runVouch(t, "probe", "waf", srv.URL, "--template", tpl, "--active=false")
+	if code != exitOK || !strings.Contains(stdout, "template "+tpl) || !strings.Contains(stdout, "matched yes (hardened)") {
+		t.Errorf("table output (exit %d):\n%s", code, stdout)
+	}
 }

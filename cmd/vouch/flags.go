@@ -52,5 +52,8 @@ var (
 // globalFlags are taken by every command.
 var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagNoColor, flagQuiet}
 
+var flagTemplates = config.Flag{Name: "template", Key: "templates", Default: []string{},
+	Usage: "a nuclei template file to run against the target as well (repeatable); see docs/waf.md"}
+
 var flagSelectors = config.Flag{Name: "selectors", Key: "selectors", Default: []string{},
 	Usage: "DKIM selectors to look up besides the common ones"}

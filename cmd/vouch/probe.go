@@ -30,13 +30,15 @@ can judge later). Nothing is judged here: probe shows what was seen.
   dns   SPF, DMARC, DKIM, MX of a mail domain
   waf   WAF presence and vendor (passive fingerprints, then a handful of
         attack-shaped requests unless --active=false); needs the vouch-waf
-        engine next to vouch, on $PATH or at --waf-engine
+        engine next to vouch, on $PATH or at --waf-engine; --template FILE
+        also runs your own nuclei template and prints whether it matched
 
 A TARGET for tls, http and waf is a URL or HOST[:PORT] (https:// and port
 443 are assumed); for dns it is a domain.`,
 		Example: `  vouch probe tls example.com
   vouch probe tls https://127.0.0.1:8443 --ca-file ca.pem --json
-  vouch probe dns example.com --resolver 127.0.0.1:5353`,
+  vouch probe dns example.com --resolver 127.0.0.1:5353
+  vouch probe waf https://app.example.com --template checks/admin-hidden.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -75,6 +77,12 @@ func (a *app) probeSub(name string) *cobra.Command {
 			if name == "dns" {
 				decl.Scope.DKIMSelectors = a.v.GetStringSlice("selectors")
 			}
+			if name == "waf" {
+				// Ad hoc templates run as "nuclei" controls would.
+				for _, tpl := range a.v.GetStringSlice("templates") {
+					decl.Controls = append(decl.Controls, posture.Control{Verify: &posture.Verify{Kind: "nuclei", Params: map[string]string{"template": tpl}}})
+				}
+			}
 			scs, resolver, err := a.scanners(no, decl, scanExtras{})
 			if err != nil {
 				return err
@@ -104,7 +112,7 @@ func (a *app) probeSub(name string) *cobra.Command {
 	}
 	fl := []config.Flag{flagJSON, flagTargetTimeout}
 	if name == "waf" {
-		fl = append(fl, flagActive, flagWAFEngine)
+		fl = append(fl, flagActive, flagWAFEngine, flagTemplates)
 	}
 	if name == "dns" {
 		fl = append(fl, flagSelectors)
@@ -256,6 +264,16 @@ func printSnapshot(w io.Writer, s *posture.Snapshot) {
 		}
 		for _, sig := range o.Signals {
 			fmt.Fprintf(tw, "  signal\t%s\n", sig)
+		}
+		for _, m := range o.Templates {
+			line := string(m.Matched)
+			if len(m.Matchers) > 0 {
+				line += " (" + strings.Join(m.Matchers, ", ") + ")"
+			}
+			if m.Missing != nil {
+				line += " (" + m.Missing.Error() + ")"
+			}
+			fmt.Fprintf(tw, "  template %s\tmatched %s\n", m.Template, line)
 		}
 	}
 }
