@@ -41,7 +41,7 @@ func runTLSCertificateValid(in Input) []posture.Finding {
 	}
 	expected := fmt.Sprintf("certificate trusted, matching the host name, and valid for at least %d more days", minDays)
 	var out []posture.Finding
-	for _, o := range in.Snapshot.TLS {
+	for _, o := range directTLS(in) {
 		out = append(out, judgeCertificate(o, in.Now, minDays, expected))
 	}
 	return out

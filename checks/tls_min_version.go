@@ -67,7 +67,7 @@ func runTLSMinVersion(in Input) []posture.Finding {
 	}
 	expected := fmt.Sprintf("no protocol older than %s accepted; %s or newer accepted", min, min)
 	var out []posture.Finding
-	for _, o := range in.Snapshot.TLS {
+	for _, o := range directTLS(in) {
 		out = append(out, judgeTLSMinVersion(o, min, expected))
 	}
 	return out

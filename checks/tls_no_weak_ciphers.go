@@ -66,7 +66,7 @@ func weakFamily(suite string) int {
 func runTLSNoWeakCiphers(in Input) []posture.Finding {
 	const expected = "no NULL, anonymous, export, RC4, DES/3DES or MD5 cipher suite accepted under any protocol"
 	var out []posture.Finding
-	for _, o := range in.Snapshot.TLS {
+	for _, o := range directTLS(in) {
 		out = append(out, judgeTLSNoWeakCiphers(o, expected))
 	}
 	return out

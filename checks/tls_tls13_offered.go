@@ -30,7 +30,7 @@ func init() {
 func runTLS13Offered(in Input) []posture.Finding {
 	const expected = "TLSv1.3 accepted"
 	var out []posture.Finding
-	for _, o := range in.Snapshot.TLS {
+	for _, o := range directTLS(in) {
 		out = append(out, judgeTLS13Offered(o, expected))
 	}
 	return out

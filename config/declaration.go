@@ -380,7 +380,7 @@ func (c *checker) errorf(path, format string, args ...any) {
 
 var (
 	controlIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	kindRe      = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9_]+)+$`)
+	kindRe      = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9_]+)*$`)
 	mappingRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*:[^\s]+$`)
 	colorRe     = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 	selectorRe  = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)

@@ -6,7 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	_ "embed"
+	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -33,6 +33,12 @@ var demoTrustTemplate string
 //go:embed demo/logo.svg
 var demoLogo []byte
 
+// demoChecks are the demo company's own nuclei templates, written next to
+// its trust.yaml (kind: nuclei controls name them relative to it).
+//
+//go:embed demo/checks/*.yaml
+var demoChecks embed.FS
+
 const demoDomain = "demo.example"
 
 func (a *app) demoCommand() *cobra.Command {
@@ -40,14 +46,25 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Start a demo deployment on 127.0.0.1, scan it end to end, write ./vouch-demo/",
 		Long: `Start a small deployment on 127.0.0.1 — an HTTPS site with a certificate
-from a CA made on the fly, an HTTP listener that redirects to it, and a DNS
-server for demo.example with SPF, DKIM and DMARC records — then scan it
-with the demo trust.yaml (written to the output directory, so you can read
-it), judge every control, and write the outputs a real scan writes.
+from a CA made on the fly, security headers, a session cookie and a
+security.txt; an HTTP listener that redirects to it; and a DNS server for
+demo.example with SPF, DKIM, DMARC, TLS-RPT and CAA records and a
+DNSSEC-signed apex — then scan it with the demo trust.yaml (written to the
+output directory with the company's own nuclei template, so you can read
+them), judge every control, and write the outputs a real scan writes.
 
-Two claims of the demo company are deliberately false (HSTS for a year,
-DMARC at quarantine), so the report shows contradicted controls beside
-verified and attested ones. Nothing leaves 127.0.0.1.
+Two claims of the demo company are deliberately false, so the report shows
+gaps (contradicted) beside verified and attested claims:
+
+  hsts   the site sends HSTS with max-age=86400 (one day); the claim is a year
+  dmarc  the zone publishes DMARC p=none; the claim is quarantine or reject
+
+Everything else holds. The DNSSEC key is made on the fly and nothing
+above demo.example vouches for it: the dnssec finding says the chain of
+trust from the root was not validated (AD unknown). STARTTLS and
+MTA-STS are not in the demo: they need ports 25 and 443. The WAF claim and
+the nuclei control run in vouch-waf (see 'vouch scan --help'); without it
+they are inconclusive, never passed. Nothing leaves 127.0.0.1.
 
 With --serve the deployment and the generated site stay up until Ctrl-C.`,
 		Example: `  vouch demo
@@ -109,7 +126,7 @@ func startDemo() (d *demoDeployment, err error) {
 	d.plainURL = fmt.Sprintf("http://www.%s:%d/", demoDomain, d.plainPort)
 
 	d.https = &http.Server{
-		Handler: demoSite(),
+		Handler: demoSite(time.Now()),
 		TLSConfig: &tls.Config{
 			MinVersion:   tls.VersionTLS12,
 			Certificates: []tls.Certificate{leaf.TLSCertificate(d.ca, true)},
@@ -131,7 +148,7 @@ func startDemo() (d *demoDeployment, err error) {
 	go d.plain.Serve(plainLn)
 	d.closeFuncs = append(d.closeFuncs, func() { d.plain.Close() })
 
-	zone, err := demoZone()
+	zone, err := demoZone(time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -142,28 +159,48 @@ func startDemo() (d *demoDeployment, err error) {
 	return d, nil
 }
 
-// demoSite is the demo company's web application. It sends HSTS with a
-// one-day max-age (a deliberate gap), sets a hardened session cookie, and
-// filters attack-shaped requests the way a WAF does.
-func demoSite() http.Handler {
+// demoSite is the demo company's web application. Every response sends
+// HSTS with a one-day max-age (a deliberate gap), a strict
+// Content-Security-Policy, nosniff, frame and referrer protection; the home
+// page sets a hardened session cookie; /.well-known/security.txt is an RFC
+// 9116 file that expires in 180 days; every other path (the admin console
+// included) is 404. Attack-shaped requests are filtered the way a WAF does.
+func demoSite(now time.Time) http.Handler {
+	securityTxt := "# Demo Co vulnerability disclosure (RFC 9116)\n" +
+		"Contact: mailto:security@" + demoDomain + "\n" +
+		"Expires: " + now.Add(180*24*time.Hour).UTC().Format(time.RFC3339) + "\n" +
+		"Preferred-Languages: en\n" +
+		"Policy: https://www." + demoDomain + "/security\n"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Strict-Transport-Security", "max-age=86400; includeSubDomains")
+		h := w.Header()
+		h.Set("Strict-Transport-Security", "max-age=86400; includeSubDomains")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		q := strings.ToLower(r.URL.RawQuery + " " + r.URL.Path)
 		if uq, err := unescapeAll(q); err == nil {
 			q = uq
 		}
 		for _, bad := range []string{"<script", "' or '", "../", "union select"} {
 			if strings.Contains(q, bad) {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				h.Set("Content-Type", "text/html; charset=utf-8")
 				w.WriteHeader(http.StatusForbidden)
 				fmt.Fprint(w, "<h1>Request blocked</h1><p>The demo firewall refused this request.</p>")
 				return
 			}
 		}
-		http.SetCookie(w, &http.Cookie{Name: "__Host-session", Value: "demo", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		fmt.Fprint(w, "<!doctype html><title>Demo Co</title><h1>Demo Co</h1><p>Welcome.</p>")
+		switch r.URL.Path {
+		case "/":
+			http.SetCookie(w, &http.Cookie{Name: "__Host-session", Value: "demo", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<!doctype html><title>Demo Co</title><h1>Demo Co</h1><p>Welcome.</p>")
+		case "/.well-known/security.txt":
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprint(w, securityTxt)
+		default:
+			http.NotFound(w, r)
+		}
 	})
 }
 
@@ -179,8 +216,11 @@ func unescapeAll(s string) (string, error) {
 }
 
 // demoZone is the demo.example zone: A records for the web site, MX, SPF
-// ending in -all, a 2048-bit DKIM key, and DMARC at p=none (a deliberate gap).
-func demoZone() (string, error) {
+// ending in -all, a 2048-bit DKIM key, DMARC at p=none (a deliberate gap),
+// TLS-RPT, CAA records that allow only the demo CA, and a DNSKEY with an
+// RRSIG over it made at now (a signed apex; nothing above it vouches for
+// the key).
+func demoZone(now time.Time) (string, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return "", err
@@ -197,6 +237,10 @@ func demoZone() (string, error) {
 		p = p[n:]
 	}
 	dkim := `"v=DKIM1; k=rsa; p=" ` + strings.Join(chunks, " ")
+	dnssec, err := dnstest.SignedKeys(demoDomain, now)
+	if err != nil {
+		return "", err
+	}
 	return fmt.Sprintf(`
 @                      IN SOA  ns.demo.example. hostmaster.demo.example. 2026112301 3600 600 86400 300
 @                      IN NS   ns.demo.example.
@@ -207,8 +251,12 @@ www                    IN A    127.0.0.1
 mail                   IN A    127.0.0.1
 @                      IN TXT  "v=spf1 ip4:127.0.0.1 mx -all"
 _dmarc                 IN TXT  "v=DMARC1; p=none; rua=mailto:dmarc@demo.example"
+_smtp._tls             IN TXT  "v=TLSRPTv1; rua=mailto:tls-reports@demo.example"
 vouch2026._domainkey   IN TXT  %s
-`, dkim), nil
+@                      IN CAA  0 issue "ca.demo.example"
+@                      IN CAA  0 issuewild ";"
+@                      IN CAA  0 iodef "mailto:security@demo.example"
+%s`, dkim, dnssec), nil
 }
 
 func (a *app) runDemo(ctx context.Context) error {
@@ -232,6 +280,9 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err := os.WriteFile(filepath.Join(out, "logo.svg"), demoLogo, 0o644); err != nil {
 		return scanErr("demo: %v", err)
 	}
+	if err := writeDemoChecks(out); err != nil {
+		return scanErr("demo: %v", err)
+	}
 	caPath, err := d.ca.WriteFile(out, "demo-ca.pem")
 	if err != nil {
 		return scanErr("demo: %v", err)
@@ -241,7 +292,7 @@ func (a *app) runDemo(ctx context.Context) error {
 		return err
 	}
 	if _, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
-		fmt.Fprintf(a.stderr, "vouch: %v\nvouch: the demo's WAF claim will be inconclusive; for the whole demo run: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf && bin/vouch demo\n", err)
+		fmt.Fprintf(a.stderr, "vouch: %v\nvouch: the demo's WAF and nuclei claims will be inconclusive; for the whole demo run: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf && bin/vouch demo\n", err)
 	}
 	timeout := a.v.GetDuration("timeout")
 	no := netOptions{resolverAddr: d.dns.Addr, timeout: timeout, roots: d.ca.Pool()}
@@ -262,6 +313,27 @@ func (a *app) runDemo(ctx context.Context) error {
 		return nil
 	}
 	return a.serveDemo(ctx, paths.site, d)
+}
+
+// writeDemoChecks writes the demo's nuclei templates to dir/checks/.
+func writeDemoChecks(dir string) error {
+	ents, err := demoChecks.ReadDir("demo/checks")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "checks"), 0o755); err != nil {
+		return err
+	}
+	for _, e := range ents {
+		b, err := demoChecks.ReadFile("demo/checks/" + e.Name())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "checks", e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // serveDemo serves the generated site on 127.0.0.1 until ctx ends.

@@ -102,10 +102,17 @@ func TestDemoWithoutEngine(t *testing.T) {
 		t.Errorf("stderr gives no hint:\n%s", stderr)
 	}
 	rep := readReport(t, filepath.Join(out, "report.json"))
+	n := 0
 	for _, c := range rep.Controls {
-		if c.Control.ID == "waf" && c.Verdict != posture.Inconclusive {
-			t.Errorf("waf without an engine: %s", c.Verdict)
+		if c.Control.ID == "waf" || c.Control.ID == "admin-console" {
+			n++
+			if c.Verdict != posture.Inconclusive {
+				t.Errorf("%s without an engine: %s", c.Control.ID, c.Verdict)
+			}
 		}
+	}
+	if n != 2 {
+		t.Errorf("the demo has %d of its two engine-backed controls (waf, admin-console)", n)
 	}
 }
 
@@ -156,5 +163,28 @@ http:
 	code, stdout, _ = runVouch(t, "probe", "waf", srv.URL, "--template", tpl, "--active=false")
 	if code != exitOK || !strings.Contains(stdout, "template "+tpl) || !strings.Contains(stdout, "matched yes (hardened)") {
 		t.Errorf("table output (exit %d):\n%s", code, stdout)
+	}
+}
+
+// A nuclei control whose template is missing stops the scan before it
+// starts, naming the file, the control and the field.
+func TestMissingTemplateIsUsageError(t *testing.T) {
+	dir := t.TempDir()
+	trust := filepath.Join(dir, "trust.yaml")
+	os.WriteFile(trust, []byte(`version: 1
+organization: {name: Acme}
+scope: {web: ["https://127.0.0.1:1"]}
+controls:
+  - id: admin-hidden
+    section: Network security
+    statement: The admin panel is not exposed.
+    verify: {kind: nuclei, template: checks/admin.yaml, expect: no-match}
+`), 0o644)
+	code, _, stderr := runVouch(t, "scan", "-c", trust, "-o", filepath.Join(dir, "out"), "--quiet")
+	if code != exitUsage || !strings.Contains(stderr, "controls[0] (admin-hidden): verify.template:") || !strings.Contains(stderr, "checks/admin.yaml") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("outputs written for a scan that never ran")
 	}
 }

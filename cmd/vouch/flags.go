@@ -45,6 +45,8 @@ var (
 		Usage: "no progress lines on stderr"}
 	flagWAFEngine = config.Flag{Name: "waf-engine", Key: "waf_engine", Default: "",
 		Usage: "path of the vouch-waf engine binary (default: next to vouch, then $PATH)"}
+	flagSMTPPort = config.Flag{Name: "smtp-port", Key: "smtp_port", Default: 25,
+		Usage: "TCP port tls.starttls connects to on the MX hosts (25; set another only to test a server that listens elsewhere)"}
 	flagActive = config.Flag{Name: "active", Key: "active", Default: true,
 		Usage: "send a handful of attack-shaped requests to detect a WAF (false: passive fingerprints only)"}
 )

@@ -40,19 +40,35 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	want := map[string]posture.Verdict{
 		"tls-modern":        posture.Verified,     // TLS 1.2+1.3 only
+		"tls-ciphers":       posture.Verified,     // Go's default suites: AEAD, ECDHE
+		"forward-secrecy":   posture.Verified,     // every suite ECDHE or TLS 1.3
+		"tls-grade":         posture.Verified,     // A: the one-day HSTS caps A+ at A
 		"tls-certificate":   posture.Verified,     // trusted through the demo CA
+		"tls-keys":          posture.Verified,     // ECDSA P-256 leaf
+		"tls-signature":     posture.Verified,     // the demo CA signs with ECDSA-SHA256
 		"https-only":        posture.Verified,     // http:// redirects to https://
 		"hsts":              posture.Contradicted, // max-age one day, claim one year
+		"security-headers":  posture.Verified,     // CSP without unsafe-*, XFO, nosniff, Referrer-Policy
+		"session-cookies":   posture.Verified,     // __Host-session; Secure; HttpOnly; SameSite=Lax
+		"admin-console":     posture.Verified,     // checks/admin-console.yaml: /admin is 404
 		"waf":               posture.Verified,     // the demo site blocks attack-shaped requests
+		"caa":               posture.Verified,     // issue ca.demo.example, issuewild ";", iodef
+		"dnssec":            posture.Verified,     // DNSKEY with a valid RRSIG (not validated: no AD)
 		"spf":               posture.Verified,
 		"dkim":              posture.Verified,
 		"dmarc":             posture.Contradicted, // p=none
+		"tls-reports":       posture.Verified,
+		"disclosure":        posture.Verified, // /.well-known/security.txt, Expires in 180 days
 		"at-rest":           posture.Attested,
 		"incident-response": posture.Attested,
+		"backups":           posture.Attested,
 	}
 	got := map[string]posture.ControlResult{}
 	for _, c := range rep.Controls {
 		got[c.Control.ID] = c
+		if _, ok := want[c.Control.ID]; !ok {
+			t.Errorf("control %s (%s) is in the report but not in this test", c.Control.ID, c.Verdict)
+		}
 	}
 	for id, v := range want {
 		c, ok := got[id]
@@ -76,7 +92,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(index)
-	for _, id := range []string{"tls-modern", "https-only", "hsts", "dmarc", "at-rest"} {
+	for _, id := range []string{"tls-modern", "tls-grade", "https-only", "hsts", "admin-console", "dnssec", "dmarc", "disclosure", "at-rest"} {
 		if !strings.Contains(html, `id="control-`+id+`"`) {
 			t.Errorf("site has no line for control %s", id)
 		}
@@ -84,7 +100,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !strings.Contains(html, `src="logo.svg"`) {
 		t.Error("site does not show the declared logo")
 	}
-	for _, p := range []string{"report.html", "snapshot.json", "trust.yaml", "demo-ca.pem", "site/controls.json", "site/logo.svg"} {
+	for _, p := range []string{"report.html", "snapshot.json", "trust.yaml", "demo-ca.pem", "checks/admin-console.yaml", "site/controls.json", "site/logo.svg"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("output %s: %v", p, err)
 		}

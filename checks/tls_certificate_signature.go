@@ -1,0 +1,137 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// tls.certificate_signature: the leaf certificate each endpoint serves is
+// signed with a collision-resistant hash, and, when the control declares
+// it, with one of the declared algorithms (a claim such as "SHA-256 RSA
+// certificates"). SHA-1 and MD5 signatures always fail: RFC 9155
+// deprecates them in TLS 1.2, the CA/Browser Forum Baseline Requirements
+// §7.1.3.2 forbid them, and NIST SP 800-131A Rev. 2 §4 disallows SHA-1
+// for signature generation.
+//
+// algorithm is a comma-separated list. Each entry matches when all of its
+// words are words of the certificate's algorithm as Go names it
+// (SHA256-RSA, ECDSA-SHA384, SHA256-RSAPSS, Ed25519): "SHA256-RSA" and
+// "SHA-256 RSA" match SHA256-RSA only, "sha256" matches any SHA-256
+// signature, "ecdsa" any ECDSA one, "rsa" RSA PKCS#1 v1.5 and RSA-PSS.
+
+func init() {
+	Register(Check{
+		Rule: posture.Rule{
+			ID:          "tls.certificate_signature",
+			Title:       "Sign certificates with a strong, declared algorithm",
+			Description: "The leaf certificate of every TLS endpoint is not signed with SHA-1, MD5 or MD2 and, when algorithm is given, is signed with one of the declared algorithms.",
+			Citation:    "RFC 9155 (SHA-1 and MD5 signatures deprecated in TLS 1.2); NIST SP 800-131A Rev. 2 §4; CA/Browser Forum Baseline Requirements §7.1.3.2",
+			Severity:    posture.SeverityMedium,
+			Remediation: "Reissue the certificate from a CA that signs with SHA-256 or stronger (every public CA does today), with the key type the claim names; serve it on every endpoint, then rescan.",
+			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
+			Params: map[string]string{
+				"algorithm": `comma-separated accepted signature algorithms or parts of them, e.g. "SHA256-RSA", "SHA-256 RSA", "sha256", "ECDSA-SHA384, SHA256-RSA"; default any not SHA-1/MD5/MD2`,
+			},
+		},
+		Run: runTLSCertificateSignature,
+	})
+}
+
+var (
+	shaRE       = regexp.MustCompile(`sha[-_ ]?(1|224|256|384|512)\b`)
+	sigSplitRE  = regexp.MustCompile(`[^a-z0-9]+`)
+	weakSigHash = []string{"sha1", "md5", "md2"}
+)
+
+// sigWords splits an algorithm name into lower-case words, with
+// "SHA-256" written as one word.
+func sigWords(s string) []string {
+	s = shaRE.ReplaceAllString(strings.ToLower(s), "sha$1")
+	var out []string
+	for _, w := range sigSplitRE.Split(s, -1) {
+		if w == "" || w == "with" || w == "and" || w == "encryption" || w == "signature" {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// sigMatches reports whether every word of the declared entry is a word
+// of the algorithm ("rsa" also matches "rsapss").
+func sigMatches(entry []string, alg []string) bool {
+	if len(entry) == 0 {
+		return false
+	}
+	for _, w := range entry {
+		if !slices.Contains(alg, w) && !(w == "rsa" && slices.Contains(alg, "rsapss")) {
+			return false
+		}
+	}
+	return true
+}
+
+func runTLSCertificateSignature(in Input) []posture.Finding {
+	raw := in.Params.String("algorithm", "")
+	var entries [][]string
+	var names []string
+	for _, e := range strings.Split(raw, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		w := sigWords(e)
+		if len(w) == 0 {
+			return paramFailure(fmt.Errorf("checks: parameter algorithm: %q names no algorithm", e))
+		}
+		for _, x := range w {
+			if slices.Contains(weakSigHash, x) {
+				return paramFailure(fmt.Errorf("checks: parameter algorithm: %q is a weak algorithm this check always rejects", e))
+			}
+		}
+		entries = append(entries, w)
+		names = append(names, e)
+	}
+	expected := "certificate signature not SHA-1, MD5 or MD2"
+	if len(names) > 0 {
+		expected = "certificate signed with " + strings.Join(names, " or ") + " (not SHA-1, MD5 or MD2)"
+	}
+	var out []posture.Finding
+	for _, o := range directTLS(in) {
+		out = append(out, judgeSignature(o, entries, expected))
+	}
+	return out
+}
+
+func judgeSignature(o posture.TLSObservation, entries [][]string, expected string) posture.Finding {
+	if !o.Observed() {
+		return unobserved(o.Observation, expected)
+	}
+	c := o.Certificate
+	if c == nil || c.SignatureAlgorithm == "" {
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "certificate signature algorithm not recorded"}, expected, "",
+			fmt.Sprintf("the scan recorded no certificate signature algorithm for %s; not counted as a pass or a gap", endpoint(o)), o.EvidenceIDs())
+	}
+	ev := ids(one(c.ChainEvidence), o.EvidenceIDs())
+	observed := fmt.Sprintf("leaf certificate %s signed with %s by %s", quote(c.Subject), c.SignatureAlgorithm, quote(c.Issuer))
+	alg := sigWords(c.SignatureAlgorithm)
+	for _, w := range alg {
+		if slices.Contains(weakSigHash, w) {
+			return contradicted(o.Observation, CodeSigWeak, expected, observed,
+				fmt.Sprintf("the certificate of %s is signed with %s, a broken hash", endpoint(o), c.SignatureAlgorithm), ev)
+		}
+	}
+	if len(entries) == 0 {
+		return verified(o.Observation, expected, observed, ev)
+	}
+	for _, e := range entries {
+		if sigMatches(e, alg) {
+			return verified(o.Observation, expected, observed, ev)
+		}
+	}
+	return contradicted(o.Observation, CodeSigMismatch, expected, observed,
+		fmt.Sprintf("the certificate of %s is signed with %s, not a declared algorithm", endpoint(o), c.SignatureAlgorithm), ev)
+}
