@@ -39,8 +39,8 @@
 //     scope's declared senders) with sender postmaster@<domain>.
 //   - DMARC (RFC 7489 §6.1, §6.3, §6.6.3): the TXT records at
 //     _dmarc.<domain> that start with "v=DMARC1". When there are none, the
-//     record of the organisational domain is looked up instead. The tags are
-//     parsed by ParseDMARC, np= of RFC 9091 included. Each mailto: rua/ruf
+//     record of the organisational domain (by the Public Suffix List) is
+//     looked up instead. The tags are parsed by ParseDMARC, np= of RFC 9091 included. Each mailto: rua/ruf
 //     destination outside the organisational domain of the record's domain
 //     is asked whether it takes the reports: a v=DMARC1 TXT record at
 //     <record domain>._report._dmarc.<destination> (RFC 7489 §7.1).

@@ -205,6 +205,8 @@ func TestOrgDomain(t *testing.T) {
 	for in, want := range map[string]string{
 		"example.test": "example.test", "mail.example.test": "example.test",
 		"a.b.c.example.test": "example.test", "test": "test",
+		"mail.example.co.uk": "example.co.uk", "example.co.uk": "example.co.uk", "co.uk": "co.uk",
+		"Mail.Example.COM.": "example.com", "a.b.github.io": "b.github.io",
 	} {
 		if got := orgDomain(in); got != want {
 			t.Errorf("dnsscan: orgDomain(%q) = %q, want %q", in, got, want)

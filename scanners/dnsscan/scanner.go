@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -354,16 +355,17 @@ func isMailDomain(domain string) bool {
 	return true
 }
 
-// orgDomain returns the organisational domain of domain, taken for now as
-// its last two labels. RFC 7489 §3.2 defines it with a public suffix list,
-// which vouch does not carry yet: for names under multi-label suffixes
-// (example.co.uk) this falls back too far; a later change may add a list.
+// orgDomain returns the organisational domain of domain (RFC 7489 §3.2):
+// one label more than its public suffix, by the Public Suffix List that
+// golang.org/x/net/publicsuffix carries (so mail.example.co.uk gives
+// example.co.uk). A name that is itself a public suffix is its own.
 func orgDomain(domain string) string {
-	labels := dns.SplitDomainName(domain)
-	if len(labels) <= 2 {
-		return domain
+	d := strings.TrimSuffix(strings.ToLower(domain), ".")
+	org, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil {
+		return d
 	}
-	return strings.Join(labels[len(labels)-2:], ".")
+	return org
 }
 
 // dkimKey reads the key published for sel. isKey reports whether the
