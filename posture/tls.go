@@ -54,8 +54,9 @@ type TLSObservation struct {
 	// carried TLS_FALLBACK_SCSV (RFC 7507) with inappropriate_fallback, No
 	// when it accepted it; Unknown when only one protocol is offered.
 	FallbackSCSV Tri `json:"fallback_scsv,omitempty"`
-	// ALPN lists the application protocols the server selected when
-	// offered each of h2 and http/1.1 ("h2" present means HTTP/2).
+	// ALPN is the application protocol the server selected when offered
+	// h2 and http/1.1 in one hello ("h2" means HTTP/2); empty when it
+	// selected none.
 	ALPN []string `json:"alpn,omitempty"`
 	// STARTTLS names the plaintext protocol upgraded before the handshake
 	// ("smtp" for an MX host on port 25); empty for direct TLS.

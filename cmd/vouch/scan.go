@@ -84,7 +84,7 @@ without it those controls are inconclusive, never passed. See docs/waf.md.`,
 			return a.compareBaseline(res.report)
 		},
 	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
-		flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
+		flagSMTPPort, flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
 // failOn parses --fail-on; "none" never fails.
@@ -156,8 +156,12 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 			}
 		}
 	}
+	smtpPort := a.v.GetInt("smtp_port") // 0 when the command has no --smtp-port: 25
+	if smtpPort < 0 || smtpPort > 65535 {
+		return nil, "", usageErr("--smtp-port %d: want a TCP port, 1 to 65535", smtpPort)
+	}
 	return []scanners.Scanner{
-		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now}),
+		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttlsOptions(decl, smtpPort)}),
 		httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
 			PlainHTTP: func(t posture.Target) string {
 				if u, ok := plain[t.Address]; ok {
@@ -209,6 +213,9 @@ func sameOrigin(a, b string) bool {
 func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
 	scs, resolver, err := a.scanners(no, decl, extras)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTemplates(decl); err != nil {
 		return nil, err
 	}
 	targets := decl.Scope.Targets()
@@ -419,3 +426,43 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
+// starttlsOptions turns on the STARTTLS scan of the mail targets' MX hosts
+// (port 25, or --smtp-port) when a control asks for it with tls.starttls:
+// a scope with mail targets is otherwise never connected to over SMTP.
+func starttlsOptions(decl posture.Declaration, port int) *tlsscan.STARTTLSOptions {
+	for _, c := range decl.Controls {
+		if c.Verify != nil && c.Verify.Kind == "tls.starttls" {
+			return &tlsscan.STARTTLSOptions{Port: port}
+		}
+	}
+	return nil
+}
+
+// checkTemplates makes sure every "nuclei" control's template can be read
+// before anything is scanned: a typo in a path is a usage error, not an
+// inconclusive verdict found after the scan.
+func checkTemplates(decl posture.Declaration) error {
+	dir := "."
+	if decl.Source != "" {
+		dir = filepath.Dir(decl.Source)
+	}
+	for i, c := range decl.Controls {
+		if c.Verify == nil || c.Verify.Kind != "nuclei" {
+			continue
+		}
+		tpl := c.Verify.Params["template"]
+		if tpl == "" {
+			return usageErr("%s: controls[%d] (%s): verify.template: a nuclei template file is required", decl.Source, i, c.ID)
+		}
+		p := tpl
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if st, err := os.Stat(p); err != nil {
+			return usageErr("%s: controls[%d] (%s): verify.template: %v", decl.Source, i, c.ID, err)
+		} else if st.IsDir() {
+			return usageErr("%s: controls[%d] (%s): verify.template: %s is a directory, not a template file", decl.Source, i, c.ID, p)
+		}
+	}
+	return nil
+}

@@ -24,8 +24,9 @@
 // protocol_version alert, a ServerHello for another version, or a closed
 // connection means no; no answer, a refused connection or bytes that are
 // not TLS mean it could not tell, and the observation says why (Missing).
-// Probes never send TLS_FALLBACK_SCSV (RFC 7507), which would make a
-// server that speaks a newer version refuse an older one it does speak.
+// Version probes never send TLS_FALLBACK_SCSV (RFC 7507), which would
+// make a server that speaks a newer version refuse an older one it does
+// speak.
 //
 // # Why hand-built hellos
 //
@@ -55,10 +56,44 @@
 // the endpoint accepted another version: OpenSSL 3 answers TLS 1.0 and
 // 1.1 hellos it cannot sign for this way.
 //
+// Enumeration steps after the TLS 1.3 version probe send no key share
+// (RFC 8446 §4.2.8): the server answers with a HelloRetryRequest, which
+// names the suite without the key exchange and signature of a full first
+// flight.
+//
+// # Key exchange, downgrades and renegotiation
+//
+// Key-exchange groups are enumerated the same way, per protocol (extras.go):
+// TLS 1.3 hellos offer every group, the post-quantum hybrid
+// X25519MLKEM768 first, with an empty key_share, so the HelloRetryRequest
+// names the group the server wants; TLS 1.2 (or the newest older version
+// with ECDHE suites) offers the accepted ECDHE suites and reads the curve
+// from the ServerKeyExchange. n groups cost n+1 hellos and one more for
+// the order. Under TLS 1.2 an ECDHE_ECDSA suite needs the certificate's
+// curve among the client's groups, so when only those suites are accepted
+// that curve stays in every offer, last (the full handshake, done first,
+// says which it is): a server that follows the client's order names every
+// other curve first; one with its own order may hide the curves it ranks
+// below the certificate's, and the record says so (Missing).
+//
+// Hellos of TLS 1.2 and older read on past a ServerHello that chose an
+// (EC)DHE suite to the ServerKeyExchange of the same flight: its prime
+// gives the DH size (DHBits, the smallest seen) at no extra connection.
+// The same hellos carry renegotiation_info (SSLv3: its SCSV), so a
+// ServerHello without the extension means no RFC 5746 support
+// (SecureRenegotiation). When two or more versions are accepted, one hello
+// for the second-newest with TLS_FALLBACK_SCSV tells whether the server
+// refuses downgrades with inappropriate_fallback (FallbackSCSV).
+//
 // One full handshake with crypto/tls (falling back to zcrypto, which
 // reaches SSLv3-only servers) then records what a default client
 // negotiates and the certificate chain, which is verified separately, so
 // an untrusted, expired or misnamed certificate is observed, not refused.
+// That handshake offers ALPN h2 and http/1.1 (ALPN records the server's
+// pick), asks for an OCSP staple and for SCTs; SCTs embedded in the leaf
+// are counted too (those inside a stapled OCSP response are not). The
+// chain's order and completeness are judged by names and key identifiers
+// (chain.go), so SHA-1 or expired certificates do not disturb them.
 //
 // Every read is bounded (records of at most 2^14+2048 bytes, 64 KiB per
 // probe) and every connection carries a deadline from Options.Timeout and

@@ -68,6 +68,39 @@ func FuzzReadReply(f *testing.F) {
 		if h := rep.hello; h != nil {
 			checkHello(t, h)
 		}
+		// Reading on to the ServerKeyExchange never changes the answer
+		// to the hello, and reads no more than the limit either.
+		rk := bytes.NewReader(data)
+		kx, kerr := readReplyKX(rk, true)
+		if read := len(data) - rk.Len(); read > maxProbeBytes {
+			t.Fatalf("KX read %d bytes, limit %d", read, maxProbeBytes)
+		}
+		if kerr != nil || (kx.hello == nil) != (rep.hello == nil) || (kx.alert == nil) != (rep.alert == nil) ||
+			(kx.hello != nil && kx.hello.suite != rep.hello.suite) {
+			t.Fatalf("KX read disagrees: %+v %v, plain %+v", kx, kerr, rep)
+		}
+		if kx.kx != nil && kxOf(kx.hello.suite) == kxOther {
+			t.Fatalf("key exchange %+v for %s", kx.kx, suiteName(kx.hello.suite))
+		}
+	})
+}
+
+// FuzzServerKeyExchange feeds arbitrary ServerKeyExchange bodies to the
+// parser for an ECDHE, a DHE and a PSK suite.
+func FuzzServerKeyExchange(f *testing.F) {
+	f.Add([]byte{3, 0, 0x1d, 32})
+	f.Add([]byte{0, 2, 0xff, 0xff, 0, 1, 2})
+	f.Add([]byte{0, 0, 3, 0, 0x17})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, suite := range []uint16{0xC02F, 0x0033, 0xC035, 0x002F} {
+			kx := parseServerKeyExchange(body, suite)
+			if kx == nil {
+				continue
+			}
+			if kxOf(suite) == kxOther || (kx.group == 0) == (kx.dhBits == 0) || kx.dhBits > 8*len(body) {
+				t.Fatalf("suite %04x: %+v from %x", suite, kx, body)
+			}
+		}
 	})
 }
 

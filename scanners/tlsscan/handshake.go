@@ -33,6 +33,10 @@ type handshakeResult struct {
 	// attempts records every handshake tried and how it ended.
 	attempts []attempt
 	probes   int // connections established
+	// ocsp is the stapled OCSP response; scts the SignedCertificateTimestamps
+	// of the TLS extension (RFC 6962 §3.3). Both clients ask for both.
+	ocsp []byte
+	scts [][]byte
 }
 
 type attempt struct {
@@ -42,13 +46,16 @@ type attempt struct {
 
 // handshakeSummary is the tls-handshake evidence of the full handshake.
 type handshakeSummary struct {
-	Library     string    `json:"library"`
-	ServerName  string    `json:"server_name,omitempty"`
-	Protocol    string    `json:"protocol"`
-	CipherSuite string    `json:"cipher_suite"`
-	ALPN        string    `json:"alpn,omitempty"`
-	ChainLength int       `json:"chain_length"`
-	Attempts    []attempt `json:"attempts"`
+	Library     string `json:"library"`
+	ServerName  string `json:"server_name,omitempty"`
+	Protocol    string `json:"protocol"`
+	CipherSuite string `json:"cipher_suite"`
+	ALPN        string `json:"alpn,omitempty"`
+	ChainLength int    `json:"chain_length"`
+	OCSPStapled bool   `json:"ocsp_stapled"`
+	// SCTsTLS counts the timestamps sent in the TLS extension.
+	SCTsTLS  int       `json:"scts_tls_extension"`
+	Attempts []attempt `json:"attempts"`
 }
 
 // alpnOffer is what the full handshake offers in ALPN, as a browser would.
@@ -113,6 +120,7 @@ func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res
 	}
 	st := conn.ConnectionState()
 	res.version, res.suite, res.alpn = st.Version, st.CipherSuite, st.NegotiatedProtocol
+	res.ocsp, res.scts = st.OCSPResponse, st.SignedCertificateTimestamps
 	conn.Close()
 	return nil
 }
@@ -137,9 +145,10 @@ func (s *Scanner) zcryptoHandshake(ctx context.Context, addr, serverName string,
 		CipherSuites:       dedupe(suites),
 		// Offer suites zcrypto cannot complete too: the certificate
 		// arrives before the key exchange would fail.
-		ForceSuites: true,
-		NextProtos:  alpnOffer,
-		Time:        s.now,
+		ForceSuites:                   true,
+		NextProtos:                    alpnOffer,
+		SignedCertificateTimestampExt: true,
+		Time:                          s.now,
 	})
 	err = conn.Handshake()
 	if log := conn.GetHandshakeLog(); log != nil && log.ServerCertificates != nil && res.chain == nil {
@@ -156,6 +165,12 @@ func (s *Scanner) zcryptoHandshake(ctx context.Context, addr, serverName string,
 	}
 	st := conn.ConnectionState()
 	res.version, res.suite, res.alpn = st.Version, st.CipherSuite, st.NegotiatedProtocol
+	res.ocsp = conn.OCSPResponse()
+	if log := conn.GetHandshakeLog(); log != nil && log.ServerHello != nil {
+		for _, sct := range log.ServerHello.SignedCertificateTimestamps {
+			res.scts = append(res.scts, sct.Raw)
+		}
+	}
 	conn.Close()
 	return nil
 }
@@ -189,6 +204,8 @@ func (h handshakeResult) summaryJSON(serverName string) string {
 		CipherSuite: suiteName(h.suite),
 		ALPN:        h.alpn,
 		ChainLength: len(h.chain),
+		OCSPStapled: len(h.ocsp) > 0,
+		SCTsTLS:     len(h.scts),
 		Attempts:    h.attempts,
 	}
 	b, _ := json.MarshalIndent(sum, "", "  ")
@@ -247,6 +264,10 @@ func certificateFacts(chain [][]byte, name string, roots *x509.CertPool, now tim
 	if verr != nil {
 		f.ValidationError = verr.Error()
 	}
+	certs := parseChain(chain)
+	f.ChainOrdered = chainOrdered(certs)
+	f.ChainComplete = chainComplete(certs, roots, verr == nil)
+	f.SCTs = embeddedSCTs(leaf)
 	f.HostnameMatch = posture.TriOf(leaf.VerifyHostname(name) == nil)
 	return f, nil
 }

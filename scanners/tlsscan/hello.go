@@ -78,18 +78,47 @@ const (
 	groupFFDHE8192 uint16 = 0x0104
 )
 
+// Post-quantum and hybrid groups (draft-ietf-tls-mlkem,
+// draft-ietf-tls-ecdhe-mlkem).
+const (
+	groupMLKEM512           uint16 = 0x0200
+	groupMLKEM768           uint16 = 0x0201
+	groupMLKEM1024          uint16 = 0x0202
+	groupSecP256r1MLKEM768  uint16 = 0x11EB
+	groupX25519MLKEM768     uint16 = 0x11EC
+	groupSecP384r1MLKEM1024 uint16 = 0x11ED
+)
+
+// groupNames are the IANA names of the "TLS Supported Groups" registry.
 var groupNames = map[uint16]string{
+	1: "sect163k1", 2: "sect163r1", 3: "sect163r2", 4: "sect193r1", 5: "sect193r2",
+	6: "sect233k1", 7: "sect233r1", 8: "sect239k1", 9: "sect283k1", 10: "sect283r1",
+	11: "sect409k1", 12: "sect409r1", 13: "sect571k1", 14: "sect571r1",
+	15: "secp160k1", 16: "secp160r1", 17: "secp160r2", 18: "secp192k1", 19: "secp192r1",
+	20: "secp224k1", 21: "secp224r1", 22: "secp256k1",
 	groupSecp256r1: "secp256r1",
 	groupSecp384r1: "secp384r1",
 	groupSecp521r1: "secp521r1",
+	26:             "brainpoolP256r1",
+	27:             "brainpoolP384r1",
+	28:             "brainpoolP512r1",
 	groupX25519:    "x25519",
 	groupX448:      "x448",
+	31:             "brainpoolP256r1tls13",
+	32:             "brainpoolP384r1tls13",
+	33:             "brainpoolP512r1tls13",
 	groupFFDHE2048: "ffdhe2048",
 	groupFFDHE3072: "ffdhe3072",
 	groupFFDHE4096: "ffdhe4096",
 	groupFFDHE6144: "ffdhe6144",
 	groupFFDHE8192: "ffdhe8192",
-	0x11EC:         "X25519MLKEM768",
+
+	groupMLKEM512:           "MLKEM512",
+	groupMLKEM768:           "MLKEM768",
+	groupMLKEM1024:          "MLKEM1024",
+	groupSecP256r1MLKEM768:  "SecP256r1MLKEM768",
+	groupX25519MLKEM768:     "X25519MLKEM768",
+	groupSecP384r1MLKEM1024: "SecP384r1MLKEM1024",
 }
 
 func groupName(g uint16) string {
@@ -135,7 +164,22 @@ type helloSpec struct {
 	keyShares []uint16
 	// serverName goes into server_name; empty for IP targets.
 	serverName string
+	// alpn, when set, is offered in application_layer_protocol_negotiation.
+	alpn []string
+	// fallbackSCSV appends TLS_FALLBACK_SCSV (RFC 7507) to the suites: the
+	// one probe that asks whether the server refuses a downgrade.
+	fallbackSCSV bool
+	// readKeyExchange makes the probe read on past a TLS 1.2-or-older
+	// ServerHello that chose an (EC)DHE suite, to the ServerKeyExchange
+	// of the same flight, which names the curve or holds the DH prime.
+	readKeyExchange bool
 }
+
+// Signalling cipher suite values.
+const (
+	suiteEmptyRenegotiationInfo uint16 = 0x00FF // RFC 5746 §3.3
+	suiteFallbackSCSV           uint16 = 0x5600 // RFC 7507
+)
 
 // buildClientHello encodes spec as one TLS record holding a ClientHello
 // (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2). rand supplies the client random,
@@ -144,9 +188,10 @@ type helloSpec struct {
 // The SSLv3 hello carries no extensions and signals secure renegotiation
 // with TLS_EMPTY_RENEGOTIATION_INFO_SCSV instead (RFC 5746 §3.3): SSLv3
 // stacks predate extensions and some refuse them. Hellos below TLS 1.2
-// leave out signature_algorithms, as RFC 5246 §7.4.1.4.1 asks. No hello
-// carries TLS_FALLBACK_SCSV (RFC 7507): it would make a server that speaks
-// a newer version refuse the older one we are asking about.
+// leave out signature_algorithms, as RFC 5246 §7.4.1.4.1 asks. Only the
+// downgrade probe carries TLS_FALLBACK_SCSV (RFC 7507): in any other hello
+// it would make a server that speaks a newer version refuse the older one
+// we are asking about.
 func buildClientHello(spec helloSpec, rand io.Reader) ([]byte, error) {
 	var random [32]byte
 	if _, err := io.ReadFull(rand, random[:]); err != nil {
@@ -165,7 +210,10 @@ func buildClientHello(spec helloSpec, rand io.Reader) ([]byte, error) {
 	}
 	suites := spec.suites
 	if spec.version == versionSSL30 {
-		suites = append(append([]uint16(nil), suites...), 0x00FF)
+		suites = append(append([]uint16(nil), suites...), suiteEmptyRenegotiationInfo)
+	}
+	if spec.fallbackSCSV {
+		suites = append(append([]uint16(nil), suites...), suiteFallbackSCSV)
 	}
 
 	var exts []byte
@@ -260,6 +308,15 @@ func helloExtensions(spec helloSpec, rand io.Reader) ([]byte, error) {
 			})
 		})
 	}
+	if len(spec.alpn) > 0 {
+		ext(extALPN, func(w *builder) {
+			w.vec(2, func(w *builder) {
+				for _, p := range spec.alpn {
+					w.vec(1, func(w *builder) { w.raw([]byte(p)) })
+				}
+			})
+		})
+	}
 	ext(extExtendedMasterSec, func(*builder) {})
 	ext(extRenegotiationInfo, func(w *builder) {
 		w.vec(1, func(*builder) {}) // empty: initial handshake
@@ -268,6 +325,9 @@ func helloExtensions(spec helloSpec, rand io.Reader) ([]byte, error) {
 		ext(extSupportedVersions, func(w *builder) {
 			w.vec(1, func(w *builder) { w.u16(spec.version) })
 		})
+		// An empty, non-nil list sends no key share at all (RFC 8446
+		// §4.2.8 allows it): the server must answer with a
+		// HelloRetryRequest naming the group it prefers.
 		shares := spec.keyShares
 		if shares == nil {
 			shares = []uint16{groupX25519}

@@ -159,7 +159,8 @@ func evidence(o posture.TLSObservation, id string) *posture.Evidence {
 }
 
 // captureReply sends the hello of spec to addr and returns the bytes the
-// server sent up to the end of its ServerHello (or alert).
+// server sent up to the end of its ServerHello (or alert), or of its
+// ServerKeyExchange when the spec reads that far.
 func captureReply(t testing.TB, addr string, spec helloSpec) []byte {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
@@ -176,7 +177,7 @@ func captureReply(t testing.TB, addr string, spec helloSpec) []byte {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := readReply(io.TeeReader(c, &buf)); err != nil {
+	if _, err := readReplyKX(io.TeeReader(c, &buf), spec.readKeyExchange); err != nil {
 		t.Fatalf("tlsscan: capture from %s: %v", addr, err)
 	}
 	return buf.Bytes()
@@ -197,3 +198,22 @@ func needBinary(t testing.TB, err error, name string) {
 func pkiDefaults() pki.LeafOptions { return pki.LeafOptions{} }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// extraProbes counts what a scan adds to the version probes, the suite
+// enumerations and the handshake: the group enumerations, and the one
+// downgrade hello when two or more versions are offered.
+func extraProbes(o posture.TLSObservation) int {
+	n, versions := 0, 0
+	for _, g := range o.Groups {
+		n += g.Probes
+	}
+	for _, p := range o.Protocols {
+		if p.Offered == posture.Yes {
+			versions++
+		}
+	}
+	if versions >= 2 {
+		n++
+	}
+	return n
+}

@@ -33,6 +33,9 @@ type probeResult struct {
 	connected bool // a TCP connection was established
 	hello     *serverHello
 	alert     *alert
+	// kx is the ServerKeyExchange read after the ServerHello, when the
+	// spec asked for it and the suite is (EC)DHE.
+	kx *keyExchange
 	// note says why a hello was rejected, for the evidence.
 	note    string
 	missing *posture.Missing
@@ -40,7 +43,7 @@ type probeResult struct {
 
 // specFor returns the broad hello that asks whether a server speaks v.
 func specFor(v uint16, serverName string) helloSpec {
-	spec := helloSpec{version: v, serverName: serverName}
+	spec := helloSpec{version: v, serverName: serverName, readKeyExchange: v <= versionTLS12}
 	switch {
 	case v >= versionTLS13:
 		spec.suites = suitesTLS13
@@ -82,7 +85,7 @@ func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeR
 		res.missing = missingFor(ctx, err)
 		return res
 	}
-	rep, err := readReply(conn)
+	rep, err := readReplyKX(conn, spec.readKeyExchange)
 	var pe *protocolError
 	switch {
 	case err == nil:
@@ -109,7 +112,7 @@ func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeR
 		return res
 	}
 	h := rep.hello
-	res.hello = h
+	res.hello, res.kx = h, rep.kx
 	if h.version != spec.version {
 		res.outcome, res.note = rejected, "server chose "+versionName(h.version)
 		return res

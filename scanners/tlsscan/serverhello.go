@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
+	"strings"
 	"syscall"
 )
 
@@ -112,20 +114,40 @@ var errPeerClosed = errors.New("tlsscan: connection closed by peer")
 type reply struct {
 	hello *serverHello
 	alert *alert
+	// kx is the ServerKeyExchange that followed the ServerHello, when the
+	// read was asked to go that far and got there.
+	kx *keyExchange
 }
+
+// Handshake message types read after a ServerHello (RFC 5246 §7.4).
+const (
+	handshakeServerKeyExchange uint8 = 12
+	handshakeServerHelloDone   uint8 = 14
+)
 
 // readReply reads records from r until the first handshake message is
 // complete or a fatal alert arrives. It reads at most maxProbeBytes and
 // maxProbeRecords; anything else is a *protocolError, errTooLarge,
 // errPeerClosed, or the read error (a timeout).
-func readReply(r io.Reader) (reply, error) {
+func readReply(r io.Reader) (reply, error) { return readReplyKX(r, false) }
+
+// readReplyKX is readReply that, when wantKX is set and the ServerHello
+// chose an (EC)DHE suite of TLS 1.2 or older, reads on through the same
+// flight (Certificate, CertificateStatus) to the ServerKeyExchange. What
+// goes wrong after the ServerHello leaves kx nil but never the reply: the
+// ServerHello alone answers the probe.
+func readReplyKX(r io.Reader, wantKX bool) (reply, error) {
 	lr := &io.LimitedReader{R: r, N: maxProbeBytes}
-	var hs []byte // handshake bytes so far
+	var rep reply
+	var hs []byte // handshake bytes not yet consumed
 	var seen int  // bytes read so far
 	for i := 0; i < maxProbeRecords; i++ {
 		var hdr [5]byte
 		n, err := io.ReadFull(lr, hdr[:])
 		seen += n
+		if rep.hello != nil && err != nil {
+			return rep, nil
+		}
 		if err != nil {
 			return reply{}, readError(err, n == 0, seen, lr)
 		}
@@ -134,19 +156,31 @@ func readReply(r io.Reader) (reply, error) {
 			return reply{}, protoErrorf("SSLv2 record header % x", hdr)
 		}
 		if typ < recordChangeCipherSpec || typ > recordApplicationData || major != 3 {
+			if rep.hello != nil {
+				return rep, nil
+			}
 			return reply{}, protoErrorf("not a TLS record: %q", printable(hdr[:]))
 		}
 		if length > maxRecordLen {
+			if rep.hello != nil {
+				return rep, nil
+			}
 			return reply{}, protoErrorf("record of %d bytes exceeds %d", length, maxRecordLen)
 		}
 		body := make([]byte, length)
 		n, err = io.ReadFull(lr, body)
 		seen += n
+		if rep.hello != nil && err != nil {
+			return rep, nil
+		}
 		if err != nil {
 			return reply{}, readError(err, false, seen, lr)
 		}
 		switch typ {
 		case recordAlert:
+			if rep.hello != nil {
+				return rep, nil
+			}
 			if length != 2 {
 				return reply{}, protoErrorf("alert record of %d bytes", length)
 			}
@@ -157,32 +191,118 @@ func readReply(r io.Reader) (reply, error) {
 			return reply{alert: &a}, nil
 		case recordHandshake:
 			if length == 0 {
+				if rep.hello != nil {
+					return rep, nil
+				}
 				return reply{}, protoErrorf("empty handshake record")
 			}
 			hs = append(hs, body...)
-			if len(hs) < 4 {
-				continue
+			for len(hs) >= 4 {
+				mtyp := hs[0]
+				mlen := int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3])
+				if rep.hello == nil {
+					if mtyp != handshakeServerHello {
+						return reply{}, protoErrorf("handshake message %d where ServerHello (2) was due", mtyp)
+					}
+					if mlen > maxServerHello {
+						return reply{}, protoErrorf("ServerHello of %d bytes", mlen)
+					}
+				}
+				if len(hs) < 4+mlen {
+					break
+				}
+				msg := hs[4 : 4+mlen]
+				hs = hs[4+mlen:]
+				if rep.hello == nil {
+					h, err := parseServerHello(msg)
+					if err != nil {
+						return reply{}, err
+					}
+					rep.hello = h
+					if !wantKX || h.retry || h.version >= versionTLS13 || kxOf(h.suite) == kxOther {
+						return rep, nil
+					}
+					continue
+				}
+				switch mtyp {
+				case handshakeServerKeyExchange:
+					rep.kx = parseServerKeyExchange(msg, rep.hello.suite)
+					return rep, nil
+				case handshakeServerHelloDone:
+					return rep, nil
+				}
 			}
-			if hs[0] != handshakeServerHello {
-				return reply{}, protoErrorf("handshake message %d where ServerHello (2) was due", hs[0])
-			}
-			mlen := int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3])
-			if mlen > maxServerHello {
-				return reply{}, protoErrorf("ServerHello of %d bytes", mlen)
-			}
-			if len(hs) < 4+mlen {
-				continue
-			}
-			h, err := parseServerHello(hs[4 : 4+mlen])
-			if err != nil {
-				return reply{}, err
-			}
-			return reply{hello: h}, nil
 		default:
+			if rep.hello != nil {
+				return rep, nil
+			}
 			return reply{}, protoErrorf("record type %d before ServerHello", typ)
 		}
 	}
+	if rep.hello != nil {
+		return rep, nil
+	}
 	return reply{}, protoErrorf("no ServerHello in %d records", maxProbeRecords)
+}
+
+// Key exchange kinds of TLS 1.2-and-older suites.
+const (
+	kxOther = iota // RSA, static DH, PSK alone, ...: no ephemeral parameters
+	kxECDHE        // ECDHE_* and ECDH_anon_*: a named curve in ServerKeyExchange
+	kxDHE          // DHE_* and DH_anon_*: a finite-field prime in ServerKeyExchange
+)
+
+// kxOf tells the key exchange of a suite by its IANA name.
+func kxOf(suite uint16) int {
+	n := suiteName(suite)
+	switch {
+	case strings.HasPrefix(n, "TLS_ECDHE_"), strings.HasPrefix(n, "TLS_ECDH_anon_"):
+		return kxECDHE
+	case strings.HasPrefix(n, "TLS_DHE_"), strings.HasPrefix(n, "TLS_DH_anon_"):
+		return kxDHE
+	}
+	return kxOther
+}
+
+// keyExchange is what a ServerKeyExchange says of the ephemeral key.
+type keyExchange struct {
+	group  uint16 // the named curve of an ECDHE exchange
+	dhBits int    // the size of the prime of a DHE exchange
+}
+
+// parseServerKeyExchange reads the curve (RFC 8422 §5.4) or the DH prime
+// (RFC 5246 §7.4.3) at the start of a ServerKeyExchange body; the
+// signature after them is not checked. PSK suites put an identity hint
+// first (RFC 4279 §2, RFC 5489 §2). It returns nil when the body is not
+// what the suite promises.
+func parseServerKeyExchange(b []byte, suite uint16) *keyExchange {
+	r := reader{b}
+	if strings.Contains(suiteName(suite), "_PSK_") {
+		var hint []byte
+		if !r.vec(2, &hint) {
+			return nil
+		}
+	}
+	switch kxOf(suite) {
+	case kxECDHE:
+		var curveType uint8
+		var curve uint16
+		if !r.u8(&curveType) || curveType != 3 || !r.u16(&curve) || curve == 0 { // 3: named_curve
+			return nil
+		}
+		return &keyExchange{group: curve}
+	case kxDHE:
+		var p []byte
+		if !r.vec(2, &p) {
+			return nil
+		}
+		bits := new(big.Int).SetBytes(p).BitLen()
+		if bits == 0 {
+			return nil
+		}
+		return &keyExchange{dhBits: bits}
+	}
+	return nil
 }
 
 // readError turns a read failure into what it means for a probe.

@@ -31,7 +31,15 @@ type sslscanDoc struct {
 			Version string `xml:"sslversion,attr"`
 			Name    string `xml:"cipher,attr"`
 			ID      string `xml:"id,attr"`
+			DHBits  int    `xml:"dhebits,attr"`
 		} `xml:"cipher"`
+		Groups []struct {
+			Version string `xml:"sslversion,attr"`
+			ID      string `xml:"id,attr"`
+		} `xml:"group"`
+		Renegotiation []struct {
+			Secure string `xml:"secure,attr"`
+		} `xml:"renegotiation"`
 	} `xml:"ssltest"`
 }
 
@@ -40,6 +48,11 @@ type sslscanDoc struct {
 type sslscanResult struct {
 	protocols map[string]posture.Tri
 	suites    map[string][]string
+	groups    map[string][]string // by protocol, IANA group names
+	dhBits    int                 // smallest DHE prime of any accepted suite
+	// renegotiation is Yes or No when sslscan said whether secure
+	// renegotiation is supported, "" when it said nothing.
+	renegotiation posture.Tri
 }
 
 // parseSSLScan maps sslscan's XML onto vouch's names. Suites are named by
@@ -54,7 +67,7 @@ func parseSSLScan(t *testing.T, b []byte) sslscanResult {
 	if len(doc.Tests) != 1 {
 		t.Fatalf("tlsscan: sslscan XML has %d ssltest elements:\n%s", len(doc.Tests), b)
 	}
-	res := sslscanResult{protocols: map[string]posture.Tri{}, suites: map[string][]string{}}
+	res := sslscanResult{protocols: map[string]posture.Tri{}, suites: map[string][]string{}, groups: map[string][]string{}}
 	names := map[string]string{"ssl3": posture.SSLv3, "tls1.0": posture.TLSv1_0, "tls1.1": posture.TLSv1_1, "tls1.2": posture.TLSv1_2, "tls1.3": posture.TLSv1_3}
 	for _, p := range doc.Tests[0].Protocols {
 		if name, ok := names[p.Type+p.Version]; ok {
@@ -68,6 +81,19 @@ func parseSSLScan(t *testing.T, b []byte) sslscanResult {
 		}
 		proto := strings.Replace(c.Version, "SSLv3", posture.SSLv3, 1)
 		res.suites[proto] = append(res.suites[proto], suiteName(uint16(id)))
+		if c.DHBits > 0 && (res.dhBits == 0 || c.DHBits < res.dhBits) {
+			res.dhBits = c.DHBits
+		}
+	}
+	for _, g := range doc.Tests[0].Groups {
+		id, err := strconv.ParseUint(strings.TrimPrefix(g.ID, "0x"), 16, 16)
+		if err != nil {
+			t.Fatalf("tlsscan: sslscan group id %q", g.ID)
+		}
+		res.groups[g.Version] = append(res.groups[g.Version], groupName(uint16(id)))
+	}
+	for _, r := range doc.Tests[0].Renegotiation {
+		res.renegotiation = posture.TriOf(r.Secure == "1")
 	}
 	return res
 }
@@ -119,9 +145,28 @@ func TestAgainstSSLScan(t *testing.T) {
 		{"tls13 one suite", ecLeaf, []string{"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"}},
 		{"everything", rsaLeaf, []string{"-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0", "-serverpref"}},
 	}
+	for _, b := range badsslServers(t, ca) {
+		tests = append(tests, struct {
+			name string
+			leaf *pki.Leaf
+			args []string
+		}{"badssl " + b.name, nil, nil})
+	}
+	badssl := map[string]badsslServer{}
+	for _, b := range badsslServers(t, ca) {
+		badssl["badssl "+b.name] = b
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			server := startOpenSSL(t, tc.leaf, tc.args...)
+			// sslscan takes seconds per server, mostly in its own
+			// key exchanges; the servers are independent.
+			t.Parallel()
+			var server string
+			if b, ok := badssl[tc.name]; ok {
+				server = b.start(t)
+			} else {
+				server = startOpenSSL(t, tc.leaf, tc.args...)
+			}
 
 			addr, vouchConns := countingProxy(t, server)
 			start := time.Now()
@@ -133,8 +178,8 @@ func TestAgainstSSLScan(t *testing.T) {
 			defer cancel()
 			start = time.Now()
 			out, err := exec.CommandContext(ctx, bin, "--xml=-", "--no-colour",
-				// Protocols and suites only: what vouch's probes do.
-				"--no-groups", "--no-heartbleed", "--no-renegotiation", "--no-compression", "--no-fallback",
+				// Protocols, suites, groups and renegotiation: what vouch observes.
+				"--no-heartbleed", "--no-compression", "--no-fallback",
 				sslAddr).Output()
 			sslTime := time.Since(start)
 			if err != nil {
@@ -158,6 +203,44 @@ func TestAgainstSSLScan(t *testing.T) {
 				if !slices.Equal(a, b) {
 					t.Errorf("tlsscan: %s suites differ\nvouch   %v\nsslscan %v", name, a, b)
 				}
+			}
+			// Groups: TLS 1.3 always; TLS 1.2 when vouch enumerated it
+			// there (it does so on the newest version below 1.3 with ECDHE
+			// suites, sslscan on TLS 1.2 only).
+			for _, proto := range []string{posture.TLSv1_2, posture.TLSv1_3} {
+				g := groupsOf(o, proto)
+				if g == nil && len(ref.groups[proto]) == 0 {
+					continue
+				}
+				if proto == posture.TLSv1_2 && g == nil && got[posture.TLSv1_2] != yes {
+					continue
+				}
+				var mineG []string
+				if g != nil {
+					mineG = slices.Sorted(slices.Values(g.Accepted))
+				}
+				theirs := slices.Sorted(slices.Values(ref.groups[proto]))
+				// sslscan tries one group per hello, so under TLS 1.2 it
+				// sees only the curve of an ECDSA certificate, and none
+				// over NULL or anonymous ECDH suites; vouch keeps that
+				// curve in its offers and sees the others too. Equal sets
+				// are asked where sslscan's method works: TLS 1.3, and
+				// TLS 1.2 with encrypting ECDHE_RSA suites.
+				exact := proto == posture.TLSv1_3 || slices.ContainsFunc(mine[proto], func(s string) bool {
+					return strings.HasPrefix(s, "TLS_ECDHE_RSA_") && !strings.Contains(s, "_NULL_")
+				})
+				if exact && !slices.Equal(mineG, theirs) ||
+					!exact && slices.ContainsFunc(theirs, func(g string) bool { return !slices.Contains(mineG, g) }) {
+					t.Errorf("tlsscan: %s groups differ (exact %v)\nvouch   %v\nsslscan %v", proto, exact, mineG, theirs)
+				}
+			}
+			if o.DHBits != ref.dhBits {
+				t.Errorf("tlsscan: DH bits: vouch %d, sslscan %d", o.DHBits, ref.dhBits)
+			}
+			// sslscan says secure="0" whenever its one connection lands on
+			// TLS 1.3 or fails, so only its yes is evidence.
+			if ref.renegotiation == yes && o.SecureRenegotiation != yes {
+				t.Errorf("tlsscan: secure renegotiation: vouch %q, sslscan %q", o.SecureRenegotiation, ref.renegotiation)
 			}
 			t.Logf("%s: vouch %d connections (Probes %d) in %s; sslscan %d connections in %s",
 				tc.name, vouchConns.Load(), o.Probes, vouchTime.Round(time.Millisecond), sslConns.Load(), sslTime.Round(time.Millisecond))

@@ -3,11 +3,13 @@ package tlsscan
 import (
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
@@ -25,6 +27,9 @@ type Options struct {
 	// Now is the clock for observation times and certificate validity;
 	// nil means time.Now.
 	Now func() time.Time
+	// STARTTLS, when set, makes the scanner accept mail targets and
+	// observe STARTTLS on their MX hosts (starttls.go).
+	STARTTLS *STARTTLSOptions
 }
 
 // Scanner observes the TLS endpoints of web targets.
@@ -33,6 +38,10 @@ type Scanner struct {
 	roots   *x509.CertPool
 	timeout time.Duration
 	now     func() time.Time
+	// systemRoots loads the system roots once (roots.go).
+	systemRoots func() *x509.CertPool
+	// starttls is Options.STARTTLS: nil leaves mail targets alone.
+	starttls *STARTTLSOptions
 }
 
 // maxAddresses bounds how many addresses of one name are observed.
@@ -50,6 +59,8 @@ func New(o Options) *Scanner {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.systemRoots = sync.OnceValue(loadSystemRoots)
+	s.starttls = o.STARTTLS
 	return s
 }
 
@@ -57,17 +68,27 @@ func New(o Options) *Scanner {
 func (s *Scanner) Name() string { return "tls" }
 
 // Accepts reports whether k is a web target: those have TLS endpoints.
-func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetWeb }
+func (s *Scanner) Accepts(k posture.TargetKind) bool {
+	return k == posture.TargetWeb || (k == posture.TargetMail && s.starttls != nil)
+}
 
 // Scan observes the TLS endpoint of t at every address its host resolves
 // to, one TLSObservation per IP:port. When the host does not resolve, it
 // returns one observation whose Missing says why.
 func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
+	if t.Kind == posture.TargetMail && s.starttls != nil {
+		return s.scanMail(ctx, t)
+	}
 	host := t.Host()
 	port := strconv.Itoa(t.Port())
 	serverName := host
 	if _, err := netip.ParseAddr(host); err == nil {
 		serverName = ""
+	}
+	if s.roots == nil {
+		// Loading the system roots takes milliseconds (roots.go): start
+		// it now so that it overlaps the probes instead of following them.
+		go s.systemRoots()
 	}
 	var snap posture.Snapshot
 	ips, truncated, missing := s.resolve(ctx, host)
@@ -191,16 +212,21 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 	}
 
 	var recs []suitesRecord
+	enums := map[uint16]suiteEnumeration{}
 	for _, name := range posture.ProtocolNames {
 		r := results[versionByName(name)]
 		if r.outcome != accepted || ctx.Err() != nil {
 			continue
 		}
 		e := s.enumerateSuites(ctx, addr, serverName, r)
+		enums[e.version] = e
 		obs.Probes += e.probes - 1 // the version probe is counted already
 		p := e.record()
 		obs.Suites = append(obs.Suites, p)
 		recs = append(recs, suitesRecord{Protocol: p.Protocol, Accepted: p.Accepted, ServerOrder: p.ServerOrder, Steps: e.steps})
+		if e.dhBits > 0 && (obs.DHBits == 0 || e.dhBits < obs.DHBits) {
+			obs.DHBits = e.dhBits
+		}
 	}
 	if len(recs) > 0 {
 		b, _ := json.MarshalIndent(recs, "", "  ")
@@ -211,14 +237,20 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 			Data:  string(b),
 		})
 	}
-
+	// The handshake goes first: the groups enumeration needs to know the
+	// curve of an ECDSA certificate.
 	hs := s.fullHandshake(ctx, addr, serverName)
 	obs.Probes += hs.probes
+	s.observeExtras(ctx, &obs, addr, serverName, results, enums, leafCurve(hs.chain))
 	if hs.library != "" {
 		obs.Negotiated = &posture.Negotiated{
 			Protocol:    versionName(hs.version),
 			CipherSuite: suiteName(hs.suite),
 			ALPN:        hs.alpn,
+		}
+		obs.ALPN = []string{}
+		if hs.alpn != "" {
+			obs.ALPN = append(obs.ALPN, hs.alpn)
 		}
 		obs.Evidence = append(obs.Evidence, posture.Evidence{
 			ID:    "tls/" + addr + "/handshake",
@@ -243,7 +275,7 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 			Data:  chainPEM(hs.chain),
 		})
 		host, _, _ := net.SplitHostPort(addr)
-		cert, err := certificateFacts(hs.chain, verifyName(serverName, host), s.roots, s.now())
+		cert, err := certificateFacts(hs.chain, verifyName(serverName, host), s.rootPool(), s.now())
 		if err != nil {
 			obs.Evidence = append(obs.Evidence, posture.Evidence{
 				ID:    "tls/" + addr + "/certificate",
@@ -253,7 +285,20 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 			})
 		} else {
 			cert.ChainEvidence = chainID
+			cert.OCSPStapled = posture.Unknown
+			if hs.library != "" {
+				cert.OCSPStapled = posture.TriOf(len(hs.ocsp) > 0)
+			}
+			cert.SCTs += len(hs.scts) + ocspSCTs(hs.ocsp)
 			obs.Certificate = cert
+		}
+		if len(hs.ocsp) > 0 {
+			obs.Evidence = append(obs.Evidence, posture.Evidence{
+				ID:    "tls/" + addr + "/ocsp",
+				Kind:  posture.EvidenceText,
+				Label: "Stapled OCSP response (base64 DER)",
+				Data:  base64.StdEncoding.EncodeToString(hs.ocsp),
+			})
 		}
 	}
 	return obs

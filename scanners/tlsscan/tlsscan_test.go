@@ -133,8 +133,9 @@ func TestGoServers(t *testing.T) {
 			}
 			// 5 version probes and 1 handshake, plus what enumeration adds
 			// to each accepted version probe: one hello per further
-			// accepted suite, one refused, one order test.
-			wantProbes := 6
+			// accepted suite, one refused, one order test; and the group
+			// enumerations and the downgrade hello.
+			wantProbes := 6 + extraProbes(o)
 			for _, p := range o.Suites {
 				wantProbes += p.Probes - 1
 				t.Logf("%s: %v order %s, %d probes", p.Protocol, p.Accepted, p.ServerOrder, p.Probes)

@@ -1,0 +1,607 @@
+package tlsscan
+
+// # STARTTLS on the MX hosts of mail targets
+//
+// Mail between servers travels over SMTP on port 25, in the clear unless
+// the receiving server offers STARTTLS (RFC 3207): the client sends EHLO,
+// the server lists its extensions in a multi-line 250 reply (RFC 5321
+// §4.1.1.1), and when STARTTLS is among them the client sends STARTTLS, the
+// server answers 220, and the TLS handshake starts on the same connection.
+//
+// For a mail target, the scanner looks up the domain's MX records (RFC
+// 5321 §5.1: without MX records the domain itself is the mail host; a
+// "null MX" of "." says the domain takes no mail, RFC 7505), and observes
+// each MX host's addresses (at most STARTTLSOptions.MaxMX hosts and
+// MaxAddresses addresses each):
+//
+//  1. One SMTP session reads the greeting, sends EHLO and STARTTLS and
+//     records the smtpTranscript. A server that does not list STARTTLS, or
+//     answers STARTTLS with anything but 220, does not offer it: the
+//     observation then has every protocol refused and says why.
+//  2. Otherwise the endpoint is observed like a web endpoint (the same
+//     version probes, suite enumeration and full handshake) through a
+//     relay on 127.0.0.1 that, for each connection the probes open, opens
+//     one to the MX host, speaks EHLO/STARTTLS, and then passes bytes both
+//     ways. Evidence and addresses are rewritten to name the MX host's
+//     address. If the SMTP part of a relayed connection fails (a server
+//     that limits connections answers 421), a refusal seen by the probes
+//     may not be one, so every "refused" of that observation becomes
+//     "could not tell".
+//
+// A hostile server must not hang or exhaust the scanner: every SMTP line
+// is read with a bound (smtpMaxLine bytes; RFC 5321 §4.5.3.1.5 allows 512),
+// a reply has at most smtpMaxLines lines, the transcript kept as evidence
+// at most transcriptMax bytes, a relay at most relayMaxConns connections,
+// and every connection has a deadline: three timeouts for the first
+// session (greeting delays), one for the SMTP part of a relayed one, two
+// for its whole life.
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vouchdev/vouch/posture"
+)
+
+// STARTTLSOptions turn on the STARTTLS scan of mail targets' MX hosts.
+type STARTTLSOptions struct {
+	// Port is the SMTP port; 0 means 25. Tests set another.
+	Port int
+	// HELO is the name sent with EHLO; empty means "vouch.invalid".
+	HELO string
+	// MaxMX bounds the MX hosts observed per domain (0: 10); MaxAddresses
+	// the addresses observed per MX host (0: 4).
+	MaxMX, MaxAddresses int
+}
+
+const (
+	smtpMaxLine  = 1024 // bytes per reply line, CRLF included
+	smtpMaxLines = 64   // lines per reply
+	// relayMaxConns bounds the connections one relay opens to an MX host.
+	relayMaxConns = 512
+	transcriptMax = 16 << 10
+)
+
+func (o STARTTLSOptions) port() string { return strconv.Itoa(cmp.Or(o.Port, 25)) }
+func (o STARTTLSOptions) helo() string { return cmp.Or(o.HELO, "vouch.invalid") }
+
+// scanMail observes STARTTLS on the MX hosts of a mail target.
+func (s *Scanner) scanMail(ctx context.Context, t posture.Target) posture.Snapshot {
+	o := *s.starttls
+	domain := t.Host()
+	var snap posture.Snapshot
+	hosts, note, missing := s.lookupMX(ctx, domain)
+	if missing != nil {
+		snap.TLS = []posture.TLSObservation{{
+			Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC(), Missing: missing},
+			Endpoint:    net.JoinHostPort(domain, o.port()),
+			STARTTLS:    "smtp",
+			MXOf:        domain,
+		}}
+		return snap
+	}
+	if max := cmp.Or(o.MaxMX, 10); len(hosts) > max {
+		note += fmt.Sprintf("; %d more MX hosts not observed (at most %d are)", len(hosts)-max, max)
+		hosts = hosts[:max]
+	}
+	// The MX answer goes with the domain's first observation.
+	mxNote := &posture.Evidence{ID: "tls/mx/" + domain, Kind: posture.EvidenceText, Label: "MX hosts of " + domain, Data: note}
+	add := func(obs posture.TLSObservation) {
+		if mxNote != nil {
+			obs.Evidence = append(obs.Evidence, *mxNote)
+			mxNote = nil
+		}
+		snap.TLS = append(snap.TLS, obs)
+	}
+	for _, host := range hosts {
+		endpoint := net.JoinHostPort(host, o.port())
+		ips, truncated, missing := s.resolve(ctx, host)
+		if missing != nil {
+			add(posture.TLSObservation{
+				Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC(), Missing: missing},
+				Endpoint:    endpoint, ServerName: host, STARTTLS: "smtp", MXOf: domain,
+			})
+			continue
+		}
+		if max := cmp.Or(o.MaxAddresses, 4); len(ips) > max {
+			truncated += len(ips) - max
+			ips = ips[:max]
+		}
+		for j, ip := range ips {
+			obs := s.observeSTARTTLS(ctx, t, net.JoinHostPort(ip, o.port()), host)
+			obs.Endpoint, obs.ServerName, obs.STARTTLS, obs.MXOf = endpoint, host, "smtp", domain
+			scopeEvidence(&obs, host)
+			if j == 0 && truncated > 0 {
+				obs.Evidence = append(obs.Evidence, posture.Evidence{
+					ID: "tls/" + obs.Source + "/addresses", Kind: posture.EvidenceText, Label: "Addresses not observed",
+					Data: fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, truncated, len(ips)),
+				})
+			}
+			add(obs)
+		}
+	}
+	return snap
+}
+
+// scopeEvidence puts the MX host name into the evidence IDs of an
+// observation ("tls/HOST/IP:PORT/..."): two MX hosts may share an address,
+// and evidence IDs are unique within a snapshot.
+func scopeEvidence(o *posture.TLSObservation, host string) {
+	from, to := "tls/"+o.Source+"/", "tls/"+host+"/"+o.Source+"/"
+	for i := range o.Evidence {
+		if strings.HasPrefix(o.Evidence[i].ID, from) {
+			o.Evidence[i].ID = to + strings.TrimPrefix(o.Evidence[i].ID, from)
+		}
+	}
+	if c := o.Certificate; c != nil && strings.HasPrefix(c.ChainEvidence, from) {
+		c.ChainEvidence = to + strings.TrimPrefix(c.ChainEvidence, from)
+	}
+}
+
+// lookupMX returns the MX hosts of domain in order of preference (then
+// name), a note for the evidence, or why they could not be learnt. No MX
+// records means the domain itself (RFC 5321 §5.1); a null MX (RFC 7505)
+// means none.
+func (s *Scanner) lookupMX(ctx context.Context, domain string) ([]string, string, *posture.Missing) {
+	r := s.dialer.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	mxs, err := r.LookupMX(rctx, domain)
+	var de *net.DNSError
+	if err != nil && errors.As(err, &de) && de.IsNotFound {
+		return []string{domain}, domain + " has no MX records; its own address is the mail host (RFC 5321 §5.1)", nil
+	}
+	if err != nil && len(mxs) == 0 {
+		return nil, "", missingFor(ctx, fmt.Errorf("tlsscan: MX of %s: %w", domain, err))
+	}
+	slices.SortStableFunc(mxs, func(a, b *net.MX) int {
+		return cmp.Or(cmp.Compare(a.Pref, b.Pref), cmp.Compare(strings.ToLower(a.Host), strings.ToLower(b.Host)))
+	})
+	var hosts []string
+	var parts []string
+	for _, mx := range mxs {
+		h := strings.TrimSuffix(strings.ToLower(mx.Host), ".")
+		parts = append(parts, fmt.Sprintf("%d %s", mx.Pref, cmp.Or(h, ".")))
+		if h != "" && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, "MX " + domain + ": " + strings.Join(parts, ", "), nil
+}
+
+// observeSTARTTLS observes one MX address: an SMTP session to see whether
+// STARTTLS is offered, then the TLS probes through a relay.
+func (s *Scanner) observeSTARTTLS(ctx context.Context, t posture.Target, addr, host string) posture.TLSObservation {
+	obs := posture.TLSObservation{
+		Observation: posture.Observation{Target: t, Scanner: s.Name(), Source: addr, ObservedAt: s.now().UTC()},
+	}
+	tr := &smtpTranscript{}
+	offered, why, missing := s.smtpCheck(ctx, addr, tr)
+	obs.Probes = 1
+	obs.Evidence = append(obs.Evidence, posture.Evidence{
+		ID: "tls/" + addr + "/smtp", Kind: posture.EvidenceText, Label: "SMTP session up to STARTTLS", Data: tr.String(),
+	})
+	switch {
+	case missing != nil:
+		obs.Missing = missing
+		return obs
+	case !offered:
+		for _, name := range posture.ProtocolNames {
+			obs.Protocols = append(obs.Protocols, posture.ProtocolSupport{Name: name, Offered: posture.No})
+		}
+		obs.Evidence[0].Label = "SMTP session: STARTTLS not offered (" + why + ")"
+		return obs
+	}
+
+	rl, err := s.startRelay(ctx, addr)
+	if err != nil {
+		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
+		return obs
+	}
+	relayed := s.observe(ctx, t, rl.addr(), host)
+	conns, fails, first := rl.close()
+	relayed = rewriteRelayAddr(relayed, rl.addr(), addr)
+	relayed.Source = addr
+	relayed.Probes++ // the SMTP session above
+	relayed.Evidence = append(obs.Evidence, relayed.Evidence...)
+	if fails > 0 {
+		m := posture.Missing{Reason: first.Reason, Detail: fmt.Sprintf("SMTP before TLS failed on %d of %d connections (%s), so refusals may not be the server's", fails, conns, first.Detail)}
+		doubtRefusals(&relayed, m)
+	}
+	return relayed
+}
+
+// doubt turns every refusal in o into could-not-tell and marks every
+// enumeration incomplete: some connections never reached TLS.
+func doubtRefusals(o *posture.TLSObservation, m posture.Missing) {
+	for i := range o.Protocols {
+		if o.Protocols[i].Offered == posture.No {
+			mm := m
+			o.Protocols[i].Offered, o.Protocols[i].Missing = posture.Unknown, &mm
+		}
+	}
+	for i := range o.Suites {
+		if o.Suites[i].Missing == nil {
+			mm := m
+			o.Suites[i].Missing = &mm
+		}
+	}
+	for i := range o.Groups {
+		if o.Groups[i].Missing == nil {
+			mm := m
+			o.Groups[i].Missing = &mm
+		}
+	}
+	if o.FallbackSCSV == posture.Yes {
+		o.FallbackSCSV = posture.Unknown
+	}
+	if o.Observed() && o.Negotiated == nil && o.Certificate == nil && !offersAny(o) {
+		mm := m
+		o.Missing = &mm
+	}
+}
+
+func offersAny(o *posture.TLSObservation) bool {
+	for _, p := range o.Protocols {
+		if p.Offered == posture.Yes {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteAddr replaces the relay's address with the MX address wherever
+// the observation quotes it (evidence IDs and text, reasons).
+func rewriteRelayAddr(o posture.TLSObservation, from, to string) posture.TLSObservation {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return o
+	}
+	q := func(s string) []byte { j, _ := json.Marshal(s); return j[1 : len(j)-1] }
+	b = bytes.ReplaceAll(b, q(from), q(to))
+	var out posture.TLSObservation
+	if json.Unmarshal(b, &out) != nil {
+		return o
+	}
+	return out
+}
+
+// smtpTranscript records an SMTP session for the evidence, bounded.
+type smtpTranscript struct{ b strings.Builder }
+
+func (t *smtpTranscript) add(dir, line string) {
+	if t.b.Len() > transcriptMax {
+		return
+	}
+	line = strings.ToValidUTF8(strings.TrimRight(line, "\r\n"), "?")
+	line = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, line)
+	t.b.WriteString(dir + line + "\n")
+	if t.b.Len() > transcriptMax {
+		t.b.WriteString("[smtpTranscript truncated]\n")
+	}
+}
+
+func (t *smtpTranscript) String() string {
+	if t == nil {
+		return ""
+	}
+	return t.b.String()
+}
+
+// errSMTP is a reply or line that breaks the SMTP grammar or a limit.
+var errSMTP = errors.New("smtp")
+
+// smtpReply is one reply: its code and its lines' text.
+type smtpReply struct {
+	code  int
+	lines []string
+}
+
+// readSMTPReply reads one (multi-line) reply: lines "ddd-text" ending with
+// "ddd text" or "ddd" (RFC 5321 §4.2.1), each within smtpMaxLine bytes.
+func readSMTPReply(r *bufio.Reader, tr *smtpTranscript) (smtpReply, error) {
+	var rep smtpReply
+	for n := 0; ; n++ {
+		if n >= smtpMaxLines {
+			return rep, fmt.Errorf("%w: reply longer than %d lines", errSMTPTooLarge, smtpMaxLines)
+		}
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			tr.add("S: ", string(line[:min(len(line), 200)])+"…")
+			return rep, fmt.Errorf("%w: reply line longer than %d bytes", errSMTPTooLarge, smtpMaxLine)
+		}
+		if err != nil {
+			if len(line) > 0 {
+				tr.add("S: ", string(line))
+			}
+			return rep, err
+		}
+		tr.add("S: ", string(line))
+		s := strings.TrimRight(string(line), "\r\n")
+		if len(s) < 3 {
+			return rep, fmt.Errorf("%w: reply line %q", errSMTP, s)
+		}
+		code, err := strconv.Atoi(s[:3])
+		if err != nil || code < 200 || code > 599 || (rep.code != 0 && code != rep.code) {
+			return rep, fmt.Errorf("%w: reply line %q", errSMTP, s)
+		}
+		rep.code = code
+		sep, text := byte(' '), ""
+		if len(s) > 3 {
+			sep, text = s[3], s[4:]
+		}
+		if sep != ' ' && sep != '-' {
+			return rep, fmt.Errorf("%w: reply line %q", errSMTP, s)
+		}
+		rep.lines = append(rep.lines, text)
+		if sep == ' ' {
+			return rep, nil
+		}
+	}
+}
+
+// errSMTPTooLarge is a reply beyond the limits.
+var errSMTPTooLarge = errors.New("smtp: too large")
+
+func smtpMissing(ctx context.Context, err error) *posture.Missing {
+	switch {
+	case errors.Is(err, errSMTPTooLarge):
+		return &posture.Missing{Reason: posture.ReasonTooLarge, Detail: err.Error()}
+	case errors.Is(err, errSMTP):
+		return &posture.Missing{Reason: posture.ReasonProtocolError, Detail: err.Error()}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &posture.Missing{Reason: posture.ReasonProtocolError, Detail: "smtp: connection closed: " + err.Error()}
+	}
+	return missingFor(ctx, err)
+}
+
+// startTLS speaks SMTP on conn up to the start of TLS: greeting, EHLO,
+// STARTTLS. It returns offered false and why when the server does not
+// offer STARTTLS, and an error when the session fails.
+func startTLS(conn net.Conn, helo string, tr *smtpTranscript) (offered bool, why string, err error) {
+	r := bufio.NewReaderSize(conn, smtpMaxLine)
+	send := func(cmd string) error {
+		tr.add("C: ", cmd)
+		_, err := io.WriteString(conn, cmd+"\r\n")
+		return err
+	}
+	greet, err := readSMTPReply(r, tr)
+	if err != nil {
+		return false, "", fmt.Errorf("tlsscan: greeting: %w", err)
+	}
+	if greet.code != 220 {
+		return false, "", fmt.Errorf("%w: greeting %d %s", errSMTP, greet.code, strings.Join(greet.lines, " "))
+	}
+	if err := send("EHLO " + helo); err != nil {
+		return false, "", err
+	}
+	ehlo, err := readSMTPReply(r, tr)
+	if err != nil {
+		return false, "", fmt.Errorf("tlsscan: EHLO: %w", err)
+	}
+	switch {
+	case ehlo.code >= 400 && ehlo.code < 500:
+		return false, "", fmt.Errorf("%w: EHLO answered %d %s (temporary)", errSMTP, ehlo.code, strings.Join(ehlo.lines, " "))
+	case ehlo.code != 250:
+		return false, fmt.Sprintf("EHLO answered %d", ehlo.code), nil
+	}
+	has := false
+	for _, l := range ehlo.lines[1:] {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "STARTTLS") {
+			has = true
+		}
+	}
+	if !has {
+		return false, "not listed in the EHLO reply", nil
+	}
+	if err := send("STARTTLS"); err != nil {
+		return false, "", err
+	}
+	rep, err := readSMTPReply(r, tr)
+	if err != nil {
+		return false, "", fmt.Errorf("tlsscan: STARTTLS: %w", err)
+	}
+	switch {
+	case rep.code >= 400 && rep.code < 500:
+		return false, "", fmt.Errorf("%w: STARTTLS answered %d %s (temporary)", errSMTP, rep.code, strings.Join(rep.lines, " "))
+	case rep.code != 220:
+		return false, fmt.Sprintf("STARTTLS answered %d %s", rep.code, strings.Join(rep.lines, " ")), nil
+	}
+	// Whatever the server sent after 220 is discarded, as RFC 3207 §5
+	// asks of a client (it would be injected plaintext).
+	if n := r.Buffered(); n > 0 {
+		tr.add("", fmt.Sprintf("[%d bytes after 220 discarded]", n))
+	}
+	return true, "", nil
+}
+
+// smtpCheck runs one SMTP session up to STARTTLS and closes it. It allows
+// three timeouts: the first session from an unknown client is where
+// servers pause before the greeting (Postfix postscreen waits 6 s by
+// default; RFC 5321 §4.5.3.2 lets a client wait minutes), and later ones
+// from the same client are usually let straight through.
+func (s *Scanner) smtpCheck(ctx context.Context, addr string, tr *smtpTranscript) (bool, string, *posture.Missing) {
+	cctx, cancel := context.WithTimeout(ctx, 3*s.timeout)
+	defer cancel()
+	conn, err := s.dialer.DialContext(cctx, "tcp", addr)
+	if err != nil {
+		return false, "", missingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", addr, err))
+	}
+	defer conn.Close()
+	stop := watch(cctx, conn)
+	defer stop()
+	offered, why, err := startTLS(conn, s.starttls.helo(), tr)
+	if err != nil {
+		return false, "", smtpMissing(cctx, fmt.Errorf("tlsscan: %s: %w", addr, err))
+	}
+	return offered, why, nil
+}
+
+// relay accepts connections on 127.0.0.1 and passes each, after EHLO and
+// STARTTLS, to the MX address.
+type starttlsRelay struct {
+	ln       net.Listener
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    int
+	fails    int
+	first    *posture.Missing
+	open     map[net.Conn]bool
+	closed   bool
+	upstream string
+}
+
+func (s *Scanner) startRelay(ctx context.Context, upstream string) (*starttlsRelay, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln, err = net.Listen("tcp", "[::1]:0")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tlsscan: STARTTLS relay: %w", err)
+	}
+	rl := &starttlsRelay{ln: ln, open: map[net.Conn]bool{}, upstream: upstream}
+	rl.wg.Add(1)
+	go func() {
+		defer rl.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			rl.mu.Lock()
+			if rl.closed {
+				rl.mu.Unlock()
+				c.Close()
+				return
+			}
+			rl.conns++
+			over := rl.conns > relayMaxConns
+			rl.open[c] = true
+			rl.wg.Add(1)
+			rl.mu.Unlock()
+			go func() {
+				defer rl.wg.Done()
+				defer rl.forget(c)
+				if over {
+					rl.fail(&posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("more than %d connections", relayMaxConns)})
+					return
+				}
+				s.relayOne(ctx, rl, c)
+			}()
+		}
+	}()
+	return rl, nil
+}
+
+func (rl *starttlsRelay) addr() string { return rl.ln.Addr().String() }
+
+func (rl *starttlsRelay) fail(m *posture.Missing) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	rl.fails++
+	if rl.first == nil {
+		rl.first = m
+	}
+}
+
+func (rl *starttlsRelay) track(c net.Conn) bool {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if rl.closed {
+		return false
+	}
+	rl.open[c] = true
+	return true
+}
+
+func (rl *starttlsRelay) forget(c net.Conn) {
+	c.Close()
+	rl.mu.Lock()
+	delete(rl.open, c)
+	rl.mu.Unlock()
+}
+
+// close stops the relay, ends its connections, waits for its goroutines,
+// and returns how many connections it relayed and how many failed.
+func (rl *starttlsRelay) close() (conns, fails int, first posture.Missing) {
+	rl.mu.Lock()
+	rl.closed = true
+	rl.ln.Close()
+	for c := range rl.open {
+		c.Close()
+	}
+	rl.mu.Unlock()
+	rl.wg.Wait()
+	if rl.first != nil {
+		first = *rl.first
+	}
+	return rl.conns, rl.fails, first
+}
+
+// relayOne serves one relayed connection: SMTP to STARTTLS upstream, then
+// bytes both ways until either side closes or the deadline passes.
+func (s *Scanner) relayOne(ctx context.Context, rl *starttlsRelay, c net.Conn) {
+	cctx, cancel := context.WithTimeout(ctx, 2*s.timeout)
+	defer cancel()
+	up, err := s.dialer.DialContext(cctx, "tcp", rl.upstream)
+	if err != nil {
+		rl.fail(missingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", rl.upstream, err)))
+		return
+	}
+	if !rl.track(up) {
+		up.Close()
+		return
+	}
+	defer rl.forget(up)
+	stop := watch(cctx, up)
+	defer stop()
+	c.SetDeadline(time.Now().Add(2 * s.timeout))
+	up.SetDeadline(time.Now().Add(s.timeout))
+	offered, why, err := startTLS(up, s.starttls.helo(), &smtpTranscript{})
+	switch {
+	case err != nil:
+		rl.fail(smtpMissing(cctx, fmt.Errorf("tlsscan: %s: %w", rl.upstream, err)))
+		return
+	case !offered:
+		rl.fail(&posture.Missing{Reason: posture.ReasonProtocolError, Detail: "STARTTLS refused: " + why})
+		return
+	}
+	up.SetDeadline(time.Now().Add(2 * s.timeout))
+	// The probes close a connection once they have read what they need:
+	// then the upstream one is closed too. When the server closes first,
+	// the probe sees end of stream after the last byte, as it would
+	// directly. Deadlines bound both directions.
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, c); up.Close(); done <- struct{}{} }()
+	go func() { io.Copy(c, up); relayCloseWrite(c); done <- struct{}{} }()
+	<-done
+	<-done
+}
+
+func relayCloseWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		return
+	}
+	c.Close()
+}
