@@ -68,6 +68,31 @@ func unobserved(o posture.Observation, expected string) posture.Finding {
 		o.EvidenceIDs())
 }
 
+// httpsUnobserved is the inconclusive finding for an HTTP observation
+// whose HTTPS response is missing (the target, or its HTTPS fetch, could
+// not be observed); nil when the response is there to judge. what says
+// what the missing response leaves unknown ("its cookies"), or "".
+func httpsUnobserved(o posture.HTTPObservation, expected, what string) *posture.Finding {
+	var f posture.Finding
+	switch {
+	case !o.Observed():
+		f = unobserved(o.Observation, expected)
+	case o.HTTPSMissing != nil:
+		unknown := ""
+		if what != "" {
+			unknown = ", so " + what + " are unknown"
+		}
+		f = inconclusive(o.Observation, o.HTTPSMissing, expected, "",
+			fmt.Sprintf("could not fetch %s over HTTPS (%s)%s; not counted as a pass or a gap", o.Target.Address, o.HTTPSMissing.Error(), unknown), o.EvidenceIDs())
+	case o.HTTPS == nil:
+		f = inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "no HTTPS response recorded"}, expected, "",
+			fmt.Sprintf("the scan recorded no HTTPS response for %s; not counted as a pass or a gap", o.Target.Address), o.EvidenceIDs())
+	default:
+		return nil
+	}
+	return &f
+}
+
 // paramFailure is the single finding of a check whose parameters it cannot
 // use. Checks return it before looking at the snapshot.
 func paramFailure(err error) []posture.Finding {

@@ -50,16 +50,8 @@ func runCookiesSecure(in Input) []posture.Finding {
 }
 
 func judgeCookies(o posture.HTTPObservation, names []string, expected string) posture.Finding {
-	if !o.Observed() {
-		return unobserved(o.Observation, expected)
-	}
-	if o.HTTPSMissing != nil {
-		return inconclusive(o.Observation, o.HTTPSMissing, expected, "",
-			fmt.Sprintf("could not fetch %s over HTTPS (%s), so its cookies are unknown; not counted as a pass or a gap", o.Target.Address, o.HTTPSMissing.Error()), o.EvidenceIDs())
-	}
-	if o.HTTPS == nil {
-		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "no HTTPS response recorded"}, expected, "",
-			fmt.Sprintf("the scan recorded no HTTPS response for %s; not counted as a pass or a gap", o.Target.Address), o.EvidenceIDs())
+	if f := httpsUnobserved(o, expected, "its cookies"); f != nil {
+		return *f
 	}
 	var (
 		ps          []problem

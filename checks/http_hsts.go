@@ -62,16 +62,8 @@ func runHSTS(in Input) []posture.Finding {
 }
 
 func judgeHSTS(o posture.HTTPObservation, minAge int64, incSub, preload bool, expected string) posture.Finding {
-	if !o.Observed() {
-		return unobserved(o.Observation, expected)
-	}
-	if o.HTTPSMissing != nil {
-		return inconclusive(o.Observation, o.HTTPSMissing, expected, "",
-			fmt.Sprintf("could not fetch %s over HTTPS (%s); not counted as a pass or a gap", o.Target.Address, o.HTTPSMissing.Error()), o.EvidenceIDs())
-	}
-	if o.HTTPS == nil {
-		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "no HTTPS response recorded"}, expected, "",
-			fmt.Sprintf("the scan recorded no HTTPS response for %s; not counted as a pass or a gap", o.Target.Address), o.EvidenceIDs())
+	if f := httpsUnobserved(o, expected, ""); f != nil {
+		return *f
 	}
 	ev := or(one(o.HTTPS.Evidence), o.EvidenceIDs())
 	h := o.HSTS
