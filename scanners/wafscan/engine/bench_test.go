@@ -38,4 +38,3 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 }
-
