@@ -91,7 +91,7 @@ func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) ha
 func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
 	hctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	raw, err := s.dialer.DialContext(hctx, "tcp", addr)
+	raw, err := s.dial(hctx, addr)
 	if err != nil {
 		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
 	}
@@ -128,7 +128,7 @@ func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res
 func (s *Scanner) zcryptoHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
 	hctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	raw, err := s.dialer.DialContext(hctx, "tcp", addr)
+	raw, err := s.dial(hctx, addr)
 	if err != nil {
 		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
 	}

@@ -55,6 +55,36 @@ func specFor(v uint16, serverName string) helloSpec {
 	return spec
 }
 
+// preambleKey carries a preamble: something spoken on every new
+// connection before TLS starts on it (SMTP up to STARTTLS for MX hosts).
+type preambleKey struct{}
+
+// preamble runs on a connection before TLS; an error makes it unusable.
+type preamble interface {
+	start(ctx context.Context, conn net.Conn) error
+}
+
+// dial opens a TCP connection to addr for TLS: with a preamble in ctx,
+// it is spoken first, within ctx's deadline.
+func (s *Scanner) dial(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := s.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := ctx.Value(preambleKey{}).(preamble)
+	if !ok {
+		return conn, nil
+	}
+	stop := watch(ctx, conn)
+	err = p.start(ctx, conn)
+	stop()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
 // probe opens one connection to addr, sends the ClientHello of spec, and
 // reads the reply up to the ServerHello. The connection is bounded by the
 // scanner's Timeout and by ctx.
@@ -62,7 +92,7 @@ func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeR
 	res := probeResult{version: spec.version, outcome: failed}
 	pctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	conn, err := s.dialer.DialContext(pctx, "tcp", addr)
+	conn, err := s.dial(pctx, addr)
 	if err != nil {
 		res.missing = missingFor(ctx, err)
 		return res
@@ -139,6 +169,11 @@ func closedByPeer(err error) bool {
 // scan's context: when it is cancelled the reason is an error, not the
 // peer's fault.
 func missingFor(ctx context.Context, err error) *posture.Missing {
+	var known *posture.Missing
+	if errors.As(err, &known) { // already says why (a failed preamble)
+		m := *known
+		return &m
+	}
 	m := &posture.Missing{Detail: err.Error()}
 	var de *net.DNSError
 	switch {

@@ -19,29 +19,26 @@ package tlsscan
 //     answers STARTTLS with anything but 220, does not offer it: the
 //     observation then has every protocol refused and says why.
 //  2. Otherwise the endpoint is observed like a web endpoint (the same
-//     version probes, suite enumeration and full handshake) through a
-//     relay on 127.0.0.1 that, for each connection the probes open, opens
-//     one to the MX host, speaks EHLO/STARTTLS, and then passes bytes both
-//     ways. Evidence and addresses are rewritten to name the MX host's
-//     address. If the SMTP part of a relayed connection fails (a server
-//     that limits connections answers 421), a refusal seen by the probes
-//     may not be one, so every "refused" of that observation becomes
-//     "could not tell".
+//     version probes, suite enumeration and full handshake), each
+//     connection the probes open first taken through EHLO/STARTTLS (a
+//     preamble carried in the context, see dial); no listener is opened.
+//     If the SMTP part of a connection fails (a server that limits
+//     connections answers 421), that probe could not tell, and a refusal
+//     seen by another may not be one, so every "refused" of that
+//     observation becomes "could not tell".
 //
 // A hostile server must not hang or exhaust the scanner: every SMTP line
 // is read with a bound (smtpMaxLine bytes; RFC 5321 §4.5.3.1.5 allows 512),
 // a reply has at most smtpMaxLines lines, the transcript kept as evidence
-// at most transcriptMax bytes, a relay at most relayMaxConns connections,
-// and every connection has a deadline: three timeouts for the first
-// session (greeting delays), one for the SMTP part of a relayed one, two
-// for its whole life.
+// at most transcriptMax bytes, one MX address at most preambleMaxConns
+// connections, and every connection has a deadline: three timeouts for the
+// first session (greeting delays), the probe's own for every later one,
+// SMTP part included.
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,7 +47,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -69,9 +65,9 @@ type STARTTLSOptions struct {
 const (
 	smtpMaxLine  = 1024 // bytes per reply line, CRLF included
 	smtpMaxLines = 64   // lines per reply
-	// relayMaxConns bounds the connections one relay opens to an MX host.
-	relayMaxConns = 512
-	transcriptMax = 16 << 10
+	// preambleMaxConns bounds the connections opened to one MX address.
+	preambleMaxConns = 512
+	transcriptMax    = 16 << 10
 )
 
 func (o STARTTLSOptions) port() string { return strconv.Itoa(cmp.Or(o.Port, 25)) }
@@ -185,7 +181,7 @@ func (s *Scanner) lookupMX(ctx context.Context, domain string) ([]string, string
 }
 
 // observeSTARTTLS observes one MX address: an SMTP session to see whether
-// STARTTLS is offered, then the TLS probes through a relay.
+// STARTTLS is offered, then the TLS probes, each after its own EHLO/STARTTLS.
 func (s *Scanner) observeSTARTTLS(ctx context.Context, t posture.Target, addr, host string) posture.TLSObservation {
 	obs := posture.TLSObservation{
 		Observation: posture.Observation{Target: t, Scanner: s.Name(), Source: addr, ObservedAt: s.now().UTC()},
@@ -208,22 +204,19 @@ func (s *Scanner) observeSTARTTLS(ctx context.Context, t posture.Target, addr, h
 		return obs
 	}
 
-	rl, err := s.startRelay(ctx, addr)
-	if err != nil {
-		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
-		return obs
-	}
-	relayed := s.observe(ctx, t, rl.addr(), host)
-	conns, fails, first := rl.close()
-	relayed = rewriteRelayAddr(relayed, rl.addr(), addr)
-	relayed.Source = addr
-	relayed.Probes++ // the SMTP session above
-	relayed.Evidence = append(obs.Evidence, relayed.Evidence...)
-	if fails > 0 {
+	// Every connection the probes open speaks SMTP up to STARTTLS first
+	// (see dial): the probes then see the MX host's TLS as a web
+	// endpoint's, with no listener of ours in between.
+	pre := &smtpPreamble{s: s, addr: addr}
+	probed := s.observe(context.WithValue(ctx, preambleKey{}, pre), t, addr, host)
+	probed.Source = addr
+	probed.Probes++ // the SMTP session above
+	probed.Evidence = append(obs.Evidence, probed.Evidence...)
+	if conns, fails, first := pre.result(); fails > 0 {
 		m := posture.Missing{Reason: first.Reason, Detail: fmt.Sprintf("SMTP before TLS failed on %d of %d connections (%s), so refusals may not be the server's", fails, conns, first.Detail)}
-		doubtRefusals(&relayed, m)
+		doubtRefusals(&probed, m)
 	}
-	return relayed
+	return probed
 }
 
 // doubt turns every refusal in o into could-not-tell and marks every
@@ -263,22 +256,6 @@ func offersAny(o *posture.TLSObservation) bool {
 		}
 	}
 	return false
-}
-
-// rewriteAddr replaces the relay's address with the MX address wherever
-// the observation quotes it (evidence IDs and text, reasons).
-func rewriteRelayAddr(o posture.TLSObservation, from, to string) posture.TLSObservation {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return o
-	}
-	q := func(s string) []byte { j, _ := json.Marshal(s); return j[1 : len(j)-1] }
-	b = bytes.ReplaceAll(b, q(from), q(to))
-	var out posture.TLSObservation
-	if json.Unmarshal(b, &out) != nil {
-		return o
-	}
-	return out
 }
 
 // smtpTranscript records an SMTP session for the evidence, bounded.
@@ -457,151 +434,56 @@ func (s *Scanner) smtpCheck(ctx context.Context, addr string, tr *smtpTranscript
 	return offered, why, nil
 }
 
-// relay accepts connections on 127.0.0.1 and passes each, after EHLO and
-// STARTTLS, to the MX address.
-type starttlsRelay struct {
-	ln       net.Listener
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	conns    int
-	fails    int
-	first    *posture.Missing
-	open     map[net.Conn]bool
-	closed   bool
-	upstream string
+// smtpPreamble takes each connection the probes open to an MX address
+// through EHLO and STARTTLS before they start TLS on it, and counts the
+// connections whose SMTP part failed.
+type smtpPreamble struct {
+	s    *Scanner
+	addr string
+
+	mu    sync.Mutex
+	conns int
+	fails int
+	first *posture.Missing
 }
 
-func (s *Scanner) startRelay(ctx context.Context, upstream string) (*starttlsRelay, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ln, err = net.Listen("tcp", "[::1]:0")
+// start speaks SMTP on conn up to STARTTLS, within the connection's
+// deadline (the probe's). An error means the connection is unusable.
+func (p *smtpPreamble) start(ctx context.Context, conn net.Conn) error {
+	p.mu.Lock()
+	p.conns++
+	over := p.conns > preambleMaxConns
+	p.mu.Unlock()
+	if over {
+		return p.fail(&posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("more than %d connections", preambleMaxConns)})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("tlsscan: STARTTLS relay: %w", err)
-	}
-	rl := &starttlsRelay{ln: ln, open: map[net.Conn]bool{}, upstream: upstream}
-	rl.wg.Add(1)
-	go func() {
-		defer rl.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			rl.mu.Lock()
-			if rl.closed {
-				rl.mu.Unlock()
-				c.Close()
-				return
-			}
-			rl.conns++
-			over := rl.conns > relayMaxConns
-			rl.open[c] = true
-			rl.wg.Add(1)
-			rl.mu.Unlock()
-			go func() {
-				defer rl.wg.Done()
-				defer rl.forget(c)
-				if over {
-					rl.fail(&posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("more than %d connections", relayMaxConns)})
-					return
-				}
-				s.relayOne(ctx, rl, c)
-			}()
-		}
-	}()
-	return rl, nil
-}
-
-func (rl *starttlsRelay) addr() string { return rl.ln.Addr().String() }
-
-func (rl *starttlsRelay) fail(m *posture.Missing) {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	rl.fails++
-	if rl.first == nil {
-		rl.first = m
-	}
-}
-
-func (rl *starttlsRelay) track(c net.Conn) bool {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	if rl.closed {
-		return false
-	}
-	rl.open[c] = true
-	return true
-}
-
-func (rl *starttlsRelay) forget(c net.Conn) {
-	c.Close()
-	rl.mu.Lock()
-	delete(rl.open, c)
-	rl.mu.Unlock()
-}
-
-// close stops the relay, ends its connections, waits for its goroutines,
-// and returns how many connections it relayed and how many failed.
-func (rl *starttlsRelay) close() (conns, fails int, first posture.Missing) {
-	rl.mu.Lock()
-	rl.closed = true
-	rl.ln.Close()
-	for c := range rl.open {
-		c.Close()
-	}
-	rl.mu.Unlock()
-	rl.wg.Wait()
-	if rl.first != nil {
-		first = *rl.first
-	}
-	return rl.conns, rl.fails, first
-}
-
-// relayOne serves one relayed connection: SMTP to STARTTLS upstream, then
-// bytes both ways until either side closes or the deadline passes.
-func (s *Scanner) relayOne(ctx context.Context, rl *starttlsRelay, c net.Conn) {
-	cctx, cancel := context.WithTimeout(ctx, 2*s.timeout)
-	defer cancel()
-	up, err := s.dialer.DialContext(cctx, "tcp", rl.upstream)
-	if err != nil {
-		rl.fail(missingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", rl.upstream, err)))
-		return
-	}
-	if !rl.track(up) {
-		up.Close()
-		return
-	}
-	defer rl.forget(up)
-	stop := watch(cctx, up)
-	defer stop()
-	c.SetDeadline(time.Now().Add(2 * s.timeout))
-	up.SetDeadline(time.Now().Add(s.timeout))
-	offered, why, err := startTLS(up, s.starttls.helo(), &smtpTranscript{})
+	offered, why, err := startTLS(conn, p.s.starttls.helo(), &smtpTranscript{})
 	switch {
 	case err != nil:
-		rl.fail(smtpMissing(cctx, fmt.Errorf("tlsscan: %s: %w", rl.upstream, err)))
-		return
+		return p.fail(smtpMissing(ctx, fmt.Errorf("tlsscan: %s: %w", p.addr, err)))
 	case !offered:
-		rl.fail(&posture.Missing{Reason: posture.ReasonProtocolError, Detail: "STARTTLS refused: " + why})
-		return
+		return p.fail(&posture.Missing{Reason: posture.ReasonProtocolError, Detail: "STARTTLS refused: " + why})
 	}
-	up.SetDeadline(time.Now().Add(2 * s.timeout))
-	// The probes close a connection once they have read what they need:
-	// then the upstream one is closed too. When the server closes first,
-	// the probe sees end of stream after the last byte, as it would
-	// directly. Deadlines bound both directions.
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); up.Close(); done <- struct{}{} }()
-	go func() { io.Copy(c, up); relayCloseWrite(c); done <- struct{}{} }()
-	<-done
-	<-done
+	return nil
 }
 
-func relayCloseWrite(c net.Conn) {
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-		return
+func (p *smtpPreamble) fail(m *posture.Missing) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails++
+	if p.first == nil {
+		p.first = m
 	}
-	c.Close()
+	return m
+}
+
+// result returns how many connections went through the preamble, how
+// many failed, and the first failure.
+func (p *smtpPreamble) result() (conns, fails int, first posture.Missing) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.first != nil {
+		first = *p.first
+	}
+	return p.conns, p.fails, first
 }

@@ -132,7 +132,7 @@ func TestSTARTTLSOffered(t *testing.T) {
 		var smtp string
 		for _, e := range o.Evidence {
 			if strings.Contains(e.ID, "127.0.0.1:") && !strings.Contains(e.ID, addr) {
-				t.Errorf("%s: evidence id %q names the relay, not the MX address", host, e.ID)
+				t.Errorf("%s: evidence id %q names another address than the MX host", host, e.ID)
 			}
 			if e.ID == "tls/"+host+"/"+addr+"/smtp" {
 				smtp = e.Data
@@ -264,7 +264,7 @@ func TestSTARTTLSHostile(t *testing.T) {
 }
 
 // If the server offers STARTTLS once and then stops (a connection limit),
-// the refusals the relayed probes saw are not taken as refusals.
+// the refusals the probes saw are not taken as refusals.
 func TestSTARTTLSFlaky(t *testing.T) {
 	ca := newCA(t)
 	leaf := issue(t, ca, pki.LeafOptions{Hosts: []string{"mx1.mail.test"}})
@@ -297,7 +297,9 @@ func TestSTARTTLSFlaky(t *testing.T) {
 		if p.Offered == no {
 			t.Errorf("%s taken as refused though STARTTLS failed on later connections", p.Name)
 		}
-		if p.Offered == unk && (p.Missing == nil || !strings.Contains(p.Missing.Detail, "SMTP before TLS failed")) {
+		// Either the probe's own connection was turned away (it says so),
+		// or another's was and a refusal it saw is in doubt.
+		if p.Offered == unk && (p.Missing == nil || !strings.Contains(p.Missing.Detail, "SMTP before TLS failed") && !strings.Contains(p.Missing.Detail, "421 4.7.0 too many connections")) {
 			t.Errorf("%s: missing %v", p.Name, p.Missing)
 		}
 	}
