@@ -231,6 +231,13 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 		Now:           a.now,
 	}
 	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s)\n", len(targets), resolver)
+	// The WAF engine runs once for all web targets, as its own process:
+	// started now, its start-up overlaps the other scanners' work.
+	for _, sc := range scs {
+		if st, ok := sc.(interface{ Start(context.Context) }); ok {
+			st.Start(ctx)
+		}
+	}
 	snap := runner.Run(ctx, targets)
 	snap.ID = newScanID(started)
 	snap.Tool = tool()
@@ -385,7 +392,7 @@ func (a *app) setExit(rep *posture.Report, failOn posture.Severity) {
 // scope, with the user templates of "nuclei" controls.
 func (a *app) wafScanner(no netOptions, decl posture.Declaration, resolver, ua string, passive func(posture.Target) bool) *wafscan.Scanner {
 	o := wafscan.Options{Targets: decl.Scope.Targets(), Timeout: no.timeout, UserAgent: ua, Resolvers: []string{resolver},
-		Passive: passive, Now: a.now}
+		Passive: passive, Now: a.now, BatchTimeout: a.v.GetDuration("target_timeout")}
 	if path, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
 		o.EngineMissing = err.Error()
 	} else {

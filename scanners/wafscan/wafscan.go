@@ -21,10 +21,12 @@ type Options struct {
 	Engine Engine
 	// EngineMissing says why Engine is nil (shown in the verdicts).
 	EngineMissing string
-	// Targets are every target of the scan: the first Scan runs the engine
-	// once for all of the web ones, later Scans read their part. A target
-	// not listed is run on its own.
+	// Targets are every target of the scan: Start (or the first Scan) runs
+	// the engine once for all of the web ones, and each Scan reads its
+	// part. A target not listed is run on its own.
 	Targets []posture.Target
+	// BatchTimeout bounds that one run; 0 means 10 minutes.
+	BatchTimeout time.Duration
 	// Timeout bounds each request; 0 means 10 s.
 	Timeout time.Duration
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
@@ -50,16 +52,20 @@ type Scanner struct {
 	o Options
 
 	once    sync.Once
-	batch   map[string][]Event // by target URL
+	done    chan struct{}      // closed when the batch is over
+	batched map[string]bool    // the batch's targets, set by Start
+	batch   map[string][]Event // by target URL; read after done
 	stats   Stats
 	runErr  error
-	batched map[string]bool
 }
 
 // New returns a Scanner.
 func New(o Options) *Scanner {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
+	}
+	if o.BatchTimeout <= 0 {
+		o.BatchTimeout = 10 * time.Minute
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = DefaultUserAgent
@@ -82,8 +88,14 @@ func (s *Scanner) Name() string { return "waf" }
 // Accepts reports whether k is a web target.
 func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetWeb }
 
-// Stats are the engine's timings of the batch run, once a Scan has run.
-func (s *Scanner) Stats() Stats { return s.stats }
+// Stats are the engine's timings of the batch run, once it is over.
+func (s *Scanner) Stats() Stats {
+	if s.done == nil {
+		return Stats{}
+	}
+	<-s.done
+	return s.stats
+}
 
 func (s *Scanner) jobTarget(t posture.Target) JobTarget {
 	return JobTarget{URL: t.Address, Active: !s.o.Passive(t), Templates: s.o.Templates(t)}
@@ -136,33 +148,55 @@ func snap(o posture.WAFObservation) posture.Snapshot {
 	return posture.Snapshot{WAF: []posture.WAFObservation{o}}
 }
 
-// events returns the engine's events for t: from the batch when t was in
-// Options.Targets, else from a run of its own.
-func (s *Scanner) events(ctx context.Context, t posture.Target) ([]Event, error) {
+// Start runs the engine for every web target of Options.Targets in the
+// background, once; Scan calls it when nobody did. Calling it before the
+// other scanners run lets the engine's start-up overlap their work. The
+// run is bounded by ctx and Options.BatchTimeout, not by any one
+// target's deadline.
+func (s *Scanner) Start(ctx context.Context) {
 	s.once.Do(func() {
-		var web []posture.Target
+		s.done = make(chan struct{})
 		s.batched = map[string]bool{}
+		var web []posture.Target
 		for _, x := range s.o.Targets {
 			if x.Kind == posture.TargetWeb && !s.batched[x.Address] {
 				s.batched[x.Address] = true
 				web = append(web, x)
 			}
 		}
-		if !s.batched[t.Address] {
+		if len(web) == 0 || s.o.Engine == nil {
+			close(s.done)
 			return
 		}
-		res, err := s.o.Engine.Run(ctx, s.job(web))
-		s.runErr, s.stats = err, res.Stats
-		s.batch = map[string][]Event{}
-		for _, e := range res.Events {
-			s.batch[e.Target] = append(s.batch[e.Target], e)
-		}
+		go func() {
+			defer close(s.done)
+			bctx, cancel := context.WithTimeout(ctx, s.o.BatchTimeout)
+			defer cancel()
+			res, err := s.o.Engine.Run(bctx, s.job(web))
+			s.runErr, s.stats = err, res.Stats
+			s.batch = map[string][]Event{}
+			for _, e := range res.Events {
+				s.batch[e.Target] = append(s.batch[e.Target], e)
+			}
+		}()
 	})
-	if s.batched[t.Address] {
-		return s.batch[t.Address], s.runErr
+}
+
+// events returns the engine's events for t: from the batch when t is one
+// of Options.Targets, else from a run of its own.
+func (s *Scanner) events(ctx context.Context, t posture.Target) ([]Event, error) {
+	// A lazily started batch must not die with the first target's deadline.
+	s.Start(context.WithoutCancel(ctx))
+	if !s.batched[t.Address] {
+		res, err := s.o.Engine.Run(ctx, s.job([]posture.Target{t}))
+		return res.Events, err
 	}
-	res, err := s.o.Engine.Run(ctx, s.job([]posture.Target{t}))
-	return res.Events, err
+	select {
+	case <-s.done:
+		return s.batch[t.Address], s.runErr
+	case <-ctx.Done():
+		return nil, fmt.Errorf("the WAF engine did not finish within the target's time (%w)", ctx.Err())
+	}
 }
 
 // interpret turns the engine's events for one target into the observation.

@@ -120,10 +120,16 @@ type countingEngine struct {
 	runs   atomic.Int32
 	events func(JobTarget) []Event
 	err    error
+	delay  time.Duration
 }
 
 func (c *countingEngine) Run(ctx context.Context, job Job) (Result, error) {
 	c.runs.Add(1)
+	select {
+	case <-time.After(c.delay):
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
 	var res Result
 	for _, t := range job.Targets {
 		res.Events = append(res.Events, c.events(t)...)
@@ -147,6 +153,51 @@ func TestBatch(t *testing.T) {
 	s.Scan(context.Background(), target("https://c.example"))
 	if n := ce.runs.Load(); n != 2 {
 		t.Errorf("%d engine runs, want 2 (one batch, one outsider)", n)
+	}
+
+	// An outsider scanned first does not cost the batch its run.
+	ce = &countingEngine{events: ce.events}
+	s = New(Options{Engine: ce, Targets: tg})
+	s.Scan(context.Background(), target("https://c.example"))
+	if o := s.Scan(context.Background(), tg[0]).WAF[0]; o.Present != posture.No {
+		t.Errorf("batch target after an outsider: present %s missing %v", o.Present, o.Missing)
+	}
+	if n := ce.runs.Load(); n != 2 {
+		t.Errorf("%d engine runs, want 2", n)
+	}
+}
+
+// The batch is not bound to the first target's deadline, and a target
+// whose own time runs out while it waits is a timeout, not a verdict.
+func TestBatchDeadlines(t *testing.T) {
+	ce := &countingEngine{delay: 300 * time.Millisecond, events: func(t JobTarget) []Event {
+		return []Event{{Target: t.URL, Kind: KindProbe, Matched: true, Matcher: "blocked"}}
+	}}
+	tg := []posture.Target{target("https://a.example"), target("https://b.example")}
+	s := New(Options{Engine: ce, Targets: tg})
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	o := s.Scan(short, tg[0]).WAF[0]
+	if o.Missing == nil || o.Missing.Reason != posture.ReasonTimeout || o.Present != posture.Unknown {
+		t.Errorf("short deadline: present %s missing %v", o.Present, o.Missing)
+	}
+	if o := s.Scan(context.Background(), tg[1]).WAF[0]; o.Present != posture.Yes || o.Missing != nil {
+		t.Errorf("the batch died with the first target's deadline: present %s missing %v", o.Present, o.Missing)
+	}
+	if n := ce.runs.Load(); n != 1 {
+		t.Errorf("%d engine runs, want 1", n)
+	}
+
+	// Started ahead of the scans, the batch is done when they come.
+	ce = &countingEngine{events: ce.events}
+	s = New(Options{Engine: ce, Targets: tg})
+	s.Start(context.Background())
+	s.Stats()
+	if n := ce.runs.Load(); n != 1 {
+		t.Errorf("Start ran the engine %d times", n)
+	}
+	if o := s.Scan(context.Background(), tg[1]).WAF[0]; o.Present != posture.Yes {
+		t.Errorf("after Start: present %s", o.Present)
 	}
 }
 
