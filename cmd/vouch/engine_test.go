@@ -187,4 +187,12 @@ controls:
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("outputs written for a scan that never ran")
 	}
+
+	// A template that would reach beyond the target is refused the same way.
+	os.MkdirAll(filepath.Join(dir, "checks"), 0o755)
+	os.WriteFile(filepath.Join(dir, "checks", "admin.yaml"), []byte("id: x\ninfo: {name: x, author: a, severity: info}\ndns:\n  - name: \"{{FQDN}}\"\n    type: A\n"), 0o644)
+	code, _, stderr = runVouch(t, "scan", "-c", trust, "-o", filepath.Join(dir, "out"), "--quiet")
+	if code != exitUsage || !strings.Contains(stderr, "verify.template: checks/admin.yaml: dns: only HTTP templates run in vouch") {
+		t.Errorf("dns template: exit %d, stderr:\n%s", code, stderr)
+	}
 }

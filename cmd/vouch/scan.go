@@ -470,6 +470,13 @@ func checkTemplates(decl posture.Declaration) error {
 		} else if st.IsDir() {
 			return usageErr("%s: controls[%d] (%s): verify.template: %s is a directory, not a template file", decl.Source, i, c.ID, p)
 		}
+		data, err := os.ReadFile(p)
+		if err == nil {
+			err = wafscan.ValidateTemplate(data)
+		}
+		if err != nil {
+			return usageErr("%s: controls[%d] (%s): verify.template: %s: %v (see docs/waf.md)", decl.Source, i, c.ID, tpl, err)
+		}
 	}
 	return nil
 }

@@ -144,8 +144,12 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 			if err != nil {
 				return res, err
 			}
-			if _, err := os.Stat(abs); err != nil {
-				res.Events = append(res.Events, wafscan.Event{Target: t.URL, Template: u, Kind: wafscan.KindUser, Error: "template: " + err.Error()})
+			data, err := os.ReadFile(abs)
+			if err == nil {
+				err = wafscan.ValidateTemplate(data)
+			}
+			if err != nil {
+				res.Events = append(res.Events, wafscan.Event{Target: t.URL, Template: u, Kind: wafscan.KindUser, Error: "template " + u + ": " + err.Error()})
 				continue
 			}
 			userAbs[abs] = u
@@ -286,12 +290,33 @@ func runGroup(ctx context.Context, tmp string, templates, targets []string, ua s
 	if err := ne.LoadAllTemplates(); err != nil {
 		return nil, st, fmt.Errorf("engine: loading templates: %w", err)
 	}
-	if got := len(ne.GetTemplates()); got != len(templates) {
-		var ids []string
-		for _, t := range ne.GetTemplates() {
-			ids = append(ids, t.Path)
+	// nuclei skips a template it cannot parse without saying so: one of
+	// ours missing is a bug to report; a user's is that control's problem
+	// alone, and the others still run.
+	loaded := map[string]bool{}
+	for _, t := range ne.GetTemplates() {
+		loaded[t.Path] = true
+	}
+	var lost []string
+	for _, tpl := range templates {
+		if loaded[tpl] {
+			continue
 		}
-		return nil, st, fmt.Errorf("engine: %d of %d templates loaded (invalid template?); loaded: %s", got, len(templates), strings.Join(ids, ", "))
+		u, isUser := userAbs[tpl]
+		if !isUser {
+			lost = append(lost, filepath.Base(tpl))
+			continue
+		}
+		for _, target := range targets {
+			events = append(events, wafscan.Event{Target: target, Template: u, Kind: wafscan.KindUser,
+				Error: "template " + u + ": nuclei could not load it (check it with nuclei -validate)"})
+		}
+	}
+	if len(lost) > 0 {
+		return nil, st, fmt.Errorf("engine: embedded templates not loaded: %s", strings.Join(lost, ", "))
+	}
+	if len(loaded) == 0 {
+		return events, st, nil
 	}
 	ne.LoadTargets(targets, false)
 	t := time.Now()

@@ -357,11 +357,38 @@ http:
 	check(with.URL, posture.Yes)
 	check(without.URL, posture.No)
 
-	// A template nuclei cannot parse fails the run loudly, not silently.
-	s := wafscan.New(wafscan.Options{Engine: &Engine{}, Templates: func(posture.Target) []string { return []string{broken} }})
+	// A template that is not one, or that would reach beyond the target,
+	// is not run: its control says why.
+	s := wafscan.New(wafscan.Options{Engine: &Engine{}, Passive: func(posture.Target) bool { return true },
+		Templates: func(posture.Target) []string { return []string{broken} }})
 	o := s.Scan(context.Background(), target(with.URL)).WAF[0]
-	if o.Missing == nil || !strings.Contains(o.Missing.Detail, "templates loaded") {
-		t.Errorf("broken template: missing %v", o.Missing)
+	if len(o.Templates) != 1 || o.Templates[0].Matched != posture.Unknown || o.Templates[0].Missing == nil ||
+		!strings.Contains(o.Templates[0].Missing.Detail, "not a YAML template") {
+		t.Errorf("broken template: %+v", o.Templates)
+	}
+}
+
+// A template that passes vouch's rules but that nuclei cannot load makes
+// only its own control inconclusive; WAF detection still runs.
+func TestUnloadableUserTemplate(t *testing.T) {
+	tpl := filepath.Join(t.TempDir(), "bad-matcher.yaml")
+	os.WriteFile(tpl, []byte(`id: bad-matcher
+info: {name: bad, author: a, severity: info}
+http:
+  - method: GET
+    path: ["{{BaseURL}}/"]
+    matchers:
+      - type: no-such-matcher-type
+`), 0o644)
+	srv := plainServer(t, blockWith(403))
+	obs := scanAll(t, wafscan.Options{Templates: func(posture.Target) []string { return []string{tpl} }}, srv.URL)
+	o := obs[srv.URL]
+	if o.Present != posture.Yes || o.Missing != nil {
+		t.Errorf("WAF detection suffered: present %s missing %v", o.Present, o.Missing)
+	}
+	if len(o.Templates) != 1 || o.Templates[0].Matched != posture.Unknown || o.Templates[0].Missing == nil ||
+		!strings.Contains(o.Templates[0].Missing.Detail, "could not load") {
+		t.Errorf("template result %+v", o.Templates)
 	}
 }
 
