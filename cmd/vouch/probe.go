@@ -59,10 +59,34 @@ var probeShort = map[string]string{
 	"waf":  "WAF presence and vendor of a web origin",
 }
 
+// probeLong is the --help text of the subcommands that need more than
+// their one line.
+var probeLong = map[string]string{
+	"waf": `Look for a web application firewall in front of a web origin, with vouch's
+WAF engine (vouch-waf, nuclei with vouch's own templates, offline):
+
+  GET /                           passive fingerprints of WAF and CDN vendors
+                                  (headers, cookies, block pages; docs/waf.md)
+  GET /?q=vouch-baseline          then, unless --active=false, a baseline
+  GET /?q=<xss> / <sqli> / <../>  and three harmless attack-shaped queries
+
+A WAF is present when a payload is blocked and the baseline is not; absent
+when every payload is answered like the baseline; unknown otherwise. Five
+requests at most, each with User-Agent vouch/<version>.
+
+--template FILE runs your own nuclei template against the target too and
+prints whether it matched: the way to write a "kind: nuclei" control. It must
+stay on the target (HTTP requests on {{BaseURL}}; see docs/waf.md).
+
+vouch-waf is found with --waf-engine, next to vouch, or on $PATH; build it
+with: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf`,
+}
+
 func (a *app) probeSub(name string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   name + " TARGET",
 		Short: probeShort[name],
+		Long:  probeLong[name],
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := parseProbeTarget(name, args[0])
