@@ -94,6 +94,15 @@ const (
 	CodeDKIMSHA1Only = codeEmailDKIM + "sha1_only"
 )
 
+// dmarcIgnoredIssues are the scanner's DMARC issues about a tag that
+// receivers discard in favour of its default, keeping the record (RFC 7489
+// §6.3; a bad np= falls back to sp=, RFC 9091 §4.1): email.dmarc notes
+// them, and does not count them as gaps.
+var dmarcIgnoredIssues = []string{
+	codeEmailDMARC + "adkim_invalid", codeEmailDMARC + "aspf_invalid", codeEmailDMARC + "fo_invalid",
+	codeEmailDMARC + "ri_invalid", codeEmailDMARC + "ruf_invalid", codeEmailDMARC + "np_invalid",
+}
+
 // Issue codes of dns.caa and dns.dnssec.
 const (
 	codeDNSCAA    = "dns.caa."

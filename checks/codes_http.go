@@ -33,6 +33,10 @@ const (
 	CodeHSTSRedirectInsecure         = areaHSTS + "redirect_insecure"            // a later redirect goes back to http://
 	CodeHSTSTooManyRedirects         = areaHSTS + "too_many_redirects"           // more than 3 redirects from http://host/
 	CodeHSTSRedirectLoop             = areaHSTS + "redirect_loop"                // the chain from http://host/ loops
+	// http.hsts and http.hsts_preload_ready (a scanner issue passed
+	// through): the header came over a certificate that did not verify,
+	// so browsers ignore it (RFC 6797 §8.1).
+	CodeHSTSUntrustedCertificate = areaHSTS + "untrusted_certificate"
 
 	// http.security_txt (the scanner's parse issues, such as
 	// http.securitytxt.no_contact, are passed through as they are)
@@ -72,7 +76,7 @@ func CodesHTTP() []string {
 	out := []string{
 		CodeRedirectLoop,
 		CodeHSTSMultipleHeaders, CodeHSTSHTTPNotRedirected, CodeHSTSRedirectNotSameHostFirst, CodeHSTSRedirectNoHSTS,
-		CodeHSTSRedirectInsecure, CodeHSTSTooManyRedirects, CodeHSTSRedirectLoop,
+		CodeHSTSRedirectInsecure, CodeHSTSTooManyRedirects, CodeHSTSRedirectLoop, CodeHSTSUntrustedCertificate,
 		CodeSecTxtMissing, CodeSecTxtExpired, CodeSecTxtUnsigned, CodeSecTxtExpiresTooFar, CodeSecTxtDuplicate,
 		CodeCookieNotSecure, CodeCookieNotHTTPOnly, CodeCookieNoSameSite, CodeCookieSameSiteNone, CodeCookieHostPrefix, CodeCookieSecurePrefix,
 		CodeHeadersNoSniffMissing, CodeHeadersNoFrameProtection, CodeHeadersCSPMissing, CodeHeadersCSPUnsafe,

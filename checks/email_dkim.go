@@ -135,6 +135,11 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 	case len(found) == 0:
 		return contradicted(o.Observation, CodeDKIMMissing, expected, observed,
 			fmt.Sprintf("none of the selectors tried for %s (%s) publishes a usable DKIM key; if you sign with another selector, list it in scope.dkim_selectors", o.Domain, strings.Join(seen, ", ")), ev)
+	case firstFail != nil:
+		// A selector whose lookup failed may hold a short or sha1-only
+		// key: "every key" was not seen.
+		return inconclusive(o.Observation, firstFail, expected, observed,
+			fmt.Sprintf("the DKIM keys found for %s hold, but %d of %d selector lookups failed, so those keys are unknown; not counted as a pass or a gap", o.Domain, len(failed), len(o.DKIM)), ev)
 	case len(bitsUnk) > 0:
 		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonProtocolError, Detail: "RSA key length not determined for " + strings.Join(bitsUnk, ", ")}, expected, observed,
 			fmt.Sprintf("could not tell the RSA key length of %s for %s; not counted as a pass or a gap", strings.Join(bitsUnk, ", "), o.Domain), ev)

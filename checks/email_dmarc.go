@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vouchdev/vouch/posture"
@@ -104,13 +105,23 @@ func judgeDMARC(o posture.DNSObservation, minPolicy string, minPct int, requireR
 	}
 	policy := strings.ToLower(strings.TrimSpace(d.Policy))
 	rank, known := dmarcPolicyRank[policy]
-	if !d.Valid || !known {
+	fatal := ""
+	for _, i := range d.Issues {
+		if i != "" && !slices.Contains(dmarcIgnoredIssues, i) {
+			fatal = i
+			break
+		}
+	}
+	if (!d.Valid && (fatal != "" || len(d.Issues) == 0)) || !known {
 		code := CodeDMARCInvalid
-		if len(d.Issues) > 0 && d.Issues[0] != "" {
-			code = d.Issues[0]
+		if fatal != "" {
+			code = fatal
 		}
 		return contradicted(o.Observation, code, expected, observed,
 			fmt.Sprintf("the DMARC record of %s is invalid (%s), so receivers ignore it", o.Domain, code), ev)
+	}
+	if len(d.Issues) > 0 && fatal == "" {
+		observed += "; tags receivers ignore: " + strings.Join(d.Issues, ", ")
 	}
 	if rank < dmarcPolicyRank[minPolicy] {
 		code := CodeDMARCPolicyWeak

@@ -10,16 +10,16 @@ import (
 // email.mta_sts: the mail domain announces an MTA-STS policy with one
 // valid TXT record at _mta-sts.<domain> (RFC 8461 §3.1: "v=STSv1; id=..."),
 // serves the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt
-// with a certificate that validates (§3.2, §3.3), the policy parses, is in
-// the declared mode (enforce by default), and its mx patterns cover every
-// MX host (§4.1).
+// as text/plain with a certificate that validates (§3.2, §3.3), the
+// policy parses, is in the declared mode (enforce by default), and its mx
+// patterns cover every MX host (§4.1).
 
 func init() {
 	Register(Check{
 		Rule: posture.Rule{
 			ID:          "email.mta_sts",
 			Title:       "Require TLS for inbound mail with MTA-STS in enforce mode",
-			Description: "The mail domain publishes exactly one valid MTA-STS TXT record (v=STSv1 with an id) at _mta-sts.<domain> and serves a valid policy at https://mta-sts.<domain>/.well-known/mta-sts.txt whose mode is at least the declared one and whose mx patterns match every MX host.",
+			Description: "The mail domain publishes exactly one valid MTA-STS TXT record (v=STSv1 with an id) at _mta-sts.<domain> and serves a valid policy as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt whose mode is at least the declared one and whose mx patterns match every MX host.",
 			Citation:    "RFC 8461 §3.1 (TXT record), §3.2 (policy), §3.3 (HTTPS fetch), §4.1 (MX matching)",
 			Severity:    posture.SeverityMedium,
 			Remediation: "Publish one TXT record 'v=STSv1; id=<date or serial>' at _mta-sts.<domain>; serve 'version: STSv1', 'mode: enforce', one 'mx:' line per MX host (or *.<parent>) and 'max_age: 604800' or more as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt with a publicly trusted certificate, without redirects; change the id whenever the policy changes.",
@@ -110,8 +110,27 @@ func judgeMTASTSPolicy(o posture.DNSObservation, mode, expected string, txt post
 	}
 	for _, i := range p.Issues {
 		if strings.HasSuffix(i, "content_type") {
-			observed += "; served as " + quote(or1(p.ContentType, "no content type")) + ", not text/plain"
+			// §3.2: the media type MUST be text/plain, and senders
+			// SHOULD check it (against user-hosted content): those
+			// that do ignore this policy.
+			return contradicted(o.Observation, CodeMTASTSPolicyInvalid, expected, observed+"; served as "+quote(or1(p.ContentType, "no content type"))+", not text/plain",
+				fmt.Sprintf("the MTA-STS policy of %s is served as %s, not text/plain (RFC 8461 §3.2); senders that check the media type ignore it", o.Domain, quote(or1(p.ContentType, "no content type"))), ev)
 		}
+	}
+	if p.Mode != "none" && (o.MX == nil || o.MX.Missing != nil || triOr(o.MX.Found) == posture.Unknown) {
+		// The mx patterns were compared with no MX host: whether they
+		// cover every one is not known.
+		m := &posture.Missing{Reason: posture.ReasonNotScanned, Detail: "the MX lookup of " + o.Domain + " was not recorded"}
+		if o.MX != nil {
+			ev = ids(ev, one(o.MX.Evidence))
+			if o.MX.Missing != nil {
+				m = o.MX.Missing
+			} else {
+				m = &posture.Missing{Reason: posture.ReasonError, Detail: "MX lookup outcome not recorded"}
+			}
+		}
+		return inconclusive(o.Observation, m, expected, observed,
+			fmt.Sprintf("the MTA-STS policy of %s is valid, but its MX hosts are unknown (%s), so whether its mx patterns cover them is not known; not counted as a pass or a gap", o.Domain, m.Error()), ev)
 	}
 	return verified(o.Observation, expected, observed, ev)
 }

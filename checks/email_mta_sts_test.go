@@ -20,6 +20,7 @@ func mtastsObs(valid bool, records ...string) posture.DNSObservation {
 	if valid {
 		o.MTASTS.Policy = enforcePolicy()
 	}
+	o.MX = &posture.Lookup{Name: "acme.example", Type: "MX", RCode: "NOERROR", Found: posture.Yes, Values: []string{"mx.acme.example"}, Evidence: "mx-1"}
 	return o
 }
 
@@ -47,9 +48,12 @@ func TestMTASTS(t *testing.T) {
 		want   row
 	}{
 		{"valid", nil, mtastsObs(true, "v=STSv1; id=20261123"), row{posture.Verified, ""}},
-		{"served as text/html: noted, not a gap", nil, withPolicy(func(p *posture.MTASTSPolicy) {
+		// RFC 8461 §3.2: the media type MUST be text/plain, and senders
+		// SHOULD check it: those that do ignore the policy.
+		{"served as text/html", nil, withPolicy(func(p *posture.MTASTSPolicy) {
 			p.ContentType, p.Issues = "text/html", []string{"email.mta_sts.policy_content_type"}
-		}), row{posture.Verified, ""}},
+		}), row{posture.Contradicted, CodeMTASTSPolicyInvalid}},
+		{"text/plain with a charset", nil, withPolicy(func(p *posture.MTASTSPolicy) { p.ContentType = "text/plain; charset=utf-8" }), row{posture.Verified, ""}},
 		{"policy not fetched", nil, func() posture.DNSObservation {
 			o := mtastsObs(true, "v=STSv1; id=20261123")
 			o.MTASTS.Policy = nil
@@ -81,6 +85,24 @@ func TestMTASTS(t *testing.T) {
 			*p = posture.MTASTSPolicy{URL: p.URL, Addresses: p.Addresses, Found: posture.Unknown, Missing: miss(posture.ReasonTimeout), Evidence: "sts-policy"}
 		}), row{posture.Inconclusive, ""}},
 		{"policy outcome unrecorded", nil, withPolicy(func(p *posture.MTASTSPolicy) { p.Found = "" }), row{posture.Inconclusive, ""}},
+		// The mx patterns are judged against the MX hosts: when the MX
+		// lookup failed, no host was compared, so "every MX host
+		// matches" is not observed.
+		{"MX lookup failed", nil, func() posture.DNSObservation {
+			o := mtastsObs(true, "v=STSv1; id=20261123")
+			o.MX = &posture.Lookup{Name: "acme.example", Type: "MX", Found: posture.Unknown, Missing: miss(posture.ReasonServFail), Evidence: "mx-1"}
+			return o
+		}(), row{posture.Inconclusive, ""}},
+		{"MX lookup not recorded", nil, func() posture.DNSObservation {
+			o := mtastsObs(true, "v=STSv1; id=20261123")
+			o.MX = nil
+			return o
+		}(), row{posture.Inconclusive, ""}},
+		{"MX lookup failed, mode none still a gap", map[string]string{"mode": "testing"}, func() posture.DNSObservation {
+			o := withPolicy(func(p *posture.MTASTSPolicy) { p.Mode, p.MX = "none", nil })
+			o.MX = &posture.Lookup{Name: "acme.example", Type: "MX", Found: posture.Unknown, Missing: miss(posture.ReasonTimeout), Evidence: "mx-1"}
+			return o
+		}(), row{posture.Contradicted, CodeMTASTSModeNone}},
 		{"invalid", nil, mtastsObs(false, "v=STSv1;"), row{posture.Contradicted, CodeMTASTSInvalid}},
 		{"two records", nil, func() posture.DNSObservation {
 			o := mtastsObs(false, "v=STSv1; id=a", "v=STSv1; id=b")
@@ -111,7 +133,7 @@ func TestMTASTS(t *testing.T) {
 			if tt.o.MTASTS != nil && tt.o.Missing == nil && f.Evidence[0] != "sts-1" {
 				t.Errorf("checks: evidence %v, want the MTA-STS lookup", f.Evidence)
 			}
-			if p := tt.o.MTASTS; tt.o.Missing == nil && p != nil && p.Policy != nil && p.Valid && p.Policy.Evidence != "" && (len(f.Evidence) != 2 || f.Evidence[1] != "sts-policy") {
+			if p := tt.o.MTASTS; tt.o.Missing == nil && p != nil && p.Policy != nil && p.Valid && p.Policy.Evidence != "" && (len(f.Evidence) < 2 || f.Evidence[1] != "sts-policy") {
 				t.Errorf("checks: evidence %v, want the lookup and the policy fetch", f.Evidence)
 			}
 		})

@@ -84,7 +84,7 @@ func judgeSecurityHeaders(o posture.HTTPObservation, req []string, expected stri
 			}
 		case "frame":
 			if !sh.FrameProtection {
-				ps = append(ps, problem{CodeHeadersNoFrameProtection, "no frame protection (X-Frame-Options " + quote(sh.XFrameOptions) + ", no CSP frame-ancestors)"})
+				ps = append(ps, problem{CodeHeadersNoFrameProtection, "no frame protection (X-Frame-Options " + quote(sh.XFrameOptions) + "; no CSP frame-ancestors, or one that allows any site and overrides X-Frame-Options)"})
 			}
 		case "csp":
 			if len(sh.CSP) == 0 {

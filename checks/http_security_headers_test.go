@@ -103,7 +103,7 @@ func TestCodesHTTP(t *testing.T) {
 			t.Errorf("checks: code %q is not an http code", c)
 		}
 	}
-	if len(codes) != 27 {
-		t.Errorf("checks: %d HTTP codes, want 27", len(codes))
+	if len(codes) != 28 {
+		t.Errorf("checks: %d HTTP codes, want 28", len(codes))
 	}
 }

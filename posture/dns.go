@@ -223,8 +223,10 @@ type MTASTSPolicy struct {
 	Addresses []string `json:"addresses,omitempty"`
 	Address   string   `json:"address,omitempty"`
 	// Found is Yes when a 200 response came back, No when the host does
-	// not exist or answered another status (3xx redirects are not
-	// followed, §3.3), Unknown when the fetch failed (Missing says why).
+	// not exist or answered another 3xx/4xx status (3xx redirects are not
+	// followed, §3.3), Unknown when the fetch failed or the server
+	// answered 5xx or 429 (senders keep a cached policy through those;
+	// Missing says why).
 	Found       Tri    `json:"found"`
 	Status      int    `json:"status,omitempty"`
 	ContentType string `json:"content_type,omitempty"`

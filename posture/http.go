@@ -71,8 +71,10 @@ type SecurityHeaders struct {
 	// when it is one of those, else empty.
 	XFrameOptions string `json:"x_frame_options,omitempty"`
 	FrameOptions  string `json:"frame_options,omitempty"`
-	// FrameProtection is true when X-Frame-Options is DENY or SAMEORIGIN
-	// or an enforced CSP has frame-ancestors.
+	// FrameProtection is true when an enforced CSP frame-ancestors limits
+	// who may frame the page (it then overrides X-Frame-Options; one that
+	// allows any site, * or a bare scheme, protects nothing), or, without
+	// frame-ancestors, X-Frame-Options is DENY or SAMEORIGIN.
 	FrameProtection           bool   `json:"frame_protection"`
 	ReferrerPolicy            string `json:"referrer_policy,omitempty"`
 	PermissionsPolicy         string `json:"permissions_policy,omitempty"`
@@ -104,7 +106,10 @@ type CSPDirective struct {
 
 // SecurityTxt is what https://host/.well-known/security.txt held (RFC 9116).
 // Found is false when the server answered but served no file (a 404, a
-// redirect, an HTML page); Missing is set when it could not be fetched.
+// redirect to plain http or on the same host, an HTML page); Missing is
+// set when it could not be fetched or judged: a 5xx or 429, or a redirect
+// to https on another host (RFC 9116 §3 allows one; vouch does not follow
+// it off the target).
 type SecurityTxt struct {
 	URL         string `json:"url"`
 	Status      int    `json:"status"`

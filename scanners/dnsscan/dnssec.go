@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -16,7 +17,9 @@ import (
 // SOA in the authority section of the reply, else the nearest ancestor
 // with a DNSKEY set, the top-level domain not asked), asks for its DNSKEY
 // set with DO and AD, checks that an RRSIG over that set verifies with one
-// of the keys at now, and reads the AD bit of the reply. It returns the
+// of the keys at now, and reads the AD bit of the reply. A domain that
+// does not exist in a public suffix's zone (NXDOMAIN from a top-level
+// domain) is not observed: that zone is not the domain's. It returns the
 // evidence IDs of its lookups.
 func lookupDNSSEC(ctx context.Context, sess *session, domain string, now time.Time) (*posture.DNSSEC, []string) {
 	d := &posture.DNSSEC{Resolver: sess.res.Addr(), Signed: posture.Unknown, SignaturesValid: posture.Unknown, Authenticated: posture.Unknown}
@@ -47,6 +50,13 @@ func lookupDNSSEC(ctx context.Context, sess *session, domain string, now time.Ti
 			break
 		}
 		if soa := authoritySOA(reply); soa != "" && dns.IsSubDomain(soa, name) {
+			if reply.Rcode == dns.RcodeNameError && isPublicSuffix(soa) {
+				// The name does not exist in a registry's zone (a
+				// top-level domain): its signature is not the domain's.
+				d.Missing = &posture.Missing{Reason: posture.ReasonNXDomain,
+					Detail: fmt.Sprintf("dnsscan: %s does not exist (NXDOMAIN from the zone %s)", name, soa)}
+				return d, ids
+			}
 			// The reply names the zone: ask its apex, once.
 			apex = soa
 			if soa != name {
@@ -124,6 +134,13 @@ func lookupDNSSEC(ctx context.Context, sess *session, domain string, now time.Ti
 	}
 	d.AuthenticatedDetail = authenticatedDetail(d, apex)
 	return d, ids
+}
+
+// isPublicSuffix reports whether zone is a public suffix (a top-level
+// domain or a registry's zone), by the Public Suffix List.
+func isPublicSuffix(zone string) bool {
+	ps, _ := publicsuffix.PublicSuffix(zone)
+	return ps == zone
 }
 
 // authoritySOA returns the owner of the SOA record in a reply's authority

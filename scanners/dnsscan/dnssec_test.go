@@ -170,3 +170,22 @@ func TestResolverDNSSECBits(t *testing.T) {
 		t.Errorf("dnsscan: DNSSEC query lacks DO or AD: %v", got[1])
 	}
 }
+
+// A mail domain that does not exist is not "in" its top-level zone: the
+// NXDOMAIN comes with the SOA of the registry's zone, whose signature says
+// nothing of the domain's own zone.
+func TestDNSSECNonexistentDomain(t *testing.T) {
+	keys, err := dnstest.SignedKeys("test", fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := dnstest.Start("test", "test. SOA ns.test. h.test. 1 3600 600 86400 300\nother.test. TXT \"v=spf1 -all\"\n"+keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	d := scan(t, NewResolver(s.Addr, time.Second), "typo.test").DNSSEC
+	if d == nil || d.Signed == posture.Yes || d.Missing == nil || d.Missing.Reason != posture.ReasonNXDomain {
+		t.Errorf("dnsscan: DNSSEC of a domain that does not exist: %+v; want not observed (nxdomain)", d)
+	}
+}

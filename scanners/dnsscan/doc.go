@@ -27,7 +27,9 @@
 //     and redirect= (an SPF tree): each record's terms, the DNS-querying
 //     terms across the whole tree (include, a, mx, ptr, exists, redirect;
 //     receivers allow 10), the void lookups of its a, mx and exists terms
-//     (NXDOMAIN or no data; receivers allow 2), ptr use and syntax errors
+//     (NXDOMAIN or no data; receivers allow 2; an a term asks A for an
+//     IPv4 client and AAAA for an IPv6 one, and the larger family count
+//     is kept), ptr use and syntax errors
 //     (RFC 7208 §4.6.4, §5.5). Terms whose domain holds macros depend on
 //     the sender and are counted but not followed.
 //   - SPF evaluation: SPFChecker.CheckHost is check_host(ip, domain,

@@ -171,6 +171,12 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 			lk.Values = values(matched)
 			return lk, ev, last
 		}
+		if reply.Rcode == dns.RcodeSuccess && strings.EqualFold(final, cur) && isReferral(reply) {
+			// A server that does not answer for the name sent us on:
+			// no answer, not an answer of absence.
+			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: a referral, not an answer (the resolver does not answer for it)", cur, typ)}
+			return lk, ev, last
+		}
 		if reply.Rcode == dns.RcodeNameError || strings.EqualFold(final, cur) {
 			// NXDOMAIN, or NOERROR with no data: an observation of
 			// absence. The authority section (the SOA) is its proof.
@@ -191,6 +197,25 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 		}
 		cur = final
 	}
+}
+
+// isReferral reports whether a NOERROR reply with no answer is a
+// referral, not a NODATA answer (RFC 2308 §2.2): not authoritative, NS
+// records in the authority section and no SOA.
+func isReferral(m *dns.Msg) bool {
+	if m.Authoritative {
+		return false
+	}
+	ns := false
+	for _, rr := range m.Ns {
+		switch rr.(type) {
+		case *dns.SOA:
+			return false
+		case *dns.NS:
+			ns = true
+		}
+	}
+	return ns
 }
 
 // followCNAMEs walks the CNAME chain that starts at name within rrs and

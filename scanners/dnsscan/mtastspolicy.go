@@ -281,6 +281,13 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	}
 	p.Status = resp.StatusCode
 	p.ContentType = resp.Header.Get("Content-Type")
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		// A server error or a rate limit is a failed fetch, not an
+		// answer that there is no policy: senders keep a cached policy
+		// through it (§3.3, §5.1).
+		p.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("dnsscan: %s answered HTTP %d", p.URL, resp.StatusCode)}
+		return p, ids, ev
+	}
 	if resp.StatusCode != http.StatusOK {
 		p.Found = posture.No
 		p.Issues = []string{IssueMTASTSPolicyHTTPStatus}

@@ -131,6 +131,12 @@ func TestScanMTASTSPolicy(t *testing.T) {
 		case "gone.test":
 			http.NotFound(w, r)
 			return
+		case "unavailable.test":
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		case "ratelimited.test":
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
 		case "slowpolicy.test":
 			select {
 			case <-r.Context().Done():
@@ -143,7 +149,7 @@ func TestScanMTASTSPolicy(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		}
 		w.Write([]byte(policies[d]))
-	}, "enforce.test", "testing.test", "badtype.test", "garbage.test", "big.test", "redirect.test", "gone.test", "slowpolicy.test")
+	}, "enforce.test", "testing.test", "badtype.test", "garbage.test", "big.test", "redirect.test", "gone.test", "slowpolicy.test", "unavailable.test", "ratelimited.test")
 
 	zone := `
 nohost.test.                  TXT "v=STSv1; id=1"
@@ -151,7 +157,7 @@ _mta-sts.nohost.test.         TXT "v=STSv1; id=1"
 _mta-sts.nourl.test.          TXT "v=spf1 -all"
 mta-sts.nourl.test.           A   127.0.0.1
 `
-	for _, d := range []string{"enforce.test", "testing.test", "badtype.test", "garbage.test", "big.test", "redirect.test", "gone.test", "slowpolicy.test", "untrusted.test"} {
+	for _, d := range []string{"enforce.test", "testing.test", "badtype.test", "garbage.test", "big.test", "redirect.test", "gone.test", "slowpolicy.test", "untrusted.test", "unavailable.test", "ratelimited.test"} {
 		zone += "_mta-sts." + d + ". TXT \"v=STSv1; id=20261123\"\nmta-sts." + d + ". A 127.0.0.1\nmta-sts." + d + ". AAAA ::1\n"
 	}
 	zone += `
@@ -211,6 +217,10 @@ testing.test.   MX 10 mx.testing.test.
 		{"big.test", true, want{found: posture.Unknown, status: 200, missing: posture.ReasonTooLarge, addresses: 2}},
 		{"redirect.test", true, want{found: posture.No, status: 302, issues: []string{IssueMTASTSPolicyHTTPStatus}, addresses: 2}},
 		{"gone.test", true, want{found: posture.No, status: 404, issues: []string{IssueMTASTSPolicyHTTPStatus}, addresses: 2}},
+		// A server error or a rate limit says nothing of whether the
+		// policy is published: not observed, not absent.
+		{"unavailable.test", true, want{found: posture.Unknown, status: 503, missing: posture.ReasonError, addresses: 2}},
+		{"ratelimited.test", true, want{found: posture.Unknown, status: 429, missing: posture.ReasonError, addresses: 2}},
 		{"slowpolicy.test", true, want{found: posture.Unknown, missing: posture.ReasonTimeout, addresses: 2}},
 		{"untrusted.test", false, want{found: posture.No, issues: []string{IssueMTASTSPolicyTLS}, untrusted: true, addresses: 2}},
 		{"nohost.test", true, want{found: posture.No, issues: []string{IssueMTASTSPolicyHostMissing}}},

@@ -113,6 +113,10 @@ func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnss
 	if err != nil {
 		return nil, fmt.Errorf("dnsscan: %s %s via tcp %s after a truncated udp reply: %w", q.Question[0].Name, dns.Type(qtype), r.addr, err)
 	}
+	if reply.Truncated {
+		// Still a part of the answer: what it lacks is not absence.
+		return nil, fmt.Errorf("dnsscan: %s %s via tcp %s: %w: truncated (TC) over tcp too", q.Question[0].Name, dns.Type(qtype), r.addr, errMalformed)
+	}
 	return reply, nil
 }
 

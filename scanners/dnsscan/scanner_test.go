@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -560,5 +561,68 @@ func TestScannerBasics(t *testing.T) {
 	snap = New(Options{Resolver: NewResolver(s.Addr, time.Second)}).Scan(context.Background(), posture.Target{Kind: posture.TargetMail, Address: "bad name.test"})
 	if o := snap.DNS[0]; o.Missing == nil || o.Missing.Reason != posture.ReasonError || s.Queries() != before {
 		t.Errorf("dnsscan: Scan of a bad name = %+v, %d queries", o, s.Queries()-before)
+	}
+}
+
+// A reply that is truncated over TCP too is a part of an answer: its
+// empty answer section is not "no record".
+func TestTruncatedOverTCPIsNotAbsence(t *testing.T) {
+	addr := handlerServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Truncated = true
+		w.WriteMsg(m)
+	})
+	o := scan(t, NewResolver(addr, time.Second), "cut.test")
+	if o.SPF.Lookup.Found == posture.No || o.SPF.Lookup.Missing == nil {
+		t.Errorf("dnsscan: truncated TCP reply read as %s (missing %v); want unknown", o.SPF.Lookup.Found, o.SPF.Lookup.Missing)
+	}
+	if o.DMARC.Lookup.Missing == nil || o.CAA.Lookup.Missing == nil {
+		t.Errorf("dnsscan: truncated TCP reply read as an answer: DMARC %+v CAA %+v", o.DMARC.Lookup, o.CAA.Lookup)
+	}
+}
+
+// A referral (no answer, not authoritative, NS records in the authority
+// section) comes from a server that does not answer for the name: it is
+// not "no record".
+func TestReferralIsNotAbsence(t *testing.T) {
+	addr := handlerServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Ns = append(m.Ns, &dns.NS{Hdr: dns.RR_Header{Name: "test.", Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 60}, Ns: "ns.elsewhere."})
+		w.WriteMsg(m)
+	})
+	o := scan(t, NewResolver(addr, time.Second), "ref.test")
+	if o.SPF.Lookup.Found == posture.No || o.SPF.Lookup.Missing == nil || o.SPF.Lookup.Missing.Reason != posture.ReasonDNSError {
+		t.Errorf("dnsscan: referral read as %s (missing %v); want unknown, dns_error", o.SPF.Lookup.Found, o.SPF.Lookup.Missing)
+	}
+	// check_host gets no answer either: temperror, not none.
+	c := SPFChecker{Resolver: NewResolver(addr, time.Second)}
+	if r := c.CheckHost(context.Background(), netip.MustParseAddr("192.0.2.1"), "ref.test", "", "ref.test"); r.Result != SPFTempError {
+		t.Errorf("dnsscan: check_host through a referral = %s (%s), want temperror", r.Result, r.Reason)
+	}
+}
+
+// A CNAME loop ends, bounded, as not observed (never "no record"), both
+// when one reply holds the loop and when the server answers one hop at a
+// time.
+func TestCNAMELoop(t *testing.T) {
+	s, err := dnstest.Start("test", `
+_dmarc.loop.test.  CNAME a.loop.test.
+a.loop.test.       CNAME b.loop.test.
+b.loop.test.       CNAME a.loop.test.
+loop.test.         TXT "v=spf1 -all"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	before := s.Queries()
+	o := scan(t, NewResolver(s.Addr, time.Second), "loop.test")
+	if l := o.DMARC.Lookup; l.Missing == nil || l.Found == posture.No {
+		t.Errorf("dnsscan: CNAME loop read as %s (missing %v)", l.Found, l.Missing)
+	}
+	if n := s.Queries() - before; n > 200 {
+		t.Errorf("dnsscan: %d queries for one scan with a CNAME loop", n)
 	}
 }

@@ -95,6 +95,10 @@ func spfLimitZone(t *testing.T) *dnstest.Server {
 	zone := chainZone("ten", 10) + chainZone("eleven", 11) + `
 void2.test.      TXT "v=spf1 a:nx1.void2.test mx:nx2.void2.test ip4:192.0.2.1 -all"
 void3.test.      TXT "v=spf1 a:nx1.void3.test mx:nx2.void3.test exists:nx3.void3.test ip4:192.0.2.1 -all"
+v4void.test.     TXT "v=spf1 a:six1.v4void.test a:six2.v4void.test a:six3.v4void.test ip4:192.0.2.1 -all"
+six1.v4void.test. AAAA 2001:db8::1
+six2.v4void.test. AAAA 2001:db8::2
+six3.v4void.test. AAAA 2001:db8::3
 manymx.test.     TXT "v=spf1 mx -all"
 ptr.test.        TXT "v=spf1 ptr -all"
 1.2.0.192.in-addr.arpa. PTR mail.ptr.test.
@@ -138,6 +142,8 @@ func TestCheckHostLimits(t *testing.T) {
 		{"ptr.test", "", ip, SPFPass},         // validated PTR
 		{"ptr.test", "", netip.MustParseAddr("192.0.2.2"), SPFFail},
 		{"slow.test", "", ip, SPFTempError}, // include times out
+		// 3 A lookups with no data for an IPv4 client.
+		{"v4void.test", "", netip.MustParseAddr("192.0.2.9"), SPFPermError},
 		{"redir.test", "", ip, SPFPass},
 		{"redirnone.test", "", ip, SPFPermError}, // redirect to no record
 		{"nospf.test", "", ip, SPFNone},
@@ -189,6 +195,10 @@ withall.test.   TXT "v=spf1 -all redirect=ten0.test"
 		{"redirnone.test", []string{"redirnone.test//-1", "nospf.test/redirect/0"}, 1, 0, false, 0, 1, false, false},
 		{"withall.test", []string{"withall.test//-1"}, 0, 0, false, 0, 0, false, false},
 		{"void3.test", nil, 3, 3, false, 0, 0, false, false},
+		// Names with only AAAA records are void for every IPv4 client
+		// (a spoofer picks the family): the count is the larger of the
+		// two families'.
+		{"v4void.test", nil, 3, 3, false, 0, 0, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.domain, func(t *testing.T) {

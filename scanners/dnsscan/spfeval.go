@@ -367,6 +367,9 @@ func (e *spfEval) query(ctx context.Context, name string, qtype uint16, countVoi
 	if reply.Rcode != dns.RcodeSuccess && reply.Rcode != dns.RcodeNameError {
 		return nil, fmt.Errorf("%w: %s %s: %s", errSPFTemp, name, dns.Type(qtype), rcodeName(reply.Rcode))
 	}
+	if reply.Rcode == dns.RcodeSuccess && len(reply.Answer) == 0 && isReferral(reply) {
+		return nil, fmt.Errorf("%w: %s %s: a referral, not an answer", errSPFTemp, name, dns.Type(qtype))
+	}
 	var out []dns.RR
 	for _, rr := range reply.Answer {
 		if rr.Header().Rrtype == qtype {

@@ -25,6 +25,10 @@ const (
 func spfTree(ctx context.Context, sess *session, domain, record, rootLookup string) (*posture.SPFTree, []string) {
 	w := &treeWalk{sess: sess, tree: &posture.SPFTree{}, onPath: map[string]bool{}}
 	w.visit(ctx, domain, record, rootLookup, -1, "", 0)
+	// A receiver asks A for an IPv4 client and AAAA for an IPv6 one, and
+	// a sender (a spoofer too) picks the family: the count that decides
+	// is the larger.
+	w.tree.VoidLookups = max(w.void4, w.void6)
 	return w.tree, w.ids
 }
 
@@ -33,6 +37,9 @@ type treeWalk struct {
 	tree   *posture.SPFTree
 	onPath map[string]bool
 	ids    []string // evidence IDs of the lookups made, in order
+	// void4 and void6 count void lookups as an IPv4 and an IPv6 client's
+	// evaluation would make them.
+	void4, void6 int
 }
 
 // lookup asks through the session and remembers the evidence ID.
@@ -98,23 +105,30 @@ func (w *treeWalk) visit(ctx context.Context, domain, record, lookupID string, p
 			case term.Name == "include" || term.Name == "redirect":
 				viaName := term.Name
 				children = append(children, func() { w.follow(ctx, target, idx, viaName, depth+1) })
-			case term.Name == "a" || term.Name == "exists":
+			case term.Name == "exists":
+				// exists asks A whatever the client's family.
 				lk := w.lookup(ctx, target, dns.TypeA)
-				tt.Void = w.void(lk)
-				if term.Name == "a" && tt.Void {
-					// An IPv6 client would ask AAAA: void only if both are.
-					lk6 := w.lookup(ctx, target, dns.TypeAAAA)
-					if lk6.Found == posture.Yes {
-						tt.Void = false
-					}
+				if tt.Void = w.void(lk); tt.Void {
+					w.void4++
+					w.void6++
 				}
-				if tt.Void {
-					t.VoidLookups++
+			case term.Name == "a":
+				// An IPv4 client's evaluation asks A, an IPv6 one's AAAA:
+				// the term is void for a family whose lookup is.
+				v4 := w.void(w.lookup(ctx, target, dns.TypeA))
+				v6 := w.void(w.lookup(ctx, target, dns.TypeAAAA))
+				tt.Void = v4 || v6
+				if v4 {
+					w.void4++
+				}
+				if v6 {
+					w.void6++
 				}
 			case term.Name == "mx":
 				lk := w.lookup(ctx, target, dns.TypeMX)
 				if tt.Void = w.void(lk); tt.Void {
-					t.VoidLookups++
+					w.void4++
+					w.void6++
 				}
 				if len(lk.Values) > spfMaxMX {
 					w.fail(fmt.Sprintf("%s: mx:%s has %d hosts, more than %d", domain, target, len(lk.Values), spfMaxMX))

@@ -56,6 +56,11 @@ func (sc *scan) followChain(ctx context.Context) {
 		seen[u.String()] = true
 		sc.hops++
 		ex, m := sc.exchange(ctx, u, "/hop"+strconv.Itoa(sc.hops), fmt.Sprintf("Redirect chain hop %d", sc.hops))
+		if m == nil {
+			if m = serverError(ex); m != nil {
+				sc.addCookies(ex, "")
+			}
+		}
 		if m != nil {
 			obs.RedirectMissing = m
 			if redirects > 0 && u.Scheme == "https" {
@@ -94,6 +99,12 @@ func (sc *scan) followChain(ctx context.Context) {
 		case !onHost:
 			sc.note(fmt.Sprintf("redirect chain: %s leaves host %s; not followed", next, host))
 			obs.LeavesHost = next.String()
+			if next.Scheme == "http" {
+				// Still plain HTTP, on a host that is not the target:
+				// whether the chain reaches https:// is not observed.
+				obs.RedirectMissing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: the chain leaves %s over plain HTTP to %s, which is not the target; not followed", host, next)}
+				break
+			}
 			end = next
 		case seen[next.String()]:
 			obs.RedirectLoop = true

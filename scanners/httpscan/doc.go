@@ -19,14 +19,20 @@
 // request and response heads as evidence). It follows a hop only while the
 // Location stays on the target's host (any port, either scheme); a hop that
 // leaves the host is recorded (LeavesHost says where it went) but not
-// requested, because that host is not the target. It stops at the first response that is not a redirect, at a
+// requested, because that host is not the target (when it leaves over
+// plain http://, where the chain ends is then not observed:
+// UpgradesToHTTPS is Unknown). It stops at the first response that is not a redirect, at a
 // Location it has already requested (a loop), or after Options.MaxRedirects
 // redirects. UpgradesToHTTPS says whether the chain ends on https://, and
 // SameHostFirst whether its first hop goes to https:// on the same host.
 // A loop sets RedirectLoop as well as RedirectMissing. When the first
 // request gets no answer (nothing listens on port 80, or it is silent) the
 // chain is not observed: RedirectMissing says why and both are Unknown,
-// never No.
+// never No. A server error or rate limit (5xx, 429) is no answer either:
+// that response is kept as evidence, not as a hop, and RedirectMissing
+// says so; the HTTPS response, a scope page and security.txt are likewise
+// not observed (HTTPSMissing, HTTPPage.Missing, SecurityTxt.Missing) when
+// they answer 5xx or 429.
 //
 // Every https:// response of the chain carries its parsed HSTS header
 // (HTTPHop.HSTS). The first one, when the first redirect goes to https://
@@ -96,7 +102,9 @@
 // stay on https:// on the target's host. The file (at most 64 KiB; a larger
 // one is recorded as too_large) is kept as evidence and parsed by
 // ParseSecurityTxt: fields, an OpenPGP cleartext signature frame (RFC 4880
-// §7, not verified), and issue codes. A status other than 200 is
+// §7, not verified), and issue codes. A redirect to https:// on another
+// host (RFC 9116 §3 allows it) is not followed and leaves the file not
+// observed; any other status than 200 (5xx and 429 aside) is
 // http.securitytxt.missing; a Content-Type other than text/plain is
 // http.securitytxt.not_text_plain. An origin that did not answer is not
 // asked: the file is then not observed, for the same reason.

@@ -76,6 +76,13 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 	}}
 	if u.Scheme == "https" {
 		ex.hop.HSTS = hstsOf(r.header)
+		if h := ex.hop.HSTS; h != nil && sc.insecure {
+			// Observed without verification: a user agent ignores the
+			// header of a connection with certificate errors (RFC 6797
+			// §8.1).
+			h.Valid = false
+			h.Issues = append([]string{IssueHSTSUntrustedCertificate}, h.Issues...)
+		}
 	}
 	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
 		ID:    id,
@@ -84,6 +91,18 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		Data:  r.evidence,
 	})
 	return ex, nil
+}
+
+// serverError says why a response is not the site's answer: a server
+// error (5xx) or a rate limit (429) is a failure of the moment, and an
+// error page's headers (nginx's add_header leaves them off) say nothing
+// of the site's redirects, HSTS, cookies or files. nil for any other
+// status. The exchange stays in the evidence.
+func serverError(ex *exchange) *posture.Missing {
+	if ex.status < 500 && ex.status != http.StatusTooManyRequests {
+		return nil
+	}
+	return &posture.Missing{Reason: posture.ReasonError, Detail: fmt.Sprintf("httpscan: GET %s: the server answered %d (a server error or rate limit, not an answer)", ex.hop.URL, ex.status)}
 }
 
 // hstsOf parses the Strict-Transport-Security header of a response over

@@ -3,6 +3,7 @@ package httpscan
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/vouchdev/vouch/posture"
@@ -204,13 +205,24 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	default:
 		sh.Issues = appendIssue(sh.Issues, IssueHeadersFrameOptionsInvalid)
 	}
-	sh.FrameProtection = sh.FrameOptions != ""
+	// An enforced frame-ancestors makes browsers ignore X-Frame-Options
+	// (HTML, "check a navigation response's adherence to
+	// X-Frame-Options"); it protects unless it allows any site (* or a
+	// bare scheme). Every policy is enforced: one strict one suffices.
+	hasAncestors, ancestorsProtect := false, false
 	for _, p := range sh.CSP {
 		for _, d := range p.Directives {
 			if d.Name == "frame-ancestors" {
-				sh.FrameProtection = true
+				hasAncestors = true
+				if !slices.ContainsFunc(d.Values, isWildcardSource) {
+					ancestorsProtect = true
+				}
 			}
 		}
+	}
+	sh.FrameProtection = sh.FrameOptions != ""
+	if hasAncestors {
+		sh.FrameProtection = ancestorsProtect
 	}
 	if !sh.FrameProtection {
 		sh.Issues = appendIssue(sh.Issues, IssueHeadersNoFrameProtection)

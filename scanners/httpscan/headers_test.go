@@ -81,6 +81,22 @@ func TestSecurityHeaders(t *testing.T) {
 			{"Content-Security-Policy-Report-Only", "default-src 'self'; frame-ancestors 'none'"},
 		}, false, "", false, 0, 1, nil,
 			[]string{IssueHeadersNoSniffMissing, IssueHeadersFrameOptionsInvalid, IssueHeadersNoFrameProtection, IssueHeadersCSPMissing}},
+		// frame-ancestors * lets any site frame the page, and an
+		// enforced frame-ancestors makes browsers ignore X-Frame-Options
+		// (HTML, "X-Frame-Options" processing): no protection.
+		{"frame-ancestors * protects nothing, even beside X-Frame-Options", [][2]string{
+			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"},
+			{"Content-Security-Policy", "default-src 'self'; frame-ancestors *"},
+		}, true, "DENY", false, 1, 0, nil, []string{IssueHeadersNoFrameProtection}},
+		{"frame-ancestors https: protects nothing", [][2]string{
+			{"X-Content-Type-Options", "nosniff"},
+			{"Content-Security-Policy", "default-src 'self'; frame-ancestors https:"},
+		}, true, "", false, 1, 0, nil, []string{IssueHeadersNoFrameProtection}},
+		{"one strict frame-ancestors among policies protects", [][2]string{
+			{"X-Content-Type-Options", "nosniff"},
+			{"Content-Security-Policy", "default-src 'self'; frame-ancestors *"},
+			{"Content-Security-Policy", "frame-ancestors 'self'"},
+		}, true, "", true, 2, 0, nil, nil},
 		{"version banners", [][2]string{
 			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "SAMEORIGIN"},
 			{"Content-Security-Policy", "default-src 'self'"},

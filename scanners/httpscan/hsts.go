@@ -36,6 +36,11 @@ const (
 	// the convention of the browsers' preload lists), so preload=x is an
 	// unknown directive: ignored, and Preload stays false.
 	IssueHSTSUnexpectedValue = "http.hsts.unexpected_value"
+	// IssueHSTSUntrustedCertificate: the header came over a connection
+	// whose certificate did not verify (observed without verification):
+	// a user agent ignores it (RFC 6797 §8.1). Set by the scanner, not by
+	// ParseHSTS, which then also sets Valid to false.
+	IssueHSTSUntrustedCertificate = "http.hsts.untrusted_certificate"
 )
 
 // ParseHSTS parses a Strict-Transport-Security value strictly per RFC 6797

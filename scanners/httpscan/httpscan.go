@@ -194,6 +194,7 @@ func (sc *scan) fetchHTTPS(ctx context.Context) {
 	}
 	sc.obs.Source = ex.remote
 	sc.obs.HTTPS = &ex.hop
+	sc.obs.HTTPSMissing = serverError(ex)
 	sc.addCookies(ex, "")
 	sc.obs.SecurityHeaders = parseSecurityHeaders(ex.header)
 	if ex.hop.HSTS != nil {

@@ -78,6 +78,10 @@ func (sc *scan) fetchPage(ctx context.Context, pg *posture.HTTPPage, u, base *ur
 		}
 		pg.Responses = append(pg.Responses, ex.hop)
 		sc.addCookies(ex, pg.URL)
+		if m := serverError(ex); m != nil {
+			pg.Missing = m
+			return
+		}
 		loc := ex.hop.Location
 		if !isRedirect(ex.status) || loc == "" {
 			return

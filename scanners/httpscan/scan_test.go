@@ -84,11 +84,20 @@ func TestRedirectChain(t *testing.T) {
 			upgrades: yes, sameHost: no, leaves: "https://elsewhere.vouch.test/",
 		},
 		{
+			// Where the chain goes from there is not observed: that
+			// host may well upgrade.
 			name:     "to http on another host",
 			plain:    map[string]route{"/": {302, "//elsewhere.vouch.test/x"}},
 			tls:      map[string]route{"/": {200, ""}},
 			hops:     []hopSummary{{"{P}/", 302, "//elsewhere.vouch.test/x"}},
-			upgrades: no, sameHost: no, leaves: "http://elsewhere.vouch.test/x",
+			upgrades: unk, sameHost: no, leaves: "http://elsewhere.vouch.test/x", missing: posture.ReasonNotScanned,
+		},
+		{
+			name:     "to another scheme",
+			plain:    map[string]route{"/": {302, "ftp://elsewhere.vouch.test/x"}},
+			tls:      map[string]route{"/": {200, ""}},
+			hops:     []hopSummary{{"{P}/", 302, "ftp://elsewhere.vouch.test/x"}},
+			upgrades: no, sameHost: no, leaves: "ftp://elsewhere.vouch.test/x",
 		},
 		{
 			name:     "loop over plain HTTP",
@@ -588,6 +597,13 @@ func TestUntrustedCertificate(t *testing.T) {
 	if len(o.Redirects) != 2 || o.UpgradesToHTTPS != yes || o.SameHostFirst != yes {
 		t.Errorf("hops %v upgrades %s same host %s", summarize(o.Redirects), o.UpgradesToHTTPS, o.SameHostFirst)
 	}
+	// RFC 6797 §8.1: a UA ignores the header of a response received with
+	// certificate errors: it is recorded, but not valid.
+	for _, h := range []*posture.HSTS{o.HSTS, o.Redirects[1].HSTS} {
+		if h == nil || h.Valid || len(h.Issues) == 0 || h.Issues[0] != IssueHSTSUntrustedCertificate {
+			t.Errorf("HSTS over an untrusted certificate: %+v; want invalid, %s first", h, IssueHSTSUntrustedCertificate)
+		}
+	}
 	notes, ok := evidenceByID(o, "http/"+ts.URL+"/notes")
 	if !ok || strings.Count(notes.Data, "certificate not trusted; headers observed without verification") != 1 ||
 		!strings.Contains(notes.Data, "x509:") {
@@ -598,6 +614,9 @@ func TestUntrustedCertificate(t *testing.T) {
 	o = scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(ps.URL + "/")}), target(ts.URL))
 	if _, ok := evidenceByID(o, "http/"+ts.URL+"/notes"); ok {
 		t.Errorf("notes with trusted roots")
+	}
+	if o.HSTS == nil || !o.HSTS.Valid || len(o.HSTS.Issues) != 0 {
+		t.Errorf("HSTS over a trusted certificate: %+v", o.HSTS)
 	}
 }
 
@@ -704,4 +723,39 @@ func allocated(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A server error or a rate limit (5xx, 429) is not the site's answer: the
+// headers of an error page (nginx leaves add_header off them) say nothing
+// of its HSTS, redirects or cookies. The response is kept as evidence and
+// the part is not observed, so that no check judges it.
+func TestServerErrorsAreNotObservations(t *testing.T) {
+	ca := newCA(t)
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			fail := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "try later", status) })
+			ts := tlsServer(t, ca, fail)
+			plain := plainServer(t, fail)
+			o := scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(plain.URL + "/")}), target(ts.URL))
+			if reasonOf(o.RedirectMissing) != posture.ReasonError || o.UpgradesToHTTPS != unk || o.SameHostFirst != unk || len(o.Redirects) != 0 {
+				t.Errorf("plain HTTP %d: redirect missing %v upgrades %s same host %s hops %d; want error unknown unknown 0",
+					status, o.RedirectMissing, o.UpgradesToHTTPS, o.SameHostFirst, len(o.Redirects))
+			}
+			if reasonOf(o.HTTPSMissing) != posture.ReasonError || o.HTTPS == nil || o.HTTPS.Status != status {
+				t.Errorf("HTTPS %d: missing %v response %+v; want error, and the response kept", status, o.HTTPSMissing, o.HTTPS)
+			}
+			if o.SecurityTxt == nil || o.SecurityTxt.Missing == nil {
+				t.Errorf("security.txt %+v; want not observed", o.SecurityTxt)
+			}
+
+			// The chain reached https:// before the error: it upgrades.
+			plain2 := plainServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, ts.URL+"/", http.StatusMovedPermanently)
+			}))
+			o = scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(plain2.URL + "/")}), target(ts.URL))
+			if reasonOf(o.RedirectMissing) != posture.ReasonError || o.UpgradesToHTTPS != yes || len(o.Redirects) != 1 {
+				t.Errorf("chain to an HTTPS %d: redirect missing %v upgrades %s hops %d; want error yes 1", status, o.RedirectMissing, o.UpgradesToHTTPS, len(o.Redirects))
+			}
+		})
+	}
 }

@@ -54,6 +54,15 @@ func (sc *scan) fetchSecurityTxt(ctx context.Context) {
 			break
 		}
 		next, err := u.Parse(loc)
+		if err == nil && next.Scheme == "https" && canonicalHost(next.Hostname()) != host {
+			// RFC 9116 §3 allows a redirect; the file is then on a
+			// host that is not the target, which is not fetched: not
+			// observed, rather than absent.
+			next.Fragment = ""
+			sc.note(fmt.Sprintf("security.txt: redirect from %s to %s not followed (another host)", u, next))
+			st.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: %s redirects to %s, on another host; not followed", u, next)}
+			return
+		}
 		if err != nil || next.Scheme != "https" || canonicalHost(next.Hostname()) != host {
 			sc.note(fmt.Sprintf("security.txt: redirect from %s to %q not followed (not https:// on %s)", u, loc, host))
 			break
@@ -62,6 +71,10 @@ func (sc *scan) fetchSecurityTxt(ctx context.Context) {
 		u = next
 	}
 	st.ContentType = ex.header.Get("Content-Type")
+	if m := serverError(ex); m != nil {
+		st.Missing = m
+		return
+	}
 	if ex.status != 200 {
 		st.Issues = appendIssue(st.Issues, IssueSecTxtMissing)
 		st.IssueDetails = append(st.IssueDetails, fmt.Sprintf("%s: %s answered status %d", IssueSecTxtMissing, st.URL, ex.status))

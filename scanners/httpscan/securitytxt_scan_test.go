@@ -40,8 +40,19 @@ func TestScanSecurityTxt(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			w.Write([]byte(file))
 		}, true, 200, nil, "", "/security.txt"},
-		{"redirect elsewhere is not", func(w http.ResponseWriter, r *http.Request) {
+		// RFC 9116 §3 allows a redirect: the file on another host is
+		// not fetched, so it is not observed (not absent).
+		{"redirect elsewhere is not followed", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.vouch.test/security.txt", http.StatusFound)
+		}, false, 302, nil, posture.ReasonNotScanned, securityTxtPath},
+		{"server error is not absence", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		}, false, 503, nil, posture.ReasonError, securityTxtPath},
+		{"rate limit is not absence", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+		}, false, 429, nil, posture.ReasonError, securityTxtPath},
+		{"redirect to plain HTTP is not", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://elsewhere.vouch.test/security.txt", http.StatusFound)
 		}, false, 302, []string{IssueSecTxtMissing}, "", securityTxtPath},
 		{"redirect loop stops", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, securityTxtPath, http.StatusFound)
