@@ -45,7 +45,22 @@ var (
 	shaRE       = regexp.MustCompile(`sha[-_ ]?(1|224|256|384|512)\b`)
 	sigSplitRE  = regexp.MustCompile(`[^a-z0-9]+`)
 	weakSigHash = []string{"sha1", "md5", "md2"}
+	// knownSigWords name the digest (or the hash-free EdDSA scheme) of
+	// a signature algorithm Go recognises. Go prints one it does not
+	// recognise (RSA-PSS with SHA-1, say) as its number, "0": its hash is
+	// then unknown, not strong.
+	knownSigWords = []string{"md2", "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "ed25519", "ed448"}
 )
+
+// sigKnown reports whether the words of an algorithm name its hash.
+func sigKnown(alg []string) bool {
+	for _, w := range alg {
+		if slices.Contains(knownSigWords, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // sigWords splits an algorithm name into lower-case words, with
 // "SHA-256" written as one word.
@@ -123,6 +138,10 @@ func judgeSignature(o posture.TLSObservation, entries [][]string, expected strin
 			return contradicted(o.Observation, CodeSigWeak, expected, observed,
 				fmt.Sprintf("the certificate of %s is signed with %s, a broken hash", endpoint(o), c.SignatureAlgorithm), ev)
 		}
+	}
+	if !sigKnown(alg) {
+		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: "certificate signature algorithm " + c.SignatureAlgorithm + " not recognised"}, expected, observed,
+			fmt.Sprintf("the certificate of %s is signed with an algorithm vouch does not recognise (%s), so its hash is unknown; not counted as a pass or a gap", endpoint(o), c.SignatureAlgorithm), ev)
 	}
 	if len(entries) == 0 {
 		return verified(o.Observation, expected, observed, ev)

@@ -32,6 +32,10 @@ func TestTLSCertificateSignature(t *testing.T) {
 		{"claim ecdsa, Ed25519 served", p("ecdsa"), sig("Ed25519"), row{posture.Contradicted, CodeSigMismatch}},
 		{"weak beats claim", p("rsa"), sig("SHA1-RSA"), row{posture.Contradicted, CodeSigWeak}},
 		{"not recorded", nil, sig(""), row{posture.Inconclusive, ""}},
+		// Go names an algorithm it does not recognise (RSA-PSS with SHA-1,
+		// GOST, SM2) by its number: its hash is unknown, not strong.
+		{"unrecognised algorithm", nil, sig("0"), row{posture.Inconclusive, ""}},
+		{"unrecognised algorithm, claim", p("sha256"), sig("0"), row{posture.Inconclusive, ""}},
 		{"scan failed", nil, posture.TLSObservation{Observation: failed(obs(web("https://app.acme.example"), "tls", "192.0.2.10:443", "tls-1"), posture.ReasonTimeout)}, row{posture.Inconclusive, ""}},
 	}
 	for _, tc := range tests {

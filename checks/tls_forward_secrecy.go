@@ -20,7 +20,9 @@ import (
 // secrecy: the default handshake negotiated an FS suite and, for every
 // protocol offered, the server's first choice (when it enforces its own
 // order) is FS, or some FS suite is accepted (when it follows the
-// client's order, as modern clients list FS first).
+// client's order, as modern clients list FS first). The scanner offers FS
+// suites first, so a first pick without FS whose order could not be
+// determined leaves mode preferred inconclusive.
 
 func init() {
 	Register(Check{
@@ -66,6 +68,9 @@ func judgeForwardSecrecy(o posture.TLSObservation, mode, expected string) postur
 		fsCount, nonFSCount int
 		nonFS, notPreferred []string
 		summary             []string
+		// orderGap: a protocol whose first pick lacks forward secrecy
+		// while its order is unknown; mode preferred cannot tell.
+		orderGap *posture.Missing
 	)
 	enumerated := map[string]bool{}
 	for _, p := range o.Suites {
@@ -89,6 +94,11 @@ func judgeForwardSecrecy(o posture.TLSObservation, mode, expected string) postur
 			notPreferred = append(notPreferred, fmt.Sprintf("%s server prefers %s", p.Protocol, p.Accepted[0]))
 		case p.ServerOrder != posture.Yes && fsHere == 0 && p.Missing == nil:
 			notPreferred = append(notPreferred, p.Protocol+" accepts no forward-secret suite")
+		case triOr(p.ServerOrder) == posture.Unknown && fsHere > 0 && !posture.ForwardSecret(p.Accepted[0]) && orderGap == nil:
+			// Offered forward-secret suites first, the server still
+			// picked this one; whether it prefers it could not be told.
+			orderGap = &posture.Missing{Reason: posture.ReasonError,
+				Detail: fmt.Sprintf("%s: the server picked %s first and its suite order was not determined", p.Protocol, p.Accepted[0])}
 		}
 	}
 	gap := suiteGap(o, enumerated)
@@ -116,6 +126,9 @@ func judgeForwardSecrecy(o posture.TLSObservation, mode, expected string) postur
 	case gap != nil:
 		return inconclusive(o.Observation, gap, expected, observed+"; "+gap.Error(),
 			fmt.Sprintf("could not enumerate every cipher suite %s accepts; not counted as a pass or a gap", endpoint(o)), ev)
+	case mode == "preferred" && orderGap != nil:
+		return inconclusive(o.Observation, orderGap, expected, observed+"; "+orderGap.Detail,
+			fmt.Sprintf("could not tell whether %s prefers a suite without forward secrecy; not counted as a pass or a gap", endpoint(o)), ev)
 	case fsCount == 0:
 		return inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonNotScanned, Detail: "no cipher suites were enumerated"}, expected, observed,
 			fmt.Sprintf("no cipher suite of %s was observed; not counted as a pass or a gap", endpoint(o)), ev)
@@ -134,6 +147,11 @@ func suiteGap(o posture.TLSObservation, enumerated map[string]bool) *posture.Mis
 			m.Detail = p.Protocol + " suites incomplete: " + m.Detail
 			return &m
 		}
+		if len(p.Accepted) == 0 && protocolOffered(o, p.Protocol) {
+			// A protocol is accepted with some suite: an empty list for
+			// an offered one is an enumeration that saw nothing.
+			return &posture.Missing{Reason: posture.ReasonError, Detail: p.Protocol + " is offered but no accepted suite was recorded"}
+		}
 	}
 	for _, p := range o.Protocols {
 		switch {
@@ -150,4 +168,14 @@ func suiteGap(o posture.TLSObservation, enumerated map[string]bool) *posture.Mis
 		return &posture.Missing{Reason: posture.ReasonNotScanned, Detail: "no protocol versions were observed"}
 	}
 	return nil
+}
+
+// protocolOffered reports whether the version probe for name said Yes.
+func protocolOffered(o posture.TLSObservation, name string) bool {
+	for _, p := range o.Protocols {
+		if p.Name == name && p.Offered == posture.Yes {
+			return true
+		}
+	}
+	return false
 }

@@ -337,6 +337,9 @@ var gradeRules = []GradeRule{
 			if slices.Contains(w, "md5") || slices.Contains(w, "md2") {
 				return posture.Yes, "signed with " + c.SignatureAlgorithm
 			}
+			if !sigKnown(w) {
+				return posture.Unknown, "signature algorithm " + c.SignatureAlgorithm + " not recognised"
+			}
 			return posture.No, ""
 		},
 	},
@@ -419,16 +422,25 @@ var gradeRules = []GradeRule{
 		Text:   "A 64-bit block cipher suite (3DES, DES, IDEA, RC2) is accepted with TLS 1.1 or newer where a modern client may get it: the server does not enforce its order, or puts it first.",
 		Source: "SSL Labs, Announcing Grading Changes for 2017 and Grading Changes January 2017 (64-bit block ciphers with TLS 1.1+ capped at C)",
 		applies: func(g *gradeInput) (posture.Tri, string) {
-			var hits []string
+			var hits, undecided []string
 			for _, p := range g.o.Suites {
 				if !modernProtocol(p.Protocol) {
 					continue
 				}
 				for i, s := range p.Accepted {
-					if block64(s) && (p.ServerOrder != posture.Yes || i == 0) {
+					switch {
+					case !block64(s):
+					case i == 0 || p.ServerOrder == posture.No:
 						hits = append(hits, p.Protocol+" "+s)
+					case p.ServerOrder != posture.Yes:
+						// Not picked first, and whether the server
+						// enforces an order was not determined.
+						undecided = append(undecided, p.Protocol+" "+s)
 					}
 				}
+			}
+			if len(hits) == 0 && len(undecided) > 0 {
+				return posture.Unknown, "64-bit block suites with TLS 1.1+ where the server's order was not determined: " + strings.Join(undecided, ", ")
 			}
 			return g.found(hits, "64-bit block suites with TLS 1.1+")
 		},
@@ -469,9 +481,15 @@ var gradeRules = []GradeRule{
 				return posture.Yes, top.Protocol + ": server prefers " + top.Accepted[0]
 			}
 			for _, s := range top.Accepted {
-				if posture.ForwardSecret(s) {
-					return posture.No, ""
+				if !posture.ForwardSecret(s) {
+					continue
 				}
+				// Offered (EC)DHE first, the server picked a suite
+				// without: only its order says whether it prefers it.
+				if triOr(top.ServerOrder) == posture.Unknown && !posture.ForwardSecret(top.Accepted[0]) {
+					return posture.Unknown, top.Protocol + ": server picked " + top.Accepted[0] + " first; its order was not determined"
+				}
+				return posture.No, ""
 			}
 			if top.Missing != nil {
 				return posture.Unknown, top.Protocol + " suites not fully enumerated"
@@ -608,8 +626,12 @@ var gradeRules = []GradeRule{
 			if c == nil || c.SignatureAlgorithm == "" {
 				return posture.Unknown, "signature algorithm not recorded"
 			}
-			if slices.Contains(sigWords(c.SignatureAlgorithm), "sha1") {
+			w := sigWords(c.SignatureAlgorithm)
+			if slices.Contains(w, "sha1") {
 				return posture.Yes, "signed with " + c.SignatureAlgorithm
+			}
+			if !sigKnown(w) {
+				return posture.Unknown, "signature algorithm " + c.SignatureAlgorithm + " not recognised"
 			}
 			return posture.No, ""
 		},

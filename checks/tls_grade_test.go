@@ -100,6 +100,16 @@ func TestGradeTLS(t *testing.T) {
 			addSuites(o, posture.TLSv1_2, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA")
 			o.Suites[0].ServerOrder = N
 		}), yearHSTS, "C", "C", []string{"cipher.64bit_modern"}},
+		// 3DES last, but the order probe could not tell the server's
+		// order (a timeout): not a gap, not a pass.
+		{"3DES last, order unknown", gradeObs(func(o *posture.TLSObservation) {
+			addSuites(o, posture.TLSv1_2, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA")
+			o.Suites[0].ServerOrder = U
+		}), yearHSTS, "A+", "C", nil},
+		{"3DES first, order unknown", gradeObs(func(o *posture.TLSObservation) {
+			o.Suites[0].Accepted = append([]string{"TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA"}, o.Suites[0].Accepted...)
+			o.Suites[0].ServerOrder = U
+		}), yearHSTS, "C", "C", []string{"cipher.64bit_modern"}},
 		{"static RSA only, no TLS 1.3", gradeObs(func(o *posture.TLSObservation) {
 			setProto(o, posture.TLSv1_3, N)
 			o.Suites = []posture.CipherSuiteProbe{suites(posture.TLSv1_2, "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256")}
@@ -108,6 +118,11 @@ func TestGradeTLS(t *testing.T) {
 			setProto(o, posture.TLSv1_3, N)
 			o.Suites = []posture.CipherSuiteProbe{suites(posture.TLSv1_2, "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")}
 		}), yearHSTS, "B", "B", []string{"kx.no_forward_secrecy"}},
+		{"static RSA picked first, order unknown, no TLS 1.3", gradeObs(func(o *posture.TLSObservation) {
+			setProto(o, posture.TLSv1_3, N)
+			o.Suites = []posture.CipherSuiteProbe{suites(posture.TLSv1_2, "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")}
+			o.Suites[0].ServerOrder = U
+		}), yearHSTS, "A+", "B", nil},
 		{"TLS 1.0 only, ECDHE: forward secret", gradeObs(func(o *posture.TLSObservation) {
 			setProto(o, posture.TLSv1_3, N)
 			setProto(o, posture.TLSv1_2, N)
@@ -127,6 +142,9 @@ func TestGradeTLS(t *testing.T) {
 		{"RSA 512", gradeObs(func(o *posture.TLSObservation) { o.Certificate.KeyType, o.Certificate.KeyBits = "RSA", 512 }), yearHSTS, "F", "F", []string{"key.below_1024", "key.below_2048"}},
 		{"MD5 signature", gradeObs(func(o *posture.TLSObservation) { o.Certificate.SignatureAlgorithm = "MD5-RSA" }), yearHSTS, "F", "F", []string{"signature.md5"}},
 		{"SHA-1 signature", gradeObs(func(o *posture.TLSObservation) { o.Certificate.SignatureAlgorithm = "SHA1-RSA" }), yearHSTS, "A", "A", []string{"aplus.sha2_signature"}},
+		// x509 names an algorithm it does not know by its number: SHA-1
+		// or MD5 may be behind it, so neither A+ nor "not F" is known.
+		{"unrecognised signature", gradeObs(func(o *posture.TLSObservation) { o.Certificate.SignatureAlgorithm = "0" }), yearHSTS, "A+", "F", nil},
 		// The guide averages the best and worst cipher: one NULL suite
 		// beside AES-256 halves the cipher score (100+0)/2.
 		{"NULL suite lowers the score", gradeObs(func(o *posture.TLSObservation) { addSuites(o, posture.TLSv1_2, "TLS_ECDHE_ECDSA_WITH_NULL_SHA") }), yearHSTS, "B", "B", []string{"score"}},
@@ -140,6 +158,7 @@ func TestGradeTLS(t *testing.T) {
 		{"expired", gradeObs(func(o *posture.TLSObservation) { o.Certificate.NotAfter = t0.AddDate(0, 0, -1) }), yearHSTS, "T", "T", []string{"trust.validity"}},
 		{"name mismatch", gradeObs(func(o *posture.TLSObservation) { o.Certificate.HostnameMatch = N }), yearHSTS, "M", "M", []string{"trust.name_mismatch"}},
 		{"TLS 1.3 suites not enumerated", gradeObs(func(o *posture.TLSObservation) { o.Suites = o.Suites[:1] }), yearHSTS, "A+", "F", nil},
+		{"TLS 1.3 suites empty", gradeObs(func(o *posture.TLSObservation) { o.Suites[1].Accepted = []string{} }), yearHSTS, "A+", "F", nil},
 		{"unknowns cannot lift a known cap", gradeObs(func(o *posture.TLSObservation) {
 			setProto(o, posture.TLSv1_1, Y)
 			o.Suites = o.Suites[:1]

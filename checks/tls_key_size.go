@@ -95,6 +95,10 @@ func judgeKeySize(o posture.TLSObservation, m keyMins, expected string) posture.
 	}
 
 	dhe := acceptsDHE(o)
+	enumerated := map[string]bool{}
+	for _, p := range o.Suites {
+		enumerated[p.Protocol] = true
+	}
 	switch {
 	case o.DHBits > 0:
 		observed = append(observed, fmt.Sprintf("DHE group %d bits", o.DHBits))
@@ -107,6 +111,15 @@ func judgeKeySize(o posture.TLSObservation, m keyMins, expected string) posture.
 			unknown = &posture.Missing{Reason: posture.ReasonError, Detail: "a DHE suite is accepted but the DH group size was not recorded"}
 		}
 	default:
+		// No DHE suite seen: that says none is accepted only when every
+		// offered protocol's suites were enumerated to the end.
+		if gap := suiteGap(o, enumerated); gap != nil {
+			observed = append(observed, "no DHE suite seen, but "+gap.Error())
+			if unknown == nil {
+				unknown = gap
+			}
+			break
+		}
 		observed = append(observed, "no DHE suite accepted")
 	}
 

@@ -7,14 +7,29 @@ import (
 )
 
 func TestTLSKeySize(t *testing.T) {
+	// key is an endpoint offering TLS 1.2 and 1.3, both enumerated to
+	// the end, with no DHE suite.
 	key := func(typ string, bits int) posture.TLSObservation {
-		return certObs(func(c *posture.Certificate) { c.KeyType, c.KeyBits = typ, bits })
+		o := certObs(func(c *posture.Certificate) { c.KeyType, c.KeyBits = typ, bits })
+		o.Suites = []posture.CipherSuiteProbe{
+			suites(posture.TLSv1_2, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+			suites(posture.TLSv1_3, "TLS_AES_128_GCM_SHA256"),
+		}
+		return o
 	}
 	dhe := func(o posture.TLSObservation, bits int) posture.TLSObservation {
-		o.Suites = []posture.CipherSuiteProbe{suites(posture.TLSv1_2, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")}
+		o.Suites = []posture.CipherSuiteProbe{suites(posture.TLSv1_2, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"), suites(posture.TLSv1_3, "TLS_AES_128_GCM_SHA256")}
 		o.DHBits = bits
 		return o
 	}
+	// cut is key with the TLS 1.2 enumeration stopped by a timeout: a
+	// DHE suite may be among those not seen.
+	cut := func(typ string, bits int) posture.TLSObservation {
+		o := key(typ, bits)
+		o.Suites[0].Missing = miss(posture.ReasonTimeout)
+		return o
+	}
+	unenumerated := func() posture.TLSObservation { o := key("RSA", 2048); o.Suites = o.Suites[1:]; return o }
 	tests := []struct {
 		name   string
 		params map[string]string
@@ -33,6 +48,10 @@ func TestTLSKeySize(t *testing.T) {
 		{"DHE 1024 allowed", map[string]string{"min_dh": "1024"}, dhe(key("RSA", 2048), 1024), row{posture.Verified, ""}},
 		{"DHE size unknown", nil, dhe(key("RSA", 2048), 0), row{posture.Inconclusive, ""}},
 		{"small RSA beats unknown DH", nil, dhe(key("RSA", 1024), 0), row{posture.Contradicted, CodeKeyRSASmall}},
+		{"no DHE seen, enumeration cut short", nil, cut("RSA", 2048), row{posture.Inconclusive, ""}},
+		{"no DHE seen, offered protocol not enumerated", nil, unenumerated(), row{posture.Inconclusive, ""}},
+		{"no DHE seen, no suites enumerated", nil, certObs(nil), row{posture.Inconclusive, ""}},
+		{"small RSA beats cut enumeration", nil, cut("RSA", 1024), row{posture.Contradicted, CodeKeyRSASmall}},
 		{"key size not recorded", nil, key("RSA", 0), row{posture.Inconclusive, ""}},
 		{"unknown key type", nil, key("GOST", 512), row{posture.Inconclusive, ""}},
 		{"no certificate", nil, func() posture.TLSObservation { o := certObs(nil); o.Certificate = nil; return o }(), row{posture.Inconclusive, ""}},

@@ -96,6 +96,9 @@ func judgeTLSNoWeakCiphers(o posture.TLSObservation, expected string) posture.Fi
 			m.Detail = p.Protocol + " suites incomplete: " + m.Detail
 			gap = &m
 		}
+		if len(p.Accepted) == 0 && p.Missing == nil && gap == nil && protocolOffered(o, p.Protocol) {
+			gap = &posture.Missing{Reason: posture.ReasonError, Detail: p.Protocol + " is offered but no accepted suite was recorded"}
+		}
 	}
 	for _, p := range o.Protocols {
 		if gap != nil {

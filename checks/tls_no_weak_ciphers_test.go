@@ -51,6 +51,9 @@ func TestTLSNoWeakCiphers(t *testing.T) {
 		{"offered, not enumerated", suitesObs(modern, good12), row{posture.Inconclusive, ""}, "TLSv1.3 is offered"},
 		{"version unknown", suitesObs(with(only12, posture.TLSv1_0, U), good12), row{posture.Inconclusive, ""}, "TLSv1.0"},
 		{"nothing enumerated", suitesObs(only12), row{posture.Inconclusive, ""}, "not enumerated"},
+		// An offered protocol with an empty list is an enumeration that saw
+		// nothing, not one that found no weak suite.
+		{"offered, empty list", suitesObs(modern, good12, suites(posture.TLSv1_3)), row{posture.Inconclusive, ""}, "no accepted suite was recorded"},
 		{"scan failed", posture.TLSObservation{Observation: failed(obs(web("https://app.acme.example"), "tls", "192.0.2.10:443", "tls-1"), posture.ReasonRefused)}, row{posture.Inconclusive, ""}, ""},
 	}
 	for _, tc := range tests {

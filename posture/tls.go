@@ -150,9 +150,10 @@ func ForwardSecret(suite string) bool {
 	case !strings.HasPrefix(suite, "TLS_"):
 		return false
 	case strings.HasPrefix(suite, "TLS_AES_"), strings.HasPrefix(suite, "TLS_CHACHA20_"),
-		strings.HasPrefix(suite, "TLS_SM4_"):
-		return true // TLS 1.3: key exchange is always ephemeral
-	case strings.HasPrefix(suite, "TLS_ECDHE_"), strings.HasPrefix(suite, "TLS_DHE_"):
+		strings.HasPrefix(suite, "TLS_SM4_"), suite == "TLS_SHA256_SHA256", suite == "TLS_SHA384_SHA384":
+		return true // TLS 1.3 (RFC 8446, RFC 9150): key exchange is always ephemeral
+	case strings.HasPrefix(suite, "TLS_ECDHE_"), strings.HasPrefix(suite, "TLS_DHE_"),
+		strings.HasPrefix(suite, "TLS_PSK_DHE_"): // RFC 6655's PSK with DHE
 		return true
 	}
 	return false

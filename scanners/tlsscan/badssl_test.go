@@ -219,7 +219,7 @@ func badsslServers(t *testing.T, ca *pki.CA) []badsslServer {
 			want: offered(no, no, no, yes, yes),
 			check: func(t *testing.T, o posture.TLSObservation) {
 				c := certOK(t, o)
-				if c.Trusted != no || c.HostnameMatch != no || !slices.Equal(c.DNSNames, []string{"wrong.host.badssl.test"}) {
+				if c.Trusted != yes || c.HostnameMatch != no || c.ValidationError != "" || !slices.Equal(c.DNSNames, []string{"wrong.host.badssl.test"}) {
 					t.Errorf("certificate %+v", c)
 				}
 			},

@@ -91,7 +91,7 @@
 // an untrusted, expired or misnamed certificate is observed, not refused.
 // That handshake offers ALPN h2 and http/1.1 (ALPN records the server's
 // pick), asks for an OCSP staple and for SCTs; SCTs embedded in the leaf
-// are counted too (those inside a stapled OCSP response are not). The
+// and those inside a stapled OCSP response are counted too. The
 // chain's order and completeness are judged by names and key identifiers
 // (chain.go), so SHA-1 or expired certificates do not disturb them.
 //

@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -363,5 +367,66 @@ func TestSilentExceptTLS13(t *testing.T) {
 	}
 	if o.Missing != nil || o.Certificate == nil || o.Negotiated == nil || o.Negotiated.Protocol != posture.TLSv1_3 {
 		t.Errorf("missing %v certificate %v negotiated %v", o.Missing, o.Certificate, o.Negotiated)
+	}
+}
+
+// A host with more addresses than the scanner observes: each address left
+// out is an observation that says so, never silently dropped (the claim
+// covers every address). No connection leaves the machine: the dialer
+// refuses every address before connecting.
+func TestAddressesLeftOut(t *testing.T) {
+	zone := ""
+	for i := 1; i <= maxAddresses+2; i++ {
+		zone += fmt.Sprintf("many A 192.0.2.%d\n", i)
+	}
+	dns, err := dnstest.Start("vouch.test.", zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dns.Close)
+	var dialed []string
+	var mu sync.Mutex
+	d := &net.Dialer{
+		Resolver: &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, dns.Addr)
+		}},
+		Control: func(_, address string, _ syscall.RawConn) error {
+			mu.Lock()
+			dialed = append(dialed, address)
+			mu.Unlock()
+			return errors.New("test: no connections outside loopback")
+		},
+	}
+	s := New(Options{Dialer: d, Timeout: time.Second})
+	snap := s.Scan(context.Background(), posture.Target{Kind: posture.TargetWeb, Address: "https://many.vouch.test"})
+	if len(snap.TLS) != maxAddresses+2 {
+		t.Fatalf("want %d observations, one per address, got %d", maxAddresses+2, len(snap.TLS))
+	}
+	var left []string
+	for _, o := range snap.TLS {
+		if o.Missing == nil {
+			t.Errorf("%s: observed though no connection was possible", o.Source)
+			continue
+		}
+		if o.Missing.Reason == posture.ReasonNotScanned {
+			left = append(left, o.Source)
+			if o.Endpoint != "many.vouch.test:443" || o.ServerName != "many.vouch.test" || o.Source == "" {
+				t.Errorf("left-out observation %+v", o)
+			}
+		}
+	}
+	if len(left) != 2 {
+		t.Errorf("%d observations say not scanned, want 2", len(left))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialed) == 0 {
+		t.Error("no dial went through the dialer's Control")
+	}
+	for _, a := range dialed {
+		if slices.Contains(left, a) {
+			t.Errorf("dialed %s, which is beyond the limit", a)
+		}
 	}
 }

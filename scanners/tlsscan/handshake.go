@@ -254,10 +254,13 @@ func certificateFacts(chain [][]byte, name string, roots *x509.CertPool, now tim
 		f.IPAddresses = append(f.IPAddresses, ip.String())
 	}
 	f.KeyType, f.KeyBits = keyFacts(leaf)
+	// Trust is the path to a root alone: with DNSName set, Verify fails
+	// on a name mismatch before it builds a path, and a trusted chain
+	// for the wrong name would read as untrusted (grade T, not M).
+	// HostnameMatch below says whether the name is covered.
 	_, verr := leaf.Verify(x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: inter,
-		DNSName:       name,
 		CurrentTime:   now,
 	})
 	f.Trusted = posture.TriOf(verr == nil)

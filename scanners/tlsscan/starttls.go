@@ -103,7 +103,7 @@ func (s *Scanner) scanMail(ctx context.Context, t posture.Target) posture.Snapsh
 	}
 	for _, host := range hosts {
 		endpoint := net.JoinHostPort(host, o.port())
-		ips, truncated, missing := s.resolve(ctx, host)
+		ips, left, missing := s.resolve(ctx, host)
 		if missing != nil {
 			add(posture.TLSObservation{
 				Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC(), Missing: missing},
@@ -112,19 +112,26 @@ func (s *Scanner) scanMail(ctx context.Context, t posture.Target) posture.Snapsh
 			continue
 		}
 		if max := cmp.Or(o.MaxAddresses, 4); len(ips) > max {
-			truncated += len(ips) - max
+			left = append(slices.Clone(ips[max:]), left...)
 			ips = ips[:max]
 		}
 		for j, ip := range ips {
 			obs := s.observeSTARTTLS(ctx, t, net.JoinHostPort(ip, o.port()), host)
 			obs.Endpoint, obs.ServerName, obs.STARTTLS, obs.MXOf = endpoint, host, "smtp", domain
 			scopeEvidence(&obs, host)
-			if j == 0 && truncated > 0 {
+			if j == 0 && len(left) > 0 {
 				obs.Evidence = append(obs.Evidence, posture.Evidence{
 					ID: "tls/" + obs.Source + "/addresses", Kind: posture.EvidenceText, Label: "Addresses not observed",
-					Data: fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, truncated, len(ips)),
+					Data: fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, len(left), len(ips)),
 				})
 			}
+			add(obs)
+		}
+		// The addresses left out are not passes: each is an observation
+		// that says it was not made.
+		for _, ip := range left {
+			obs := s.notObserved(t, net.JoinHostPort(ip, o.port()), len(ips))
+			obs.Endpoint, obs.ServerName, obs.STARTTLS, obs.MXOf = endpoint, host, "smtp", domain
 			add(obs)
 		}
 	}
@@ -379,8 +386,14 @@ func startTLS(conn net.Conn, helo string, tr *smtpTranscript) (offered bool, why
 	switch {
 	case ehlo.code >= 400 && ehlo.code < 500:
 		return false, "", fmt.Errorf("%w: EHLO answered %d %s (temporary)", errSMTP, ehlo.code, strings.Join(ehlo.lines, " "))
-	case ehlo.code != 250:
+	case ehlo.code == 500 || ehlo.code == 502:
+		// EHLO not recognised or not implemented (RFC 5321 §4.2.4): no
+		// ESMTP, so no STARTTLS extension for any client.
 		return false, fmt.Sprintf("EHLO answered %d", ehlo.code), nil
+	case ehlo.code != 250:
+		// Any other refusal (550, 554 "access denied") turns away this
+		// client, not STARTTLS: what another sender gets is unknown.
+		return false, "", fmt.Errorf("%w: EHLO answered %d %s", errSMTP, ehlo.code, strings.Join(ehlo.lines, " "))
 	}
 	has := false
 	for _, l := range ehlo.lines[1:] {

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,6 +193,60 @@ func TestSTARTTLSNotOffered(t *testing.T) {
 	}
 }
 
+// An MX host with more addresses than MaxAddresses: the ones left out are
+// observations that say so. Only 127.0.0.1 may be dialled.
+func TestSTARTTLSAddressesLeftOut(t *testing.T) {
+	ca := newCA(t)
+	addr := smtpServer(t, false, nil, new(atomic.Int32))
+	_, port, _ := net.SplitHostPort(addr)
+	s := mailScanner(t, port, ca, "@ MX 10 mx1\nmx1 A 127.0.0.1\nmx1 A 192.0.2.1\nmx1 A 192.0.2.2\n", time.Second)
+	s.dialer.Control = func(_, address string, _ syscall.RawConn) error {
+		if !strings.HasPrefix(address, "127.0.0.1:") {
+			return errors.New("test: no connections outside loopback")
+		}
+		return nil
+	}
+	s.starttls.MaxAddresses = 1
+	snap := s.Scan(context.Background(), mailTarget())
+	if len(snap.TLS) != 3 {
+		t.Fatalf("want 3 observations, one per address, got %d: %+v", len(snap.TLS), snap.TLS)
+	}
+	left := 0
+	for _, o := range snap.TLS {
+		if o.Missing != nil && o.Missing.Reason == posture.ReasonNotScanned {
+			left++
+			if o.STARTTLS != "smtp" || o.MXOf != "mail.test" || o.ServerName != "mx1.mail.test" {
+				t.Errorf("left-out observation %+v", o)
+			}
+		}
+	}
+	if left != 2 {
+		t.Errorf("%d observations say not scanned, want 2", left)
+	}
+}
+
+// A server without ESMTP (EHLO not implemented) offers no STARTTLS.
+func TestSTARTTLSNoESMTP(t *testing.T) {
+	ca := newCA(t)
+	addr := serveRaw(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "220 old.mail.test SMTP\r\n")
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, "502 5.5.1 command not implemented\r\n")
+	})
+	_, port, _ := net.SplitHostPort(addr)
+	s := mailScanner(t, port, ca, "@ MX 10 mx1\nmx1 A 127.0.0.1\n", time.Second)
+	o := s.Scan(context.Background(), mailTarget()).TLS[0]
+	if o.Missing != nil || len(o.Protocols) != len(posture.ProtocolNames) {
+		t.Fatalf("missing %v protocols %v", o.Missing, o.Protocols)
+	}
+	for _, p := range o.Protocols {
+		if p.Offered != no {
+			t.Errorf("%s: %s, want no", p.Name, p.Offered)
+		}
+	}
+}
+
 // A hostile or broken server never hangs the scan and never passes for a
 // server that refuses STARTTLS: each gives a Missing with its reason.
 func TestSTARTTLSHostile(t *testing.T) {
@@ -227,6 +283,12 @@ func TestSTARTTLSHostile(t *testing.T) {
 		}, posture.ReasonTimeout},
 		{"closes", func(c net.Conn) {}, posture.ReasonProtocolError},
 		{"refuses service", func(c net.Conn) { io.WriteString(c, "554 5.7.1 go away\r\n") }, posture.ReasonProtocolError},
+		// A refusal of this client at EHLO says nothing of STARTTLS.
+		{"refuses EHLO", func(c net.Conn) {
+			io.WriteString(c, "220 hi\r\n")
+			bufio.NewReader(c).ReadString('\n')
+			io.WriteString(c, "554 5.7.1 access denied\r\n")
+		}, posture.ReasonProtocolError},
 		{"rate limited", func(c net.Conn) {
 			io.WriteString(c, "220 hi\r\n")
 			bufio.NewReader(c).ReadString('\n')

@@ -91,7 +91,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		go s.systemRoots()
 	}
 	var snap posture.Snapshot
-	ips, truncated, missing := s.resolve(ctx, host)
+	ips, left, missing := s.resolve(ctx, host)
 	if missing != nil {
 		snap.TLS = []posture.TLSObservation{{
 			Observation: posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC(), Missing: missing},
@@ -103,23 +103,38 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	for _, ip := range ips {
 		snap.TLS = append(snap.TLS, s.observe(ctx, t, net.JoinHostPort(ip, port), serverName))
 	}
-	if truncated > 0 {
+	if len(left) > 0 {
 		o := &snap.TLS[0]
 		o.Evidence = append(o.Evidence, posture.Evidence{
 			ID:    "tls/" + o.Source + "/addresses",
 			Kind:  posture.EvidenceText,
 			Label: "Addresses not observed",
-			Data:  fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, truncated, maxAddresses),
+			Data:  fmt.Sprintf("%s resolved to %d more addresses than the %d observed", host, len(left), maxAddresses),
 		})
+	}
+	for _, ip := range left {
+		o := s.notObserved(t, net.JoinHostPort(ip, port), len(ips))
+		o.ServerName = serverName
+		snap.TLS = append(snap.TLS, o)
 	}
 	return snap
 }
 
+// notObserved is the observation of an address left out by a limit: the
+// claim covers every address, so one not looked at is not a pass.
+func (s *Scanner) notObserved(t posture.Target, addr string, limit int) posture.TLSObservation {
+	return posture.TLSObservation{
+		Observation: posture.Observation{Target: t, Scanner: s.Name(), Source: addr, ObservedAt: s.now().UTC(),
+			Missing: &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("tlsscan: %s not observed: at most %d addresses of a host are", addr, limit)}},
+		Endpoint: t.HostPort(),
+	}
+}
+
 // resolve returns the addresses of host (an IP literal is its own
-// address), at most maxAddresses of them, and how many were left out.
-func (s *Scanner) resolve(ctx context.Context, host string) ([]string, int, *posture.Missing) {
+// address), at most maxAddresses of them, and those left out.
+func (s *Scanner) resolve(ctx context.Context, host string) ([]string, []string, *posture.Missing) {
 	if a, err := netip.ParseAddr(host); err == nil {
-		return []string{a.String()}, 0, nil
+		return []string{a.String()}, nil, nil
 	}
 	r := s.dialer.Resolver
 	if r == nil {
@@ -129,7 +144,7 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, int, *pos
 	defer cancel()
 	addrs, err := r.LookupIPAddr(rctx, host)
 	if err != nil {
-		return nil, 0, missingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
+		return nil, nil, missingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
 	}
 	var ips []string
 	seen := map[string]bool{}
@@ -141,12 +156,12 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, int, *pos
 		}
 	}
 	if len(ips) == 0 {
-		return nil, 0, &posture.Missing{Reason: posture.ReasonNXDomain, Detail: "tlsscan: " + host + " has no addresses"}
+		return nil, nil, &posture.Missing{Reason: posture.ReasonNXDomain, Detail: "tlsscan: " + host + " has no addresses"}
 	}
 	if len(ips) > maxAddresses {
-		return ips[:maxAddresses], len(ips) - maxAddresses, nil
+		return ips[:maxAddresses:maxAddresses], ips[maxAddresses:], nil
 	}
-	return ips, 0, nil
+	return ips, nil, nil
 }
 
 // probeOrder is the order of the version probes: the likeliest first, so
