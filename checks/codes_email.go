@@ -29,7 +29,7 @@ const (
 func CodesEmail() []string {
 	return []string{
 		CodeCAAMissing, CodeCAANoIODEF, CodeCAANoIssue, CodeCAAUnexpectedIssuer,
-		CodeDNSSECBadSignature, CodeDNSSECUnsigned,
+		CodeDNSSECBadSignature, CodeDNSSECDSMismatch, CodeDNSSECNoDS, CodeDNSSECUnsigned,
 		CodeDKIMKeyInsecure, CodeDKIMSHA1Only,
 		CodeDMARCNoRUA, CodeDMARCNPWeak, CodeDMARCRUAUnauthorized, CodeDMARCSubdomainPolicyWeak,
 		CodeMTASTSInvalid, CodeMTASTSMissing, CodeMTASTSModeNone, CodeMTASTSModeTesting, CodeMTASTSMXUnmatched,
@@ -122,6 +122,14 @@ const (
 
 	// dns.dnssec: the zone publishes no DNSKEY: it is not signed.
 	CodeDNSSECUnsigned = codeDNSDNSSEC + "unsigned"
+	// dns.dnssec: the zone is signed but its parent publishes no DS
+	// record for it: validating resolvers treat it as unsigned
+	// (insecure, RFC 4035 §4.3).
+	CodeDNSSECNoDS = codeDNSDNSSEC + "no_ds"
+	// dns.dnssec: the parent publishes DS records, but none matches a
+	// DNSKEY of the zone that signs its DNSKEY set: the chain of trust is
+	// broken and validating resolvers answer SERVFAIL (RFC 4035 §5.2).
+	CodeDNSSECDSMismatch = codeDNSDNSSEC + "ds_mismatch"
 	// dns.dnssec: no RRSIG over the zone's DNSKEY set verifies with its
 	// keys in its validity period: validating resolvers fail the zone.
 	CodeDNSSECBadSignature = codeDNSDNSSEC + "bad_signature"

@@ -17,6 +17,9 @@ func dnssecObs(edit func(d *posture.DNSSEC)) posture.DNSObservation {
 		SignaturesValid: posture.Yes, Authenticated: posture.Unknown,
 		AuthenticatedDetail: "the replies came from an authoritative server (127.0.0.1:53, AA set), which does not validate: not validated",
 		Authoritative:       true,
+		DS:                  &posture.Lookup{Name: "acme.example", Type: "DS", RCode: "NOERROR", Found: posture.Yes, Evidence: "ds-1"},
+		HasDS:               posture.Yes, DSMatches: posture.Yes,
+		DSDetail: "DS 12345 ECDSAP256SHA256 SHA256 matches the DNSKEY 12345 (flags 257) of acme.example, whose RRSIG over the DNSKEY set verifies",
 	}
 	if edit != nil {
 		edit(d)
@@ -49,6 +52,25 @@ func TestDNSSEC(t *testing.T) {
 		{"lookup failed", nil, dnssecObs(func(d *posture.DNSSEC) {
 			d.Signed, d.Missing = posture.Unknown, miss(posture.ReasonServFail)
 		}), row{posture.Inconclusive, ""}},
+		{"no DS at the parent", nil, dnssecObs(func(d *posture.DNSSEC) {
+			d.DS.Found, d.HasDS, d.DSMatches, d.DSDetail = posture.No, posture.No, posture.Unknown, ""
+		}), row{posture.Contradicted, CodeDNSSECNoDS}},
+		// A gap is a gap whether or not AD was required.
+		{"no DS, validation required", map[string]string{"require_validated": "true"}, dnssecObs(func(d *posture.DNSSEC) {
+			d.DS.Found, d.HasDS, d.DSMatches = posture.No, posture.No, posture.Unknown
+		}), row{posture.Contradicted, CodeDNSSECNoDS}},
+		{"DS matches no key", nil, dnssecObs(func(d *posture.DNSSEC) {
+			d.DSMatches, d.DSDetail = posture.No, "no DS record (key tag 1 ECDSAP256SHA256 SHA256) matches a DNSKEY of acme.example"
+		}), row{posture.Contradicted, CodeDNSSECDSMismatch}},
+		{"DS lookup failed", nil, dnssecObs(func(d *posture.DNSSEC) {
+			d.DS.Found, d.DS.Missing, d.HasDS, d.DSMatches = posture.Unknown, miss(posture.ReasonTimeout), posture.Unknown, posture.Unknown
+		}), row{posture.Inconclusive, ""}},
+		{"DS digest not computed", nil, dnssecObs(func(d *posture.DNSSEC) {
+			d.DSMatches, d.DSDetail = posture.Unknown, "DS digest types not computed: GOST94"
+		}), row{posture.Inconclusive, ""}},
+		{"DS not recorded", nil, dnssecObs(func(d *posture.DNSSEC) {
+			d.DS, d.HasDS, d.DSMatches, d.DSDetail = nil, "", "", ""
+		}), row{posture.Inconclusive, ""}},
 		{"not looked at", nil, dnsObs(), row{posture.Inconclusive, ""}},
 		{"resolver unreachable", nil, func() posture.DNSObservation {
 			o := dnssecObs(nil)
@@ -72,5 +94,15 @@ func TestDNSSEC(t *testing.T) {
 	f = expectOne(t, runKind(t, "dns.dnssec", nil, &posture.Snapshot{DNS: []posture.DNSObservation{dnssecObs(validating)}}), row{posture.Verified, ""})
 	if !strings.Contains(f.Observed, "AD: yes (the resolver 127.0.0.1:53 set AD") {
 		t.Errorf("checks: observed %q", f.Observed)
+	}
+	// The DS lookup is evidence, and the finding names the matching DS.
+	if !strings.Contains(f.Observed, "DS at the parent matches (DS 12345") || len(f.Evidence) != 2 || f.Evidence[1] != "ds-1" {
+		t.Errorf("checks: observed %q evidence %v", f.Observed, f.Evidence)
+	}
+	f = expectOne(t, runKind(t, "dns.dnssec", nil, &posture.Snapshot{DNS: []posture.DNSObservation{dnssecObs(func(d *posture.DNSSEC) {
+		d.DS.Found, d.DS.RCode, d.HasDS, d.DSMatches = posture.No, "NXDOMAIN", posture.No, posture.Unknown
+	})}}), row{posture.Contradicted, CodeDNSSECNoDS})
+	if !strings.Contains(f.Observed, "no DS at the parent (rcode NXDOMAIN") || !strings.Contains(f.Message, "treat it as unsigned") || len(f.Evidence) != 2 {
+		t.Errorf("checks: no DS: observed %q message %q evidence %v", f.Observed, f.Message, f.Evidence)
 	}
 }

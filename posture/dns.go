@@ -318,6 +318,24 @@ type DNSSEC struct {
 	AuthenticatedDetail string `json:"authenticated_detail,omitempty"`
 	// Authoritative is true when the replies came from an authoritative
 	// server (AA bit), not a recursive resolver.
-	Authoritative bool     `json:"authoritative,omitempty"`
-	Missing       *Missing `json:"missing,omitempty"`
+	Authoritative bool `json:"authoritative,omitempty"`
+	// DS is the DS lookup at the zone apex, answered from the parent
+	// zone (RFC 4035 §5.2); nil when it was not asked (no signed DNSKEY
+	// set was seen).
+	// Without a DS the zone is signed but insecure: validating
+	// resolvers treat it as unsigned (RFC 4035 §4.3).
+	DS *Lookup `json:"ds,omitempty"`
+	// HasDS is Yes when the parent publishes DS records for the zone,
+	// No when it answered that it has none (NXDOMAIN or no data from
+	// the parent's side), Unknown when the lookup failed or the answer
+	// did not come from the parent (DS.Missing says why) or was not made.
+	HasDS Tri `json:"has_ds,omitempty"`
+	// DSMatches is Yes when a DS record matches a DNSKEY of the zone
+	// (key tag, algorithm and digest) whose RRSIG over the DNSKEY set
+	// verifies, No when none does, Unknown when it could not be told
+	// (no DS, or a digest type vouch cannot compute). DSDetail says
+	// which DS and which key.
+	DSMatches Tri      `json:"ds_matches,omitempty"`
+	DSDetail  string   `json:"ds_detail,omitempty"`
+	Missing   *Missing `json:"missing,omitempty"`
 }

@@ -41,6 +41,10 @@ var demoChecks embed.FS
 
 const demoDomain = "demo.example"
 
+// demoParent is the zone above demoDomain; the demo DNS server publishes
+// demoDomain's DS in it.
+const demoParent = "example"
+
 func (a *app) demoCommand() *cobra.Command {
 	return a.command(&cobra.Command{
 		Use:   "demo",
@@ -59,9 +63,10 @@ gaps (contradicted) beside verified and attested claims:
   hsts   the site sends HSTS with max-age=86400 (one day); the claim is a year
   dmarc  the zone publishes DMARC p=none; the claim is quarantine or reject
 
-Everything else holds. The DNSSEC key is made on the fly and nothing
-above demo.example vouches for it: the dnssec finding says the chain of
-trust from the root was not validated (AD unknown). STARTTLS and
+Everything else holds. The DNSSEC key is made on the fly; the DNS server
+also answers for the parent zone example. with the DS of that key, but
+nothing above example. vouches for it: the dnssec finding says the chain
+of trust from the root was not validated (AD unknown). STARTTLS and
 MTA-STS are not in the demo: they need ports 25 and 443. The WAF claim and
 the nuclei control run in vouch-waf (see 'vouch scan --help'); without it
 they are inconclusive, never passed. Nothing leaves 127.0.0.1.
@@ -148,7 +153,7 @@ func startDemo() (d *demoDeployment, err error) {
 	go d.plain.Serve(plainLn)
 	d.closeFuncs = append(d.closeFuncs, func() { d.plain.Close() })
 
-	zone, err := demoZone(time.Now())
+	zone, parent, err := demoZone(time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +161,9 @@ func startDemo() (d *demoDeployment, err error) {
 		return nil, err
 	}
 	d.closeFuncs = append(d.closeFuncs, d.dns.Close)
+	if err := d.dns.Add(demoParent, parent); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -218,16 +226,17 @@ func unescapeAll(s string) (string, error) {
 // demoZone is the demo.example zone: A records for the web site, MX, SPF
 // ending in -all, a 2048-bit DKIM key, DMARC at p=none (a deliberate gap),
 // TLS-RPT, CAA records that allow only the demo CA, and a DNSKEY with an
-// RRSIG over it made at now (a signed apex; nothing above it vouches for
-// the key).
-func demoZone(now time.Time) (string, error) {
+// RRSIG over it made at now (a signed apex); and the records of its parent
+// zone example.: its SOA and the DS of that key (nothing above example.
+// vouches for it).
+func demoZone(now time.Time) (zone, parent string, err error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	p := base64.StdEncoding.EncodeToString(der)
 	var chunks []string
@@ -239,9 +248,14 @@ func demoZone(now time.Time) (string, error) {
 	dkim := `"v=DKIM1; k=rsa; p=" ` + strings.Join(chunks, " ")
 	dnssec, err := dnstest.SignedKeys(demoDomain, now)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return fmt.Sprintf(`
+	ds, err := dnstest.DSFor(dnssec)
+	if err != nil {
+		return "", "", err
+	}
+	parent = "@ IN SOA ns.example. hostmaster.example. 2026112301 3600 600 86400 300\n" + ds
+	zone = fmt.Sprintf(`
 @                      IN SOA  ns.demo.example. hostmaster.demo.example. 2026112301 3600 600 86400 300
 @                      IN NS   ns.demo.example.
 ns                     IN A    127.0.0.1
@@ -256,7 +270,8 @@ vouch2026._domainkey   IN TXT  %s
 @                      IN CAA  0 issue "ca.demo.example"
 @                      IN CAA  0 issuewild ";"
 @                      IN CAA  0 iodef "mailto:security@demo.example"
-%s`, dkim, dnssec), nil
+%s`, dkim, dnssec)
+	return zone, parent, nil
 }
 
 func (a *app) runDemo(ctx context.Context) error {

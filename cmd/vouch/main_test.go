@@ -53,7 +53,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		"admin-console":     posture.Verified,     // checks/admin-console.yaml: /admin is 404
 		"waf":               posture.Verified,     // the demo site blocks attack-shaped requests
 		"caa":               posture.Verified,     // issue ca.demo.example, issuewild ";", iodef
-		"dnssec":            posture.Verified,     // DNSKEY with a valid RRSIG (not validated: no AD)
+		"dnssec":            posture.Verified,     // DNSKEY with a valid RRSIG, a matching DS at example. (not validated: no AD)
 		"spf":               posture.Verified,
 		"dkim":              posture.Verified,
 		"dmarc":             posture.Contradicted, // p=none

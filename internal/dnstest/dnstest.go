@@ -7,7 +7,9 @@
 // DNSSEC, as far as tests need it: when a query sets the DO bit, RRSIG
 // records at the name that cover the asked type are added to the answer;
 // negative answers carry the SOA of the enclosing zone, if the records
-// hold one; and SetAuthenticated makes the server act as a validating
+// hold one (for DS, the zone above the name's, as a parent's answer
+// would); DSFor makes the DS records a parent publishes for SignedKeys;
+// and SetAuthenticated makes the server act as a validating
 // resolver that sets AD (and not AA) on replies to queries with DO or AD.
 package dnstest
 
@@ -155,6 +157,31 @@ func SignedKeys(origin string, now time.Time) (string, error) {
 	return key.String() + "\n" + sig.String() + "\n", nil
 }
 
+// DSFor returns zone-file lines with a DS record (digest type SHA-256)
+// for each DNSKEY with the SEP flag among keys (zone-file lines, as
+// SignedKeys returns them): what the parent zone publishes to vouch for
+// them. Add them to the parent's records.
+func DSFor(keys string) (string, error) {
+	zp := dns.NewZoneParser(strings.NewReader(keys), ".", "")
+	var b strings.Builder
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if k, isKey := rr.(*dns.DNSKEY); isKey && k.Flags&dns.SEP != 0 {
+			ds := k.ToDS(dns.SHA256)
+			if ds == nil {
+				return "", fmt.Errorf("dnstest: no DS for the key %d of %s", k.KeyTag(), k.Hdr.Name)
+			}
+			b.WriteString(ds.String() + "\n")
+		}
+	}
+	if err := zp.Err(); err != nil {
+		return "", fmt.Errorf("dnstest: keys: %w", err)
+	}
+	if b.Len() == 0 {
+		return "", fmt.Errorf("dnstest: no DNSKEY with the SEP flag in the keys")
+	}
+	return b.String(), nil
+}
+
 // Close stops the server.
 func (s *Server) Close() {
 	s.udp.Shutdown()
@@ -176,6 +203,17 @@ func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg) {
 	rrs := s.records[name]
 	exists := len(rrs) > 0 || s.hasDescendant(name)
 	soa := s.enclosingSOA(name)
+	if q.Qtype == dns.TypeDS {
+		// DS lives on the parent's side of a zone cut (RFC 4035
+		// §3.1.4.1): a negative answer carries the parent's SOA when the
+		// server holds the parent zone, else (a server authoritative for
+		// the child only) the child's.
+		if _, parent, ok := strings.Cut(name, "."); ok && parent != "" {
+			if p := s.enclosingSOA(parent); p != nil {
+				soa = p
+			}
+		}
+	}
 	ad := s.ad
 	s.mu.Unlock()
 	if to {

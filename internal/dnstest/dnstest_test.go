@@ -1,6 +1,7 @@
 package dnstest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,66 @@ func TestServerDNSSEC(t *testing.T) {
 	}
 	if r := ask("signed.test.", dns.TypeDNSKEY, false); r.AuthenticatedData {
 		t.Errorf("AD on a query without DO or AD: %v", r)
+	}
+}
+
+// DS answers come from the parent's side of the zone cut: the parent's
+// SOA on a negative answer when the server holds the parent, the child's
+// when it holds only the child; DSFor's DS matches the key SignedKeys made.
+func TestServerDS(t *testing.T) {
+	now := time.Now()
+	keys, err := SignedKeys("child.test", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := DSFor(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DSFor("x.test. 300 IN A 127.0.0.1\n"); err == nil {
+		t.Error("DSFor without a key: no error")
+	}
+	s, err := Start("child.test", "@ IN SOA ns.child.test. h.child.test. 1 3600 600 86400 300\n"+keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ask := func(name string, typ uint16) *dns.Msg {
+		t.Helper()
+		m := new(dns.Msg)
+		m.SetQuestion(name, typ)
+		m.SetEdns0(1232, true)
+		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// Only the child: its own SOA.
+	if r := ask("child.test.", dns.TypeDS); len(r.Answer) != 0 || len(r.Ns) != 1 || r.Ns[0].Header().Name != "child.test." {
+		t.Errorf("DS, child only: %v", r)
+	}
+	if err := s.Add("test", "@ IN SOA ns.test. h.test. 1 3600 600 86400 300\nchild IN NS ns.child.test.\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The parent without DS: the parent's SOA.
+	if r := ask("child.test.", dns.TypeDS); len(r.Answer) != 0 || len(r.Ns) != 1 || r.Ns[0].Header().Name != "test." {
+		t.Errorf("DS, parent without DS: %v", r)
+	}
+	// Other types at the apex still come with the child's SOA.
+	if r := ask("child.test.", dns.TypeTXT); len(r.Ns) != 1 || r.Ns[0].Header().Name != "child.test." {
+		t.Errorf("TXT at the child apex: %v", r)
+	}
+	if err := s.Add("test", ds); err != nil {
+		t.Fatal(err)
+	}
+	r := ask("child.test.", dns.TypeDS)
+	if len(r.Answer) != 1 {
+		t.Fatalf("DS: %v", r)
+	}
+	got := r.Answer[0].(*dns.DS)
+	key := ask("child.test.", dns.TypeDNSKEY).Answer[0].(*dns.DNSKEY)
+	if want := key.ToDS(dns.SHA256); got.KeyTag != key.KeyTag() || got.DigestType != dns.SHA256 || !strings.EqualFold(got.Digest, want.Digest) {
+		t.Errorf("DS %v does not match the DNSKEY %v", got, key)
 	}
 }

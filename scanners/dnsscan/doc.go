@@ -77,8 +77,11 @@
 //     negative answer), asked with DO and AD set when the Resolver is a
 //     DNSSECResolver: whether the zone is signed, whether an RRSIG over
 //     the DNSKEY set verifies with its keys now (the zone's own signature,
-//     not the chain from the root), and the AD bit of the reply with the
-//     resolver that gave it. No AD is not a failure: an authoritative
+//     not the chain from the root), whether the parent publishes a DS
+//     set for the apex and one DS matches a key that signs the DNSKEY set
+//     (a negative DS answer carrying the zone's own SOA came from the
+//     wrong side of the cut and is not observed), and the AD bit of the
+//     reply with the resolver that gave it. No AD is not a failure: an authoritative
 //     server (AA set) never validates, and a recursive one may not; the
 //     observation says which.
 //

@@ -82,8 +82,10 @@ func freePort(t *testing.T) int {
 // startKnot runs knotd authoritative for the zones (name → zone file
 // text) on a free loopback port; zones listed in signed are signed by
 // knot's automatic DNSSEC signing. It returns host:port once every zone
-// answers, and stops knotd when the test ends.
-func startKnot(t *testing.T, knotd string, zones map[string]string, signed ...string) string {
+// answers, and a function that rewrites one zone's file and has knotd
+// reload it (with knotc, over knotd's control socket); knotd stops when
+// the test ends.
+func startKnot(t *testing.T, knotd string, zones map[string]string, signed ...string) (string, func(name, text string)) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, sub := range []string{"run", "db", "zones"} {
@@ -159,7 +161,36 @@ zone:
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	return addr
+	reload := func(name, text string) {
+		t.Helper()
+		knotc := need(t, "knotc")
+		if err := os.WriteFile(filepath.Join(dir, "zones", name+".zone"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(knotc, "-s", filepath.Join(dir, "run", "knot.sock"), "-b", "zone-reload", name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("knotc zone-reload %s: %v\n%s\n%s", name, err, out, stderr.String())
+		}
+	}
+	return addr, reload
+}
+
+// knotDS asks knotd for the DNSKEY set of zone and returns, in zone-file
+// form, the DS record (SHA-256) of each key with the SEP flag: what the
+// parent must publish for validators to reach the zone.
+func knotDS(t *testing.T, addr, zone string) string {
+	t.Helper()
+	r := askKnot(t, addr, zone, dns.TypeDNSKEY)
+	var b strings.Builder
+	for _, rr := range r.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags&dns.SEP != 0 {
+			b.WriteString(k.ToDS(dns.SHA256).String() + "\n")
+		}
+	}
+	if b.Len() == 0 {
+		t.Fatalf("knotd publishes no KSK for %s: %v", zone, r)
+	}
+	return b.String()
 }
 
 // TestKnotIntegration scans two zones served by a real authoritative
@@ -208,7 +239,32 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 	// The parent zone, so that CAA's climb (RFC 8659 §3) ends in an
 	// answer at the top-level domain.
 	zones["test"] = "$ORIGIN test.\n$TTL 300\n@ SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n@ NS ns.vouch.test.\n"
-	addr := startKnot(t, knotd, zones, "vouch.test")
+	addr, reload := startKnot(t, knotd, zones, "vouch.test")
+	// The parent delegates vouch.test and, once knot has made its keys,
+	// publishes the DS of its KSK: knot answers DS questions from the
+	// parent's side of the cut (RFC 4035 §3.1.4.1). weak.test has no
+	// DS (and no keys).
+	// Before that, the parent answers that it has no DS: signed but
+	// insecure.
+	nods := dnsscan.New(dnsscan.Options{
+		Resolver: dnsscan.NewResolver(addr, 2*time.Second),
+		DialContext: func(context.Context, string, string) (net.Conn, error) {
+			return nil, fmt.Errorf("no dial in this scan")
+		},
+	}).Scan(context.Background(), posture.Target{Kind: posture.TargetMail, Address: "vouch.test"})
+	if d := nods.DNS[0].DNSSEC; d == nil || d.Signed != posture.Yes || d.HasDS != posture.No || d.DS == nil || d.DS.RCode != "NXDOMAIN" {
+		t.Errorf("vouch.test before its DS is published: %+v", d)
+	}
+	dnssecCheck, _ := checks.Lookup("dns.dnssec")
+	if fs := dnssecCheck.Run(checks.Input{Snapshot: &nods, Now: time.Now()}); len(fs) != 1 || fs[0].Code != checks.CodeDNSSECNoDS {
+		t.Errorf("dns.dnssec before the DS is published: %+v", fs)
+	}
+	ds := knotDS(t, addr, "vouch.test")
+	reload("test", "$ORIGIN test.\n$TTL 300\n@ SOA ns.test. hostmaster.test. 2 3600 600 86400 300\n@ NS ns.vouch.test.\n"+
+		"vouch NS ns.vouch.test.\nns.vouch A 127.0.0.1\n"+ds)
+	if r := askKnot(t, addr, "vouch.test", dns.TypeDS); len(r.Answer) == 0 || !r.Authoritative {
+		t.Fatalf("knotd serves no DS for vouch.test after the reload: %v", r)
+	}
 
 	// The MTA-STS policy of vouch.test, over HTTPS on loopback with a
 	// certificate of a test CA; the scanner's dials go to it.
@@ -260,6 +316,9 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 	if d := good.DNSSEC; d.Zone != "vouch.test" || d.Signed != posture.Yes || d.SignaturesValid != posture.Yes || d.Keys < 1 ||
 		!d.Authoritative || d.Authenticated != posture.Unknown || d.Resolver != addr {
 		t.Errorf("vouch.test DNSSEC %+v", d)
+	}
+	if d := good.DNSSEC; d.HasDS != posture.Yes || d.DSMatches != posture.Yes || d.DS == nil || d.DS.Found != posture.Yes {
+		t.Errorf("vouch.test DS: has %s matches %s (%s) lookup %+v", d.HasDS, d.DSMatches, d.DSDetail, d.DS)
 	}
 	if d := weak.DNSSEC; d.Signed != posture.No || d.Zone != "weak.test" {
 		t.Errorf("weak.test DNSSEC %+v", d)
@@ -335,4 +394,17 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 			}
 		}
 	}
+}
+
+// askKnot asks knotd one question with the DO bit.
+func askKnot(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(name), qtype)
+	q.SetEdns0(1232, true)
+	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, addr)
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, dns.TypeToString[qtype], err)
+	}
+	return r
 }
