@@ -61,6 +61,14 @@ func RawServer(t testing.TB, serve func(net.Conn)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	Serve(t, ln, serve)
+	return ln.Addr().String()
+}
+
+// Serve accepts connections on ln and hands each to serve until the test
+// ends; then ln and every connection are closed and the handlers waited
+// for.
+func Serve(t testing.TB, ln net.Listener, serve func(net.Conn)) {
 	var (
 		mu    sync.Mutex
 		conns []net.Conn
@@ -94,5 +102,4 @@ func RawServer(t testing.TB, serve func(net.Conn)) string {
 			}()
 		}
 	}()
-	return ln.Addr().String()
 }

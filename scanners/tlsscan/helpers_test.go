@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vouchdev/vouch/internal/nettest"
 	"github.com/vouchdev/vouch/internal/pki"
 	"github.com/vouchdev/vouch/posture"
 )
@@ -67,62 +68,14 @@ func serveTLS(t testing.TB, cfg *tls.Config) (addr string, snis func() []string)
 	}
 }
 
-// serveRaw runs handle on every connection accepted on 127.0.0.1.
-func serveRaw(t testing.TB, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve(t, ln, handle)
-	return ln.Addr().String()
-}
-
-func serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-}
-
-// refusedAddr returns a loopback address nothing listens on.
-func refusedAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+// The loopback servers are shared with the other scanner tests: serveRaw
+// runs handle on every connection accepted on 127.0.0.1, serve on a given
+// listener.
+var (
+	serveRaw    = nettest.RawServer
+	serve       = nettest.Serve
+	refusedAddr = nettest.RefusedAddr // a loopback address nothing listens on
+)
 
 // scanOne scans https://addr and returns its one observation.
 func scanOne(t testing.TB, s *Scanner, addr string) posture.TLSObservation {
