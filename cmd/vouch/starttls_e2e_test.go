@@ -1,106 +1,34 @@
 package main
 
 import (
-	"bufio"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vouchdev/vouch/checks"
 	"github.com/vouchdev/vouch/internal/dnstest"
+	"github.com/vouchdev/vouch/internal/nettest"
 	"github.com/vouchdev/vouch/internal/pki"
 	"github.com/vouchdev/vouch/posture"
 )
 
-// smtpServer is a small SMTP server on 127.0.0.1: a 220 greeting, an EHLO
-// reply that lists STARTTLS when cfg is not nil, and on STARTTLS a 220 and
-// a TLS handshake with cfg. It returns its port and counts its sessions.
+// smtpServer is nettest's SMTP server (STARTTLS offered when cfg is not
+// nil); it returns the server's port.
 func smtpServer(t *testing.T, cfg *tls.Config, sessions *atomic.Int32) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(nettest.SMTPServer(t, cfg, sessions))
+	n, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	open := map[net.Conn]bool{}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			sessions.Add(1)
-			mu.Lock()
-			open[c] = true
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					c.Close()
-					mu.Lock()
-					delete(open, c)
-					mu.Unlock()
-				}()
-				serveSMTP(c, cfg)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for c := range open {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func serveSMTP(c net.Conn, cfg *tls.Config) {
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(c)
-	io.WriteString(c, "220 mx.mail.example ESMTP ready\r\n")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"):
-			io.WriteString(c, "250-mx.mail.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n")
-			if cfg != nil {
-				io.WriteString(c, "250-STARTTLS\r\n")
-			}
-			io.WriteString(c, "250 8BITMIME\r\n")
-		case cmd == "STARTTLS" && cfg != nil:
-			io.WriteString(c, "220 2.0.0 Ready to start TLS\r\n")
-			tc := tls.Server(c, cfg)
-			if tc.Handshake() == nil {
-				io.Copy(io.Discard, tc)
-			}
-			return
-		case cmd == "QUIT":
-			io.WriteString(c, "221 2.0.0 Bye\r\n")
-			return
-		default:
-			io.WriteString(c, "502 5.5.2 Command not recognized\r\n")
-		}
-	}
+	return n
 }
 
 // TestSTARTTLSEndToEnd runs vouch scan on a trust.yaml whose mail domain's

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -17,48 +16,18 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/internal/dnstest"
+	"github.com/vouchdev/vouch/internal/nettest"
 	"github.com/vouchdev/vouch/internal/pki"
 	"github.com/vouchdev/vouch/posture"
 )
 
-// smtpServer is an SMTP-ish server on 127.0.0.1: a 220 greeting, an EHLO
-// reply that lists STARTTLS when offer is set, and on STARTTLS a 220 and
-// a TLS handshake with cfg. It counts the sessions it accepted.
+// smtpServer is nettest's SMTP server; it offers STARTTLS when offer is set.
 func smtpServer(t *testing.T, offer bool, cfg *tls.Config, sessions *atomic.Int32) string {
 	t.Helper()
-	return serveRaw(t, func(c net.Conn) {
-		sessions.Add(1)
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		r := bufio.NewReader(c)
-		fmt.Fprintf(c, "220-mx.mail.test ESMTP test\r\n220 second greeting line\r\n")
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			cmd := strings.ToUpper(strings.TrimSpace(line))
-			switch {
-			case strings.HasPrefix(cmd, "EHLO"):
-				io.WriteString(c, "250-mx.mail.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n")
-				if offer {
-					io.WriteString(c, "250-STARTTLS\r\n")
-				}
-				io.WriteString(c, "250 8BITMIME\r\n")
-			case cmd == "STARTTLS" && offer:
-				io.WriteString(c, "220 2.0.0 Ready to start TLS\r\n")
-				tc := tls.Server(c, cfg)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			case cmd == "QUIT":
-				io.WriteString(c, "221 bye\r\n")
-				return
-			default:
-				io.WriteString(c, "502 5.5.2 not implemented\r\n")
-			}
-		}
-	})
+	if !offer {
+		cfg = nil
+	}
+	return nettest.SMTPServer(t, cfg, sessions)
 }
 
 // mailScanner returns a scanner whose resolver is an in-process DNS server
