@@ -2,67 +2,36 @@ package posture
 
 import (
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/vouchdev/vouch/internal/reflectfill"
 )
 
 // fill sets every field of v (recursively) to a non-zero value, so that a
 // field added later without a JSON tag that survives the round trip fails
 // the test below. Verdict and Severity fields get valid values.
-func fill(v reflect.Value, depth int) {
-	switch v.Type() {
-	case reflect.TypeOf(time.Time{}):
-		v.Set(reflect.ValueOf(time.Date(2026, 11, 23, 9, 30, depth, 0, time.UTC)))
-		return
-	case reflect.TypeOf(Verdict("")):
-		v.SetString(string(Contradicted))
-		return
-	case reflect.TypeOf(Severity("")):
-		v.SetString(string(SeverityHigh))
-		return
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("s%d", depth))
-	case reflect.Int, reflect.Int64:
-		v.SetInt(int64(depth + 1))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		fill(p.Elem(), depth+1)
-		v.Set(p)
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 2, 2)
-		for i := 0; i < 2; i++ {
-			fill(s.Index(i), depth+1+i)
+func fill(v reflect.Value) {
+	reflectfill.Fill(v, func(v reflect.Value, depth int) bool {
+		switch v.Type() {
+		case reflect.TypeOf(time.Time{}):
+			v.Set(reflect.ValueOf(time.Date(2026, 11, 23, 9, 30, depth, 0, time.UTC)))
+		case reflect.TypeOf(Verdict("")):
+			v.SetString(string(Contradicted))
+		case reflect.TypeOf(Severity("")):
+			v.SetString(string(SeverityHigh))
+		default:
+			return false
 		}
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		k := reflect.New(v.Type().Key()).Elem()
-		fill(k, depth+1)
-		e := reflect.New(v.Type().Elem()).Elem()
-		fill(e, depth+1)
-		m.SetMapIndex(k, e)
-		v.Set(m)
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				fill(v.Field(i), depth+1)
-			}
-		}
-	default:
-		panic("fill: unhandled kind " + v.Kind().String())
-	}
+		return true
+	})
 }
 
 func TestJSONRoundTrip(t *testing.T) {
 	for _, x := range []any{&Snapshot{}, &Report{}, &Declaration{}} {
 		t.Run(reflect.TypeOf(x).Elem().Name(), func(t *testing.T) {
-			fill(reflect.ValueOf(x).Elem(), 0)
+			fill(reflect.ValueOf(x).Elem())
 			b, err := json.Marshal(x)
 			if err != nil {
 				t.Fatal(err)

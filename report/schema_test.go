@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vouchdev/vouch/internal/reflectfill"
 	"github.com/vouchdev/vouch/posture"
 )
 
@@ -186,7 +187,7 @@ func TestJSONConformsToSchema(t *testing.T) {
 	// Every field posture.Report has must be described by the schema: a
 	// field added to posture without a schema update fails here.
 	var full posture.Report
-	fillValue(reflect.ValueOf(&full).Elem(), 0)
+	fillValue(reflect.ValueOf(&full).Elem())
 	full.SchemaVersion = posture.SchemaVersion
 	fb, err := json.Marshal(&full)
 	if err != nil {
@@ -262,59 +263,24 @@ func TestJSONConformsToSchema(t *testing.T) {
 
 // fillValue sets every field of v (recursively) to a non-zero value that
 // the schema accepts: enums get a valid member.
-func fillValue(v reflect.Value, depth int) {
-	switch v.Type() {
-	case reflect.TypeOf(time.Time{}):
-		v.Set(reflect.ValueOf(clock))
-		return
-	case reflect.TypeOf(posture.Verdict("")):
-		v.SetString(string(posture.Waived))
-		return
-	case reflect.TypeOf(posture.Severity("")):
-		v.SetString(string(posture.SeverityHigh))
-		return
-	case reflect.TypeOf(posture.Visibility("")):
-		v.SetString(string(posture.Internal))
-		return
-	case reflect.TypeOf(posture.OnContradiction("")):
-		v.SetString(string(posture.ShowUnderReview))
-		return
-	case reflect.TypeOf(posture.TargetKind("")):
-		v.SetString(string(posture.TargetMail))
-		return
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("s%d", depth))
-	case reflect.Int, reflect.Int64:
-		v.SetInt(int64(depth + 1))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		fillValue(p.Elem(), depth+1)
-		v.Set(p)
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 2, 2)
-		for i := 0; i < 2; i++ {
-			fillValue(s.Index(i), depth+1)
+func fillValue(v reflect.Value) {
+	reflectfill.Fill(v, func(v reflect.Value, depth int) bool {
+		switch v.Type() {
+		case reflect.TypeOf(time.Time{}):
+			v.Set(reflect.ValueOf(clock))
+		case reflect.TypeOf(posture.Verdict("")):
+			v.SetString(string(posture.Waived))
+		case reflect.TypeOf(posture.Severity("")):
+			v.SetString(string(posture.SeverityHigh))
+		case reflect.TypeOf(posture.Visibility("")):
+			v.SetString(string(posture.Internal))
+		case reflect.TypeOf(posture.OnContradiction("")):
+			v.SetString(string(posture.ShowUnderReview))
+		case reflect.TypeOf(posture.TargetKind("")):
+			v.SetString(string(posture.TargetMail))
+		default:
+			return false
 		}
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		k := reflect.New(v.Type().Key()).Elem()
-		fillValue(k, depth+1)
-		e := reflect.New(v.Type().Elem()).Elem()
-		fillValue(e, depth+1)
-		m.SetMapIndex(k, e)
-		v.Set(m)
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				fillValue(v.Field(i), depth+1)
-			}
-		}
-	default:
-		panic("fillValue: unhandled kind " + v.Kind().String())
-	}
+		return true
+	})
 }
