@@ -396,7 +396,8 @@ func requestURL(target, req string) string {
 	return u.Scheme + "://" + u.Host + f[1]
 }
 
-// responseStatus is the status code of a raw response head, 0 if none.
+// responseStatus is the status code of a raw response head (three digits,
+// 100 to 599), 0 if none.
 func responseStatus(resp string) int {
 	line, _, _ := strings.Cut(resp, "\n")
 	f := strings.Fields(line)
@@ -404,7 +405,7 @@ func responseStatus(resp string) int {
 		return 0
 	}
 	n, err := strconv.Atoi(f[1])
-	if err != nil {
+	if err != nil || len(f[1]) != 3 || n < 100 || n > 599 {
 		return 0
 	}
 	return n
