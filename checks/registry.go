@@ -133,6 +133,13 @@ func ValidateParams(kind string, params map[string]string) []ParamError {
 	return errs
 }
 
+// Args parses params against c's declaration, defaults filled in: the
+// Input.Args a caller running one check by hand needs. Every problem is
+// returned at once, as ValidateParams would.
+func (c Check) Args(params map[string]string) (Args, []ParamError) {
+	return parseArgs(c.Rule, params, c.Validate)
+}
+
 // validateDeclaration checks what a check declares about itself.
 func validateDeclaration(c Check) error {
 	seen := map[string]bool{}
