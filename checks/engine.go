@@ -92,7 +92,7 @@ func evaluateControl(c posture.Control, snap *posture.Snapshot, waivers []postur
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
 			msgs[i] = e.Error()
-			if e.Msg == "unknown parameter" {
+			if e.Msg == MsgUnknownParam {
 				code = CodeParamUnknown
 			}
 		}

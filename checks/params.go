@@ -29,6 +29,10 @@ type ParamError struct {
 	Msg   string
 }
 
+// MsgUnknownParam is the Msg of a ParamError for a key the check does not
+// declare.
+const MsgUnknownParam = "unknown parameter"
+
 func (e ParamError) Error() string {
 	if e.Param == "" {
 		return e.Msg
@@ -65,7 +69,7 @@ func parseArgs(rule posture.Rule, raw map[string]string, validate map[string]fun
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if _, ok := a.params[k]; !ok {
-			errs = append(errs, ParamError{k, "unknown parameter"})
+			errs = append(errs, ParamError{k, MsgUnknownParam})
 		}
 	}
 	return a, errs

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/spf13/viper"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/vouchdev/vouch/checks"
 	"github.com/vouchdev/vouch/posture"
 )
 
@@ -753,22 +757,27 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 }
 
 // verify reads controls[i].verify: kind, and every other key as a
-// parameter. Parameters are taken from the YAML text (min: 1.10 stays
-// "1.10", where a decoded number would become 1.1); environment overrides
-// do not reach into lists, so the text is what viper holds too.
+// parameter, and validates them against the check's declaration in the
+// registry (package checks): an unknown kind or parameter (with the
+// closest known name), a missing required one, a value of the wrong type,
+// out of range or not in its enum, a file that is not there. Parameters
+// are taken from the YAML text (min: 1.10 stays "1.10", where a decoded
+// number would become 1.1); a YAML list becomes its items joined by
+// commas; environment overrides do not reach into verify.
 func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 	p := fmt.Sprintf("controls[%d].verify", i)
 	v := &posture.Verify{Kind: strings.TrimSpace(fmt.Sprint(valueOr(raw["kind"], "")))}
 	switch {
 	case v.Kind == "":
-		c.errorf(p+".kind", "required: the check, e.g. tls.min_version")
+		c.errorf(p+".kind", "required: the check, e.g. tls.min_version (vouch checks lists them)")
 	case !kindRe.MatchString(v.Kind):
-		c.errorf(p+".kind", "%q: want a check name such as tls.min_version", v.Kind)
+		c.errorf(p+".kind", "%q: want a check name such as tls.min_version (vouch checks lists them)", v.Kind)
 	}
 	node := child(item(child(c.doc, "controls"), i), "verify")
 	if node == nil || node.Kind != yaml.MappingNode {
 		return v
 	}
+	var keys, lists []string
 	for j := 0; j+1 < len(node.Content); j += 2 {
 		key := strings.ToLower(deref(node.Content[j]).Value)
 		if key == "kind" {
@@ -778,12 +787,141 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 			c.errorf(p+"."+key, "parameter %q given twice", key)
 			continue
 		}
+		text, ok := paramText(deref(node.Content[j+1]))
+		if !ok {
+			c.errorf(p+"."+key, "want a value or a list of values, got a mapping")
+			continue
+		}
 		if v.Params == nil {
 			v.Params = map[string]string{}
 		}
-		v.Params[key] = deref(node.Content[j+1]).Value
+		v.Params[key] = text
+		keys = append(keys, key)
+		if deref(node.Content[j+1]).Kind == yaml.SequenceNode {
+			lists = append(lists, key)
+		}
+	}
+	if v.Kind == "" || !kindRe.MatchString(v.Kind) {
+		return v
+	}
+	chk, ok := checks.Lookup(v.Kind)
+	if !ok {
+		kinds := checks.Kinds()
+		if s := suggest(v.Kind, kinds); s != "" {
+			c.errorf(p+".kind", "unknown check %q (did you mean %q?)", v.Kind, s)
+		} else {
+			c.errorf(p+".kind", "unknown check %q (known checks: %s)", v.Kind, strings.Join(kinds, ", "))
+		}
+		return v
+	}
+	params := maps.Clone(v.Params)
+	var refused []string
+	for _, d := range chk.Rule.Params {
+		if d.Type != posture.ParamList && slices.Contains(lists, d.Name) {
+			c.errorf(p+"."+d.Name, "want one value (%s), got a list", d.Want())
+			delete(params, d.Name)
+			refused = append(refused, d.Name)
+		}
+	}
+	args, errs := chk.Args(params)
+	var names []string
+	for _, d := range chk.Rule.Params {
+		names = append(names, d.Name)
+	}
+	for _, e := range errs {
+		switch {
+		case e.Param != "" && slices.Contains(refused, e.Param):
+		case e.Param == "":
+			c.errorf(p+".kind", "%s", e.Msg)
+		case e.Msg == checks.MsgUnknownParam:
+			known := "it takes no parameters"
+			if len(names) > 0 {
+				known = "it takes " + strings.Join(names, ", ")
+			}
+			msg := fmt.Sprintf("unknown parameter of %s", v.Kind)
+			if s := suggest(e.Param, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += " (" + known + ")"
+			}
+			c.errorf(p+"."+e.Param, "%s", msg)
+		case !slices.Contains(keys, e.Param):
+			// missing and required: reported at the verify mapping.
+			c.errorf(p, "parameter %s is %s", e.Param, e.Msg)
+		default:
+			c.errorf(p+"."+e.Param, "%s", e.Msg)
+		}
+	}
+	if len(errs) > 0 || len(refused) > 0 {
+		return v
+	}
+	for _, d := range chk.Rule.Params {
+		if d.Type != posture.ParamFile || !args.Has(d.Name) {
+			continue
+		}
+		if msg := c.fileProblem(args.String(d.Name), d.Format); msg != "" {
+			c.errorf(p+"."+d.Name, "%s", msg)
+		}
 	}
 	return v
+}
+
+// paramText is the text of a parameter's value: a scalar's text, or a
+// list's items joined by commas. A mapping has none.
+func paramText(n *yaml.Node) (string, bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value, true
+	case yaml.SequenceNode:
+		items := make([]string, 0, len(n.Content))
+		for _, it := range n.Content {
+			it = deref(it)
+			if it.Kind != yaml.ScalarNode {
+				return "", false
+			}
+			items = append(items, it.Value)
+		}
+		return strings.Join(items, ","), true
+	}
+	return "", false
+}
+
+// FileFormats validate the content of a file parameter by its Format
+// ("nuclei-template"), for formats whose reader lives outside config (the
+// CLI registers wafscan's template check). A format not listed is only
+// required to be a readable file.
+var FileFormats = map[string]func(data []byte) error{}
+
+// fileProblem says what is wrong with a file parameter's path, relative
+// to the trust.yaml's directory, or "".
+func (c *checker) fileProblem(path, format string) string {
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(filepath.Dir(c.file), path)
+	}
+	st, err := os.Stat(full)
+	switch {
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Sprintf("%s: %v (paths are relative to the trust.yaml)", full, err)
+	case st.IsDir():
+		return fmt.Sprintf("%s is a directory, want a file", full)
+	case st.Size() > maxFileSize:
+		return fmt.Sprintf("%s is larger than %d bytes", full, maxFileSize)
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", full, err)
+	}
+	if f := FileFormats[format]; f != nil {
+		if err := f(data); err != nil {
+			return fmt.Sprintf("%s: not a valid %s: %v", path, format, err)
+		}
+	}
+	return ""
 }
 
 func (c *checker) attested(p string, r rawAttested) *posture.Attestation {
@@ -874,58 +1012,4 @@ func setOf(ss []string) map[string]bool {
 		m[s] = true
 	}
 	return m
-}
-
-// ValidateKinds checks that every control's verify kind is one of kinds
-// (the registry of checks, which config does not import), suggesting the
-// closest known kind for a typo. It returns Errors or nil.
-//
-// A Declaration carries no line numbers, so ValidateKinds re-reads
-// d.Source, when it is a readable file whose controls still have the same
-// ids, to point at the line; otherwise the errors name the field only.
-func ValidateKinds(d posture.Declaration, kinds []string) error {
-	known := setOf(kinds)
-	var lines lineIndex
-	var errs Errors
-	for i, ctl := range d.Controls {
-		if ctl.Verify == nil || known[ctl.Verify.Kind] {
-			continue
-		}
-		if lines == nil {
-			lines = sourceLines(d)
-		}
-		path := fmt.Sprintf("controls[%d].verify.kind", i)
-		msg := fmt.Sprintf("unknown check %q", ctl.Verify.Kind)
-		if s := suggest(ctl.Verify.Kind, sortedKeys(known)); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		} else {
-			msg += fmt.Sprintf(" (known checks: %s)", strings.Join(sortedKeys(known), ", "))
-		}
-		errs = append(errs, &Error{File: d.Source, Line: lines.line(path), Field: path, Msg: msg})
-	}
-	return errs.err()
-}
-
-// sourceLines indexes the lines of d.Source, if it still matches d.
-func sourceLines(d posture.Declaration) lineIndex {
-	empty := lineIndex{}
-	if d.Source == "" {
-		return empty
-	}
-	data, err := readFile(d.Source)
-	if err != nil {
-		return empty
-	}
-	doc, errs := parseYAML(d.Source, data)
-	if errs != nil {
-		return empty
-	}
-	controls := child(doc, "controls")
-	for i, ctl := range d.Controls {
-		id := child(item(controls, i), "id")
-		if id == nil || strings.TrimSpace(id.Value) != ctl.ID {
-			return empty
-		}
-	}
-	return indexLines(doc)
 }

@@ -63,6 +63,8 @@
 //
 //	trust.yaml:14: controls[2].statment: unknown key "statment" (did you mean "statement"?)
 //
-// ValidateKinds checks verify kinds against the registry of checks, which
-// cmd/vouch passes in: config imports no package but posture.
+// Each control's verify is checked against its check's declaration in the
+// registry (package checks): the kind, and each parameter's name, type,
+// range and enum; a file parameter must name a readable file, relative to
+// the trust.yaml, and FileFormats lets the caller check its content.
 package config

@@ -17,10 +17,12 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// The canonical JSON Schema of trust.yaml. schema/trust.schema.json at the
-// root of the repository is a copy for editors (a test keeps it identical).
+// The JSON Schema of trust.yaml's shape, which the loader validates
+// against before it reads values. Its verify allows any parameter: the
+// loader checks those against the registry of checks. Editors read
+// schema/trust.schema.json, generated from this one with a branch per
+// verify kind by go generate ./internal/derive.
 //
-//go:generate cp trust.schema.json ../schema/trust.schema.json
 //go:embed trust.schema.json
 var schemaJSON []byte
 
@@ -492,3 +494,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Suggest returns the candidate closest to s, when one is close enough to
+// be a likely typo, or "": the "did you mean" of vouch's errors.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }

@@ -1,11 +1,9 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -79,19 +77,6 @@ func TestSchemaSubset(t *testing.T) {
 	}
 }
 
-// TestSchemaCopy keeps schema/trust.schema.json, which editors read
-// through the yaml-language-server comment, identical to the embedded one.
-func TestSchemaCopy(t *testing.T) {
-	copyPath := filepath.Join("..", "schema", "trust.schema.json")
-	got, err := os.ReadFile(copyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, Schema()) {
-		t.Errorf("%s differs from config/trust.schema.json: run go generate ./config", copyPath)
-	}
-}
-
 // TestSchemaDescriptions checks that every key an author can write is
 // described, for editors' hover text.
 func TestSchemaDescriptions(t *testing.T) {
@@ -115,15 +100,6 @@ func TestSchemaDescriptions(t *testing.T) {
 		}
 	}
 	walk("", s)
-}
-
-func TestSchemaListsKinds(t *testing.T) {
-	desc := mustSchema(t).Defs["verify"].Properties["kind"].Description
-	for _, k := range append(append([]string{}, implementedKinds...), laterKinds...) {
-		if !strings.Contains(desc, k) {
-			t.Errorf("verify.kind's description does not list %s", k)
-		}
-	}
 }
 
 // TestExamplesSatisfySchema validates every example against every rule of

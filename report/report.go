@@ -25,6 +25,30 @@ const (
 	FormatOSCAL Format = "oscal"
 )
 
+// formatDocs says in one line what each format is for: the --help of the
+// CLI is built from it and Formats.
+var formatDocs = map[Format]string{
+	FormatTable:    "the verdict table for a terminal",
+	FormatJSON:     "the report itself (schema: report/report.schema.json)",
+	FormatSARIF:    "SARIF 2.1.0, for code-scanning uploads",
+	FormatJUnit:    "JUnit XML: one test case per control and target",
+	FormatMarkdown: "for a pull-request comment or a job summary",
+	FormatHTML:     "the self-contained gap report",
+	FormatOSCAL:    "NIST OSCAL 1.1.2 assessment results (JSON), for GRC tools",
+}
+
+// Doc is one line on what f is for.
+func (f Format) Doc() string { return formatDocs[f] }
+
+// FormatNames are the names of Formats, in order.
+func FormatNames() []string {
+	var out []string
+	for _, f := range Formats() {
+		out = append(out, string(f))
+	}
+	return out
+}
+
 // Formats lists every format Write knows, in the order help text shows them.
 func Formats() []Format {
 	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatMarkdown, FormatHTML, FormatOSCAL}

@@ -359,3 +359,16 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// TestEveryFormatHasDoc: the CLI's --help lists formats from Formats and
+// Doc, so a format added without a line of doc would show a blank.
+func TestEveryFormatHasDoc(t *testing.T) {
+	for _, f := range Formats() {
+		if f.Doc() == "" {
+			t.Errorf("format %s has no Doc", f)
+		}
+	}
+	if len(formatDocs) != len(Formats()) {
+		t.Errorf("formatDocs has %d entries, Formats %d", len(formatDocs), len(Formats()))
+	}
+}

@@ -81,6 +81,9 @@ judges every control and writes:
   site/                      the public trust center: only what holds is shown as verified
   evidence/<scan-id>/        raw observations with SHA-256 hashes, for auditors
 
+'vouch checks' lists the checks a control can name, with their parameters;
+trust.yaml is validated against them before anything is scanned.
+
 Verdicts: verified, contradicted (a gap), inconclusive (could not observe:
 never a pass), attested, waived, not_applicable.
 
@@ -113,6 +116,7 @@ e.g. VOUCH_RESOLVER=127.0.0.1:5353.`,
 		a.scanCommand(),
 		a.probeCommand(),
 		a.checkCommand(),
+		a.checksCommand(),
 		a.siteCommand(),
 		a.reportCommand(),
 		a.demoCommand(),

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/vouchdev/vouch/config"
+	"github.com/vouchdev/vouch/report"
 )
 
 // Every flag vouch has, declared once. Commands pick the ones they take;
@@ -30,7 +32,7 @@ var (
 	flagFrom = config.Flag{Name: "from", Key: "from", Default: "",
 		Usage: "a report.json written by vouch scan"}
 	flagFormat = config.Flag{Name: "format", Shorthand: "f", Key: "format", Default: "table",
-		Usage: "output format: table, json, sarif, junit, markdown, html, oscal"}
+		Usage: "output format: " + strings.Join(report.FormatNames(), ", ")}
 	flagSiteOut = config.Flag{Name: "output", Shorthand: "o", Key: "site_output", Default: "site",
 		Usage: "directory to write the static trust center to (replaced atomically)"}
 	flagBaseURL = config.Flag{Name: "base-url", Key: "base_url", Default: "",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -95,16 +96,11 @@ func (a *app) readReport() (*posture.Report, error) {
 func (a *app) reportCommand() *cobra.Command {
 	return a.command(&cobra.Command{
 		Use:   "report --from DIR/report.json --format FORMAT",
-		Short: "Render a report in another format: table, json, sarif, junit, markdown, html",
+		Short: "Render a report in another format: " + strings.Join(report.FormatNames(), ", "),
 		Long: `Render a report written by 'vouch scan' in the format CI or people need,
 on stdout:
 
-  table      the verdict table for a terminal
-  json       the report itself (schema: report/report.schema.json)
-  sarif      SARIF 2.1.0, for code-scanning uploads
-  junit      JUnit XML: one test case per control and target
-  markdown   for a pull-request comment
-  html       the self-contained gap report`,
+` + formatList(),
 		Example: `  vouch report --from vouch-out/report.json --format sarif > vouch.sarif
   vouch report --from vouch-out/report.json --format markdown >> "$GITHUB_STEP_SUMMARY"`,
 		Args: cobra.NoArgs,
@@ -149,4 +145,13 @@ The directory is replaced atomically: a failure leaves the previous site.`,
 			return nil
 		},
 	}, flagFrom, flagSiteOut, flagBaseURL)
+}
+
+// formatList is every output format with its line of doc, for --help.
+func formatList() string {
+	var b strings.Builder
+	for _, f := range report.Formats() {
+		fmt.Fprintf(&b, "  %-10s %s\n", f, f.Doc())
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
