@@ -106,7 +106,9 @@ func ParseDeclaration(v *viper.Viper, name string, data []byte) (posture.Declara
 	shape := &nodeValidator{root: sch, file: name}
 	shape.validate(sch, doc, "", doc.Line)
 	if len(shape.errs) > 0 {
-		return posture.Declaration{}, shape.errs.err()
+		// The verify of each control is still checked, from the YAML
+		// alone, so that one run reports every problem.
+		return posture.Declaration{}, append(shape.errs, verifyErrors(name, doc, shape.errs)...).err()
 	}
 
 	v.SetConfigType("yaml")
@@ -864,6 +866,47 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 		}
 	}
 	return v
+}
+
+// verifyErrors checks the verify of every control in doc, for a file whose
+// shape is wrong elsewhere; a verify the shape check already found wrong is
+// left to that error.
+func verifyErrors(name string, doc *yaml.Node, shapeErrs Errors) Errors {
+	named := map[string]bool{}
+	for _, e := range shapeErrs {
+		named[e.Field] = true
+	}
+	c := &checker{file: name, doc: doc, lines: indexLines(doc)}
+	controls := child(doc, "controls")
+	if controls == nil || controls.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i := range controls.Content {
+		v := child(item(controls, i), "verify")
+		if v == nil || v.Kind != yaml.MappingNode {
+			continue
+		}
+		raw := map[string]any{}
+		if k := child(v, "kind"); k != nil && k.Kind == yaml.ScalarNode {
+			raw["kind"] = k.Value
+		}
+		c.verify(i, raw)
+	}
+	var out Errors
+	for _, e := range c.errs {
+		head, _, _ := strings.Cut(e.Field, ".verify")
+		vp := head + ".verify"
+		blocked := false
+		for f := range named {
+			if f == vp || strings.HasPrefix(f, vp+".") {
+				blocked = true
+			}
+		}
+		if !blocked {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // paramText is the text of a parameter's value: a scalar's text, or a
