@@ -2,8 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
@@ -22,56 +20,28 @@ type Args struct {
 	vals   map[string]posture.Value
 }
 
-// ParamError is one problem with one parameter of a control's verify.
-// Param is empty for a problem with the kind itself.
-type ParamError struct {
-	Param string
-	Msg   string
-}
+// ParamError is one problem with one parameter of a control's verify
+// (posture.ParseParams finds them).
+type ParamError = posture.ParamError
 
 // MsgUnknownParam is the Msg of a ParamError for a key the check does not
 // declare.
-const MsgUnknownParam = "unknown parameter"
+const MsgUnknownParam = posture.MsgUnknownParam
 
-func (e ParamError) Error() string {
-	if e.Param == "" {
-		return e.Msg
-	}
-	return "parameter " + e.Param + ": " + e.Msg
-}
-
-// parseArgs parses raw against rule's declared parameters. Every problem
-// is returned, in the order of the declaration, unknown keys last.
+// parseArgs parses raw against rule's declared parameters: every problem,
+// in the order of the declaration, unknown keys last.
 func parseArgs(rule posture.Rule, raw map[string]string, validate map[string]func(posture.Value) error) (Args, []ParamError) {
-	a := Args{kind: rule.ID, params: map[string]posture.Param{}, vals: map[string]posture.Value{}}
-	var errs []ParamError
+	a := Args{kind: rule.ID, params: map[string]posture.Param{}}
 	for _, p := range rule.Params {
 		a.params[p.Name] = p
-		text, given := raw[p.Name]
-		switch {
-		case !given && p.Required:
-			errs = append(errs, ParamError{p.Name, fmt.Sprintf("required: %s (%s)", p.Doc, p.Want())})
-			continue
-		case !given && p.Default == "":
-			continue
-		case !given:
-			text = p.Default
-		}
-		v, err := p.Parse(text)
-		if err == nil && given && validate[p.Name] != nil {
-			err = validate[p.Name](v)
-		}
-		if err != nil {
-			errs = append(errs, ParamError{p.Name, err.Error()})
-			continue
-		}
-		a.vals[p.Name] = v
 	}
-	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		if _, ok := a.params[k]; !ok {
-			errs = append(errs, ParamError{k, MsgUnknownParam})
+	vals, errs := posture.ParseParams(rule.Params, raw, func(name string, v posture.Value) error {
+		if f := validate[name]; f != nil {
+			return f(v)
 		}
-	}
+		return nil
+	})
+	a.vals = vals
 	return a, errs
 }
 

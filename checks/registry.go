@@ -133,6 +133,20 @@ func ValidateParams(kind string, params map[string]string) []ParamError {
 	return errs
 }
 
+// ValidateValue applies the check's own refusal, if it has one, to a
+// parameter value its type already accepts: the Validate of a
+// config.Registry.
+func ValidateValue(kind, param string, v posture.Value) error {
+	c, ok := Lookup(kind)
+	if !ok {
+		return fmt.Errorf("unknown verify kind %q", kind)
+	}
+	if f := c.Validate[param]; f != nil {
+		return f(v)
+	}
+	return nil
+}
+
 // Args parses params against c's declaration, defaults filled in: the
 // Input.Args a caller running one check by hand needs. Every problem is
 // returned at once, as ValidateParams would.

@@ -22,7 +22,6 @@ import (
 	"github.com/spf13/viper"
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/vouchdev/vouch/checks"
 	"github.com/vouchdev/vouch/posture"
 )
 
@@ -57,12 +56,46 @@ var envScalars = []string{
 // Problems in the file are returned as Errors, each naming file, line and
 // field. A file that cannot be read gives an error wrapping the
 // underlying one (errors.Is(err, fs.ErrNotExist) works).
-func LoadDeclaration(v *viper.Viper, path string) (posture.Declaration, error) {
+func LoadDeclaration(v *viper.Viper, path string, reg Registry) (posture.Declaration, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return posture.Declaration{}, err
 	}
-	return ParseDeclaration(v, path, data)
+	return ParseDeclaration(v, path, data, reg)
+}
+
+// Registry is what each control's verify is validated against: the checks
+// vouch has, each a posture.Rule declaring its parameters. cmd/vouch
+// passes the registry of package checks (config imports no other stage).
+// A kind not in Rules is an unknown check: the zero Registry refuses
+// every verify.
+type Registry struct {
+	Rules []posture.Rule
+	// Validate, when set, may refuse a parameter's value that its type
+	// accepts but the check cannot use (an algorithm that names nothing).
+	Validate func(kind, param string, v posture.Value) error
+	// FileFormats validate the content of a file parameter by its Format
+	// ("nuclei-template"). A format not listed is only required to be a
+	// readable file.
+	FileFormats map[string]func(data []byte) error
+}
+
+func (r Registry) rule(kind string) (posture.Rule, bool) {
+	for _, x := range r.Rules {
+		if x.ID == kind {
+			return x, true
+		}
+	}
+	return posture.Rule{}, false
+}
+
+func (r Registry) kinds() []string {
+	out := make([]string, len(r.Rules))
+	for i, x := range r.Rules {
+		out[i] = x.ID
+	}
+	slices.Sort(out)
+	return out
 }
 
 func readFile(path string) ([]byte, error) {
@@ -94,7 +127,7 @@ func readFile(path string) ([]byte, error) {
 // ParseDeclaration is LoadDeclaration for bytes already in memory, such as
 // an embedded file; name stands for the file in error messages and becomes
 // the declaration's Source.
-func ParseDeclaration(v *viper.Viper, name string, data []byte) (posture.Declaration, error) {
+func ParseDeclaration(v *viper.Viper, name string, data []byte, reg Registry) (posture.Declaration, error) {
 	doc, errs := parseYAML(name, data)
 	if errs != nil {
 		return posture.Declaration{}, errs.err()
@@ -108,7 +141,7 @@ func ParseDeclaration(v *viper.Viper, name string, data []byte) (posture.Declara
 	if len(shape.errs) > 0 {
 		// The verify of each control is still checked, from the YAML
 		// alone, so that one run reports every problem.
-		return posture.Declaration{}, append(shape.errs, verifyErrors(name, doc, shape.errs)...).err()
+		return posture.Declaration{}, append(shape.errs, verifyErrors(name, doc, shape.errs, reg)...).err()
 	}
 
 	v.SetConfigType("yaml")
@@ -126,7 +159,7 @@ func ParseDeclaration(v *viper.Viper, name string, data []byte) (posture.Declara
 		// alone; an environment override of the wrong shape gets here.
 		return posture.Declaration{}, Errors{{File: name, Msg: fmt.Sprintf("apply VOUCH_* environment overrides: %v", err)}}.err()
 	}
-	c := &checker{file: name, doc: doc, lines: indexLines(doc)}
+	c := &checker{file: name, doc: doc, lines: indexLines(doc), reg: reg}
 	d := c.declaration(raw)
 	if err := c.errs.err(); err != nil {
 		return posture.Declaration{}, err
@@ -377,6 +410,7 @@ type checker struct {
 	file  string
 	doc   *yaml.Node
 	lines lineIndex
+	reg   Registry
 	errs  Errors
 }
 
@@ -760,7 +794,7 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 
 // verify reads controls[i].verify: kind, and every other key as a
 // parameter, and validates them against the check's declaration in the
-// registry (package checks): an unknown kind or parameter (with the
+// Registry (the checks vouch has): an unknown kind or parameter (with the
 // closest known name), a missing required one, a value of the wrong type,
 // out of range or not in its enum, a file that is not there. Parameters
 // are taken from the YAML text (min: 1.10 stays "1.10", where a decoded
@@ -806,9 +840,9 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 	if v.Kind == "" || !kindRe.MatchString(v.Kind) {
 		return v
 	}
-	chk, ok := checks.Lookup(v.Kind)
+	rule, ok := c.reg.rule(v.Kind)
 	if !ok {
-		kinds := checks.Kinds()
+		kinds := c.reg.kinds()
 		if s := suggest(v.Kind, kinds); s != "" {
 			c.errorf(p+".kind", "unknown check %q (did you mean %q?)", v.Kind, s)
 		} else {
@@ -818,16 +852,20 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 	}
 	params := maps.Clone(v.Params)
 	var refused []string
-	for _, d := range chk.Rule.Params {
+	for _, d := range rule.Params {
 		if d.Type != posture.ParamList && slices.Contains(lists, d.Name) {
 			c.errorf(p+"."+d.Name, "want one value (%s), got a list", d.Want())
 			delete(params, d.Name)
 			refused = append(refused, d.Name)
 		}
 	}
-	args, errs := chk.Args(params)
+	var validate func(string, posture.Value) error
+	if c.reg.Validate != nil {
+		validate = func(name string, val posture.Value) error { return c.reg.Validate(v.Kind, name, val) }
+	}
+	vals, errs := posture.ParseParams(rule.Params, params, validate)
 	var names []string
-	for _, d := range chk.Rule.Params {
+	for _, d := range rule.Params {
 		names = append(names, d.Name)
 	}
 	for _, e := range errs {
@@ -835,7 +873,7 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 		case e.Param != "" && slices.Contains(refused, e.Param):
 		case e.Param == "":
 			c.errorf(p+".kind", "%s", e.Msg)
-		case e.Msg == checks.MsgUnknownParam:
+		case e.Msg == posture.MsgUnknownParam:
 			known := "it takes no parameters"
 			if len(names) > 0 {
 				known = "it takes " + strings.Join(names, ", ")
@@ -857,11 +895,12 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 	if len(errs) > 0 || len(refused) > 0 {
 		return v
 	}
-	for _, d := range chk.Rule.Params {
-		if d.Type != posture.ParamFile || !args.Has(d.Name) {
+	for _, d := range rule.Params {
+		val, ok := vals[d.Name]
+		if d.Type != posture.ParamFile || !ok {
 			continue
 		}
-		if msg := c.fileProblem(args.String(d.Name), d.Format); msg != "" {
+		if msg := c.fileProblem(val.Text, d.Format); msg != "" {
 			c.errorf(p+"."+d.Name, "%s", msg)
 		}
 	}
@@ -871,12 +910,12 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 // verifyErrors checks the verify of every control in doc, for a file whose
 // shape is wrong elsewhere; a verify the shape check already found wrong is
 // left to that error.
-func verifyErrors(name string, doc *yaml.Node, shapeErrs Errors) Errors {
+func verifyErrors(name string, doc *yaml.Node, shapeErrs Errors, reg Registry) Errors {
 	named := map[string]bool{}
 	for _, e := range shapeErrs {
 		named[e.Field] = true
 	}
-	c := &checker{file: name, doc: doc, lines: indexLines(doc)}
+	c := &checker{file: name, doc: doc, lines: indexLines(doc), reg: reg}
 	controls := child(doc, "controls")
 	if controls == nil || controls.Kind != yaml.SequenceNode {
 		return nil
@@ -929,12 +968,6 @@ func paramText(n *yaml.Node) (string, bool) {
 	return "", false
 }
 
-// FileFormats validate the content of a file parameter by its Format
-// ("nuclei-template"), for formats whose reader lives outside config (the
-// CLI registers wafscan's template check). A format not listed is only
-// required to be a readable file.
-var FileFormats = map[string]func(data []byte) error{}
-
 // fileProblem says what is wrong with a file parameter's path, relative
 // to the trust.yaml's directory, or "".
 func (c *checker) fileProblem(path, format string) string {
@@ -959,7 +992,7 @@ func (c *checker) fileProblem(path, format string) string {
 	if err != nil {
 		return fmt.Sprintf("%s: %v", full, err)
 	}
-	if f := FileFormats[format]; f != nil {
+	if f := c.reg.FileFormats[format]; f != nil {
 		if err := f(data); err != nil {
 			return fmt.Sprintf("%s: not a valid %s: %v", path, format, err)
 		}

@@ -32,7 +32,7 @@ var examples = []struct {
 
 func loadExample(t *testing.T, file string) posture.Declaration {
 	t.Helper()
-	d, err := LoadDeclaration(New(), filepath.Join(examplesDir, file))
+	d, err := LoadDeclaration(New(), filepath.Join(examplesDir, file), testRegistry)
 	if err != nil {
 		t.Fatalf("LoadDeclaration(%s):\n%v", file, err)
 	}
@@ -508,7 +508,7 @@ controls:
 func TestBrokenFiles(t *testing.T) {
 	for _, tt := range brokenFiles {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseDeclaration(New(), "trust.yaml", []byte(tt.doc))
+			_, err := ParseDeclaration(New(), "trust.yaml", []byte(tt.doc), testRegistry)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -554,7 +554,7 @@ controls:
 waivers:
   - {control: nope, reason: r, approver: CTO, expires: 2027-01-31}
 `
-	_, err := ParseDeclaration(New(), "acme.yaml", []byte(doc))
+	_, err := ParseDeclaration(New(), "acme.yaml", []byte(doc), testRegistry)
 	var es Errors
 	if !errors.As(err, &es) {
 		t.Fatalf("got %v, want Errors", err)
@@ -609,7 +609,7 @@ func TestFileProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := LoadDeclaration(New(), tt.path)
+			_, err := LoadDeclaration(New(), tt.path, testRegistry)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -639,7 +639,7 @@ func TestAliasBomb(t *testing.T) {
 	}
 	b.WriteString("controls: [{id: a, section: S, statement: T, verify: {kind: waf.present}}]\n")
 	start := time.Now()
-	_, err := ParseDeclaration(New(), "bomb.yaml", []byte(b.String()))
+	_, err := ParseDeclaration(New(), "bomb.yaml", []byte(b.String()), testRegistry)
 	if err == nil || !strings.Contains(err.Error(), "nested aliases") {
 		t.Errorf("got %v, want the expansion refused", err)
 	}
@@ -661,7 +661,7 @@ controls:
     statement: U
     attested: *cto
 `
-	d, err := ParseDeclaration(New(), "trust.yaml", []byte(doc))
+	d, err := ParseDeclaration(New(), "trust.yaml", []byte(doc), testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -714,7 +714,7 @@ func TestEnvOverrides(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			d, err := LoadDeclaration(New(), path)
+			d, err := LoadDeclaration(New(), path, testRegistry)
 			tt.check(t, d, err)
 		})
 	}
@@ -740,7 +740,7 @@ func TestFlagKeysShareTheInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("VOUCH_TIMEOUT", "9s")
-	d, err := LoadDeclaration(v, filepath.Join(examplesDir, "sentro.yaml"))
+	d, err := LoadDeclaration(v, filepath.Join(examplesDir, "sentro.yaml"), testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,7 +751,7 @@ func TestFlagKeysShareTheInstance(t *testing.T) {
 		t.Errorf("flags disturbed: fail_on=%q json=%v timeout=%v", v.GetString("fail_on"), v.GetBool("json"), v.GetDuration("timeout"))
 	}
 	// Loading twice into one instance gives the second file alone.
-	d, err = LoadDeclaration(v, filepath.Join(examplesDir, "sintra.yaml"))
+	d, err = LoadDeclaration(v, filepath.Join(examplesDir, "sintra.yaml"), testRegistry)
 	if err != nil || d.Organization.Name != "Sintra" || len(d.Waivers) != 0 {
 		t.Errorf("second load: %q, %d waivers, %v", d.Organization.Name, len(d.Waivers), err)
 	}

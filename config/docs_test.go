@@ -65,7 +65,7 @@ func TestReferenceExamples(t *testing.T) {
 		t.Fatalf("found %d complete examples, want the reference's and the package comment's", len(docs))
 	}
 	for i, doc := range docs {
-		if _, err := ParseDeclaration(New(), "example.yaml", []byte(doc)); err != nil {
+		if _, err := ParseDeclaration(New(), "example.yaml", []byte(doc), testRegistry); err != nil {
 			t.Errorf("example %d does not load:\n%v\n%s", i, err, doc)
 		}
 	}
@@ -76,7 +76,7 @@ func TestReferenceExamples(t *testing.T) {
 func TestReferenceErrors(t *testing.T) {
 	real := map[string]bool{}
 	for _, b := range brokenFiles {
-		_, err := ParseDeclaration(New(), "trust.yaml", []byte(b.doc))
+		_, err := ParseDeclaration(New(), "trust.yaml", []byte(b.doc), testRegistry)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				real[line] = true
@@ -84,7 +84,7 @@ func TestReferenceErrors(t *testing.T) {
 		}
 	}
 	for _, b := range brokenControls(t) {
-		_, err := LoadDeclaration(New(), b.path)
+		_, err := LoadDeclaration(New(), b.path, testRegistry)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				// as if the file were trust.yaml next to the reader

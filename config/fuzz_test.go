@@ -30,7 +30,7 @@ func FuzzParseDeclaration(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("version: 1\norganization: {name: A}\ncontrols: [{id: a, section: s, statement: t, attested: &x {by: b, reviewed: 2026-01-01}}, {id: b, section: s, statement: t, attested: *x}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ParseDeclaration(New(), "fuzz.yaml", data)
+		d, err := ParseDeclaration(New(), "fuzz.yaml", data, testRegistry)
 		if err != nil {
 			return
 		}

@@ -20,7 +20,7 @@ scope:
 controls:
   - {id: a, section: S, statement: T, verify: {kind: http.cookies_secure}}
 `
-	d, err := ParseDeclaration(New(), "trust.yaml", []byte(good))
+	d, err := ParseDeclaration(New(), "trust.yaml", []byte(good), testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ controls:
     - https://APP.acme.example:443/account
     - https://api.acme.example:8443/session
 `, "  pages: "+tt.pages+"\n", 1)
-			_, err := ParseDeclaration(New(), "trust.yaml", []byte(doc))
+			_, err := ParseDeclaration(New(), "trust.yaml", []byte(doc), testRegistry)
 			if err == nil || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("config: error %v, want one containing %q", err, tt.msg)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/vouchdev/vouch/checks"
 	"github.com/vouchdev/vouch/scanners/wafscan"
 )
 
@@ -21,9 +22,12 @@ import (
 // problem is beyond JSON Schema (a file that is not there).
 const brokenDir = "../testdata/broken-controls"
 
-func init() {
-	// As the CLI does: a nuclei template is checked when trust.yaml loads.
-	FileFormats["nuclei-template"] = wafscan.ValidateTemplate
+// testRegistry is the registry the CLI passes: every check vouch has, and
+// a nuclei control's template checked when trust.yaml loads.
+var testRegistry = Registry{
+	Rules:       checks.Rules(),
+	Validate:    checks.ValidateValue,
+	FileFormats: map[string]func([]byte) error{"nuclei-template": wafscan.ValidateTemplate},
 }
 
 type brokenControl struct {
@@ -79,7 +83,7 @@ func TestBrokenControls(t *testing.T) {
 	}
 	for _, b := range cases {
 		t.Run(filepath.Base(b.path), func(t *testing.T) {
-			_, err := LoadDeclaration(New(), b.path)
+			_, err := LoadDeclaration(New(), b.path, testRegistry)
 			var es Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("got %v, want Errors", err)
@@ -206,8 +210,20 @@ func TestGeneratedSchemaAcceptsExamples(t *testing.T) {
 		if err := s.Validate(yamlInstance(t, data)); err != nil {
 			t.Errorf("%s: the generated schema rejects it: %v", p, err)
 		}
-		if _, err := LoadDeclaration(New(), p); err != nil {
+		if _, err := LoadDeclaration(New(), p, testRegistry); err != nil {
 			t.Errorf("%s: the loader rejects it: %v", p, err)
 		}
+	}
+}
+
+// TestZeroRegistryRefuses: without the checks, no verify passes as valid.
+func TestZeroRegistryRefuses(t *testing.T) {
+	doc := "version: 1\norganization: {name: Acme}\ncontrols:\n  - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}\n"
+	_, err := ParseDeclaration(New(), "trust.yaml", []byte(doc), Registry{})
+	if err == nil || !strings.Contains(err.Error(), `trust.yaml:4: controls[0].verify.kind: unknown check "tls.min_version"`) {
+		t.Errorf("got %v, want the kind refused", err)
+	}
+	if _, err := ParseDeclaration(New(), "trust.yaml", []byte(doc), testRegistry); err != nil {
+		t.Errorf("with the checks: %v", err)
 	}
 }

@@ -165,6 +165,69 @@ func (p Param) Parse(raw string) (Value, error) {
 	return Value{}, fmt.Errorf("parameter type %q is unknown", p.Type)
 }
 
+// ParamError is one problem with one parameter of a control's verify.
+// Param is empty for a problem with the kind itself.
+type ParamError struct {
+	Param string
+	Msg   string
+}
+
+// MsgUnknownParam is the Msg of a ParamError for a key no Param declares.
+const MsgUnknownParam = "unknown parameter"
+
+func (e ParamError) Error() string {
+	if e.Param == "" {
+		return e.Msg
+	}
+	return "parameter " + e.Param + ": " + e.Msg
+}
+
+// ParseParams parses raw (a verify's parameters as text) against decl:
+// every declared parameter with a value or a default is in the result,
+// typed. validate, when not nil, may refuse a given value its type accepts
+// (the check's own rule). Every problem is returned, in the order of decl,
+// unknown keys last, sorted. config validates trust.yaml with it, and the
+// checks read their arguments from it: one parser, so the two never
+// disagree.
+func ParseParams(decl []Param, raw map[string]string, validate func(name string, v Value) error) (map[string]Value, []ParamError) {
+	vals := map[string]Value{}
+	known := map[string]bool{}
+	var errs []ParamError
+	for _, p := range decl {
+		known[p.Name] = true
+		text, given := raw[p.Name]
+		switch {
+		case !given && p.Required:
+			errs = append(errs, ParamError{p.Name, fmt.Sprintf("required: %s (%s)", p.Doc, p.want())})
+			continue
+		case !given && p.Default == "":
+			continue
+		case !given:
+			text = p.Default
+		}
+		v, err := p.Parse(text)
+		if err == nil && given && validate != nil {
+			err = validate(p.Name, v)
+		}
+		if err != nil {
+			errs = append(errs, ParamError{p.Name, err.Error()})
+			continue
+		}
+		vals[p.Name] = v
+	}
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		errs = append(errs, ParamError{k, MsgUnknownParam})
+	}
+	return vals, errs
+}
+
 // enumValue returns the entry of p.Enum equal to s, ignoring case.
 func (p Param) enumValue(s string) (string, bool) {
 	for a, e := range p.Aliases {

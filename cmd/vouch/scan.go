@@ -103,7 +103,7 @@ func (a *app) failOn() (posture.Severity, error) {
 // loadDeclaration reads trust.yaml; config validates every control's
 // verify against its check's declaration in the registry.
 func (a *app) loadDeclaration(path string) (posture.Declaration, error) {
-	decl, err := config.LoadDeclaration(a.v, path)
+	decl, err := config.LoadDeclaration(a.v, path, registry())
 	if err != nil {
 		return posture.Declaration{}, &exitError{code: exitUsage, err: err}
 	}
