@@ -25,20 +25,31 @@ const (
 	FormatOSCAL Format = "oscal"
 )
 
-// formatDocs says in one line what each format is for: the --help of the
-// CLI is built from it and Formats.
-var formatDocs = map[Format]string{
-	FormatTable:    "the verdict table for a terminal",
-	FormatJSON:     "the report itself (schema: report/report.schema.json)",
-	FormatSARIF:    "SARIF 2.1.0, for code-scanning uploads",
-	FormatJUnit:    "JUnit XML: one test case per control and target",
-	FormatMarkdown: "for a pull-request comment or a job summary",
-	FormatHTML:     "the self-contained gap report",
-	FormatOSCAL:    "NIST OSCAL 1.1.2 assessment results (JSON), for GRC tools",
+// formats is every output format, in the order help text shows them:
+// adding one is its writer plus one line here (and its golden file).
+var formats = []struct {
+	f     Format
+	doc   string // one line on what it is for; --help is built from it
+	write func(io.Writer, *posture.Report, Options) error
+}{
+	{FormatTable, "the verdict table for a terminal", writeTable},
+	{FormatJSON, "the report itself (schema: report/report.schema.json)", func(w io.Writer, r *posture.Report, _ Options) error { return writeJSON(w, r) }},
+	{FormatSARIF, "SARIF 2.1.0, for code-scanning uploads", func(w io.Writer, r *posture.Report, _ Options) error { return writeSARIF(w, r) }},
+	{FormatJUnit, "JUnit XML: one test case per control and target", func(w io.Writer, r *posture.Report, _ Options) error { return writeJUnit(w, r) }},
+	{FormatMarkdown, "for a pull-request comment or a job summary", func(w io.Writer, r *posture.Report, _ Options) error { return writeMarkdown(w, r) }},
+	{FormatHTML, "the self-contained gap report", func(w io.Writer, r *posture.Report, _ Options) error { return writeHTML(w, r) }},
+	{FormatOSCAL, "NIST OSCAL 1.1.2 assessment results (JSON), for GRC tools", func(w io.Writer, r *posture.Report, _ Options) error { return writeOSCAL(w, r) }},
 }
 
 // Doc is one line on what f is for.
-func (f Format) Doc() string { return formatDocs[f] }
+func (f Format) Doc() string {
+	for _, x := range formats {
+		if x.f == f {
+			return x.doc
+		}
+	}
+	return ""
+}
 
 // FormatNames are the names of Formats, in order.
 func FormatNames() []string {
@@ -51,7 +62,11 @@ func FormatNames() []string {
 
 // Formats lists every format Write knows, in the order help text shows them.
 func Formats() []Format {
-	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatMarkdown, FormatHTML, FormatOSCAL}
+	out := make([]Format, len(formats))
+	for i, x := range formats {
+		out[i] = x.f
+	}
+	return out
 }
 
 // ParseFormat parses a format name (case-insensitive). Its error lists the
@@ -98,26 +113,18 @@ func Write(w io.Writer, r *posture.Report, f Format, o Options) error {
 		cleanStrings(reflect.ValueOf(c))
 		fillRemediation(c)
 	}
-	var buf bytes.Buffer
-	switch f {
-	case FormatTable:
-		err = writeTable(&buf, c, o)
-	case FormatJSON:
-		err = writeJSON(&buf, c)
-	case FormatSARIF:
-		err = writeSARIF(&buf, c)
-	case FormatJUnit:
-		err = writeJUnit(&buf, c)
-	case FormatMarkdown:
-		err = writeMarkdown(&buf, c)
-	case FormatHTML:
-		err = writeHTML(&buf, c)
-	case FormatOSCAL:
-		err = writeOSCAL(&buf, c)
-	default:
-		_, err = ParseFormat(string(f))
+	var write func(io.Writer, *posture.Report, Options) error
+	for _, x := range formats {
+		if x.f == f {
+			write = x.write
+		}
+	}
+	if write == nil {
+		_, err := ParseFormat(string(f))
 		return err
 	}
+	var buf bytes.Buffer
+	err = write(&buf, c, o)
 	if err != nil {
 		return fmt.Errorf("report: write %s: %w", f, err)
 	}
