@@ -181,7 +181,7 @@ controls:
     verify: {kind: nuclei, template: checks/admin.yaml, expect: no-match}
 `), 0o644)
 	code, _, stderr := runVouch(t, "scan", "-c", trust, "-o", filepath.Join(dir, "out"), "--quiet")
-	if code != exitUsage || !strings.Contains(stderr, "controls[0] (admin-hidden): verify.template:") || !strings.Contains(stderr, "checks/admin.yaml") {
+	if code != exitUsage || !strings.Contains(stderr, "trust.yaml:8: controls[0].verify.template: ") || !strings.Contains(stderr, "checks/admin.yaml: no such file") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
@@ -192,7 +192,7 @@ controls:
 	os.MkdirAll(filepath.Join(dir, "checks"), 0o755)
 	os.WriteFile(filepath.Join(dir, "checks", "admin.yaml"), []byte("id: x\ninfo: {name: x, author: a, severity: info}\ndns:\n  - name: \"{{FQDN}}\"\n    type: A\n"), 0o644)
 	code, _, stderr = runVouch(t, "scan", "-c", trust, "-o", filepath.Join(dir, "out"), "--quiet")
-	if code != exitUsage || !strings.Contains(stderr, "verify.template: checks/admin.yaml: dns: only HTTP templates run in vouch") {
+	if code != exitUsage || !strings.Contains(stderr, "trust.yaml:8: controls[0].verify.template: checks/admin.yaml: not a valid nuclei-template: dns: only HTTP templates run in vouch") {
 		t.Errorf("dns template: exit %d, stderr:\n%s", code, stderr)
 	}
 }
