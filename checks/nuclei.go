@@ -28,7 +28,7 @@ func init() {
 				{Name: "template", Type: posture.ParamFile, Format: "nuclei-template", Required: true, Doc: "the nuclei template file, relative to trust.yaml"},
 				enumParam("expect", "match", []string{"match", "no-match"}, "match: the claim holds when the template matches; no-match: when it does not"),
 			},
-			Needs: []posture.Need{{Scanner: posture.ScannerWAF, Targets: posture.TargetWeb, Feature: "template", Param: "template"}},
+			Needs: []posture.Need{{Scanner: posture.ScannerWAF, Targets: posture.TargetWeb, Feature: posture.FeatureTemplate, Param: "template"}},
 			Claim: "our admin panel is not reachable from the internet",
 		},
 		Run: runNuclei,

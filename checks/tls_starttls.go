@@ -34,7 +34,7 @@ func init() {
 				{Name: "min", Type: posture.ParamTLSVersion, Enum: []string{"1.0", "1.1", "1.2", "1.3"}, Default: "1.2", Doc: "lowest version STARTTLS may negotiate"},
 				enumParam("certificate", "valid", []string{"valid", "any"}, "valid: trusted, current and matching the MX host; any: only encryption is claimed"),
 			},
-			Needs: []posture.Need{{Scanner: posture.ScannerTLS, Targets: posture.TargetMail, Feature: "starttls"}, {Scanner: posture.ScannerDNS, Targets: posture.TargetMail}},
+			Needs: []posture.Need{{Scanner: posture.ScannerTLS, Targets: posture.TargetMail, Feature: posture.FeatureSTARTTLS}, {Scanner: posture.ScannerDNS, Targets: posture.TargetMail}},
 			Claim: "mail in transit to us is encrypted (STARTTLS on every MX host)",
 		},
 		Run: runTLSSTARTTLS,

@@ -75,8 +75,8 @@ type Need struct {
 	// shows (waf.present: a payload blocked where the baseline is not).
 	Active bool `json:"active,omitempty"`
 	// Feature names a part of the scanner that is off unless a control
-	// asks for it ("starttls": connect to the MX hosts of mail targets;
-	// "template": run the user's nuclei template).
+	// asks for it (FeatureSTARTTLS: connect to the MX hosts of mail targets;
+	// FeatureTemplate: run the user's nuclei template).
 	Feature string `json:"feature,omitempty"`
 	// Param, when set, is the parameter whose value the feature takes
 	// (the template's path).

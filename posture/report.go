@@ -132,3 +132,16 @@ func (r *Report) Failing(min Severity) []ControlResult {
 	sort.Slice(out, func(i, j int) bool { return out[i].Control.ID < out[j].Control.ID })
 	return out
 }
+
+// Inconclusive returns the inconclusive controls whose severity is at
+// least min, sorted by control id: what could not be observed.
+func (r *Report) Inconclusive(min Severity) []ControlResult {
+	var out []ControlResult
+	for _, c := range r.Controls {
+		if c.Verdict == Inconclusive && c.Severity.Rank() >= min.Rank() {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Control.ID < out[j].Control.ID })
+	return out
+}

@@ -80,6 +80,20 @@ type manifestJSON struct {
 // partial bundle, and touches no other bundle. A bundle of the same scan id
 // is replaced. It returns the bundle's path.
 func WriteEvidence(dir string, snap *posture.Snapshot, r *posture.Report, m Manifest) (bundle string, err error) {
+	return writeEvidence(dir, snap, r, m, nil)
+}
+
+// WriteSignedEvidence is WriteEvidence that also signs the manifest with
+// key (as SignEvidence does) before the bundle is renamed into place, so
+// that a bundle meant to be signed is never in place unsigned.
+func WriteSignedEvidence(dir string, snap *posture.Snapshot, r *posture.Report, m Manifest, key ed25519.PrivateKey) (bundle string, err error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return "", fmt.Errorf("report: sign evidence: private key is %d bytes, want %d", len(key), ed25519.PrivateKeySize)
+	}
+	return writeEvidence(dir, snap, r, m, key)
+}
+
+func writeEvidence(dir string, snap *posture.Snapshot, r *posture.Report, m Manifest, key ed25519.PrivateKey) (bundle string, err error) {
 	if snap == nil || r == nil {
 		return "", fmt.Errorf("report: evidence: snapshot and report are required")
 	}
@@ -152,6 +166,11 @@ func WriteEvidence(dir string, snap *posture.Snapshot, r *posture.Report, m Mani
 	}
 	if err := writeNew(filepath.Join(tmp, manifestName), mb, 0o644); err != nil {
 		return "", fmt.Errorf("report: evidence: %w", err)
+	}
+	if key != nil {
+		if err := writeNew(filepath.Join(tmp, signatureName), signature(key, mb), 0o644); err != nil {
+			return "", fmt.Errorf("report: evidence: %w", err)
+		}
 	}
 	// MkdirTemp made the directory private; a bundle is meant to be handed on.
 	if err := os.Chmod(tmp, 0o755); err != nil {

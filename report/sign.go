@@ -45,11 +45,15 @@ func SignEvidence(bundle string, key ed25519.PrivateKey) error {
 	if err != nil {
 		return fmt.Errorf("report: sign evidence %s: %w", bundle, err)
 	}
-	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(key, manifest)) + "\n"
-	if err := WriteFileAtomic(filepath.Join(bundle, signatureName), []byte(sig), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(bundle, signatureName), signature(key, manifest), 0o644); err != nil {
 		return fmt.Errorf("report: sign evidence: %w", err)
 	}
 	return nil
+}
+
+// signature is the content of manifest.json.sig for manifest.
+func signature(key ed25519.PrivateKey, manifest []byte) []byte {
+	return []byte(base64.StdEncoding.EncodeToString(ed25519.Sign(key, manifest)) + "\n")
 }
 
 // verifySignature checks manifest.json.sig against the manifest under any

@@ -292,3 +292,32 @@ func TestParseKeys(t *testing.T) {
 		}
 	}
 }
+
+// WriteSignedEvidence puts the bundle in place already signed, with the
+// signature SignEvidence would have written; a bad key writes nothing.
+func TestWriteSignedEvidence(t *testing.T) {
+	pub, priv := testKey(7)
+	dir := t.TempDir()
+	bundle, err := WriteSignedEvidence(dir, snapshotFixture(), fixture(), Manifest{}, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyEvidence(bundle, pub); err != nil {
+		t.Fatalf("signed at write, does not verify: %v", err)
+	}
+	sig, _ := os.ReadFile(filepath.Join(bundle, "manifest.json.sig"))
+	if err := SignEvidence(bundle, priv); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(bundle, "manifest.json.sig")); !bytes.Equal(again, sig) {
+		t.Error("the signature written with the bundle differs from SignEvidence's")
+	}
+
+	empty := t.TempDir()
+	if _, err := WriteSignedEvidence(empty, snapshotFixture(), fixture(), Manifest{}, priv[:10]); err == nil {
+		t.Error("a 10-byte key was accepted")
+	}
+	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
+		t.Errorf("a refused key left %v", ents)
+	}
+}

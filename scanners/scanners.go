@@ -37,6 +37,10 @@ type Scanner interface {
 // Runner runs scanners over targets.
 type Runner struct {
 	Scanners []Scanner
+	// Plan, when set, says which (scanner, target) pairs run: only those
+	// it plans (checks.Plan), so that nothing no control needs is ever
+	// sent. nil runs every scanner on every target it accepts (a probe).
+	Plan *posture.Plan
 	// Concurrency is how many (scanner, target) pairs run at once; 0 means 4.
 	Concurrency int
 	// TargetTimeout bounds one scanner on one target; 0 means 60 s.
@@ -47,8 +51,8 @@ type Runner struct {
 	Now      func() time.Time
 }
 
-// Run scans every target with every scanner that accepts it and returns
-// the merged, sorted snapshot. The caller fills ID, Tool, Resolver and
+// Run scans every target with every scanner that accepts it (and that the
+// Plan, when set, runs on it) and returns the merged, sorted snapshot. The caller fills ID, Tool, Resolver and
 // Scope.
 func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snapshot {
 	now := r.Now
@@ -71,7 +75,7 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 	var jobs []job
 	for _, t := range targets {
 		for _, s := range r.Scanners {
-			if s.Accepts(t.Kind) {
+			if s.Accepts(t.Kind) && (r.Plan == nil || r.Plan.Runs(posture.ScannerID(s.Name()), t)) {
 				jobs = append(jobs, job{s, t})
 			}
 		}

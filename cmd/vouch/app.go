@@ -2,11 +2,13 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,7 +96,9 @@ Start with the demo, which scans a deployment it starts on 127.0.0.1:
 Exit codes:
   0  no contradicted control at or above --fail-on
   1  a contradicted control at or above --fail-on (default high)
-  3  bad usage or configuration
+  2  with --fail-on-inconclusive: no contradicted control, but one at or
+     above --fail-on is inconclusive (could not be observed)
+  3  bad usage or configuration (checked before anything is sent)
   4  the scan could not run (nothing observable, outputs not writable)
 
 Every flag can also be set with an environment variable VOUCH_<FLAG>,
@@ -179,7 +183,7 @@ func (a *app) netOptions() (netOptions, error) {
 	}
 	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}}
 	if r := strings.TrimSpace(a.v.GetString("resolver")); r != "" {
-		if _, _, err := net.SplitHostPort(r); err != nil {
+		if err := checkHostPort(r); err != nil {
 			return netOptions{}, usageErr("--resolver %q: want HOST:PORT, e.g. 127.0.0.1:53 (%v)", r, err)
 		}
 		o.resolverAddr = r
@@ -203,4 +207,21 @@ func (a *app) netOptions() (netOptions, error) {
 		o.roots = roots
 	}
 	return o, nil
+}
+
+// checkHostPort checks the syntax of HOST:PORT: a host, and a port from 1
+// to 65535 in decimal.
+func checkHostPort(hp string) error {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return err
+	}
+	if host == "" {
+		return errors.New("no host")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return nil
 }

@@ -307,7 +307,12 @@ func (a *app) runDemo(ctx context.Context) error {
 		return err
 	}
 	if _, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
-		fmt.Fprintf(a.stderr, "vouch: %v\nvouch: the demo's WAF and nuclei claims will be inconclusive; for the whole demo run: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf && bin/vouch demo\n", err)
+		// The scan says in one line that the engine is missing.
+		fmt.Fprintf(a.stderr, "vouch: the demo's WAF and nuclei claims will be inconclusive; for the whole demo run: go build -o bin/ ./cmd/vouch ./cmd/vouch-waf && bin/vouch demo\n")
+	}
+	o, err := a.outputOptions(out)
+	if err != nil {
+		return err
 	}
 	timeout := a.v.GetDuration("timeout")
 	no := netOptions{resolverAddr: d.dns.Addr, timeout: timeout, roots: d.ca.Pool()}
@@ -316,7 +321,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	paths, err := a.writeOutputs(out, res)
+	paths, err := a.writeOutputs(o, res)
 	if err != nil {
 		return err
 	}

@@ -127,45 +127,28 @@ Exits 0 when the bundle is intact, 1 when it is not.`,
 	return ev
 }
 
-// sealEvidence signs and zips a freshly written bundle when asked.
-func (a *app) sealEvidence(bundle string) error {
-	if p := a.v.GetString("sign_key"); p != "" {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return usageErr("--sign-key: %v", err)
-		}
-		k, err := report.ParsePrivateKey(b)
-		if err != nil {
-			return usageErr("--sign-key %s: %v", p, err)
-		}
-		if err := report.SignEvidence(bundle, k); err != nil {
-			return scanErr("sign evidence: %v", err)
-		}
-	}
-	if a.v.GetBool("zip") {
-		if err := report.ZipEvidence(bundle, bundle+".zip"); err != nil {
-			return scanErr("zip evidence: %v", err)
-		}
-	}
-	return nil
-}
-
-// compareBaseline prints the drift against --baseline (to stderr, so
-// stdout stays the table) and applies --fail-on-regression.
-func (a *app) compareBaseline(cur *posture.Report) error {
+// loadBaseline reads --baseline, before anything is scanned: nil without
+// one. --fail-on-regression without it is a usage error.
+func (a *app) loadBaseline() (*posture.Report, error) {
 	p := a.v.GetString("baseline")
 	if p == "" {
 		if a.v.GetBool("fail_on_regression") {
-			return usageErr("--fail-on-regression needs --baseline report.json")
+			return nil, usageErr("--fail-on-regression needs --baseline report.json")
 		}
+		return nil, nil
+	}
+	return readReportFile(p)
+}
+
+// compareBaseline prints the drift of cur against old, the --baseline
+// report (to stderr, so stdout stays the table), and applies
+// --fail-on-regression. Without a baseline it does nothing.
+func (a *app) compareBaseline(cur, old *posture.Report) error {
+	if old == nil {
 		return nil
 	}
-	old, err := readReportFile(p)
-	if err != nil {
-		return err
-	}
 	d := report.Diff(old, cur)
-	fmt.Fprintf(a.stderr, "\ndrift against %s:\n", p)
+	fmt.Fprintf(a.stderr, "\ndrift against %s:\n", a.v.GetString("baseline"))
 	if err := report.WriteDiff(a.stderr, d, report.FormatTable); err != nil {
 		return err
 	}

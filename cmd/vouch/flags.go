@@ -25,6 +25,8 @@ var (
 		Usage: "longest time one scanner may spend on one target before it is reported inconclusive"}
 	flagFailOn = config.Flag{Name: "fail-on", Key: "fail_on", Default: "high",
 		Usage: "exit 1 when a contradicted control has this severity or higher: info, low, medium, high, critical, or none"}
+	flagFailOnInconclusive = config.Flag{Name: "fail-on-inconclusive", Key: "fail_on_inconclusive", Default: false,
+		Usage: "exit 2 when a control at or above --fail-on is inconclusive (could not be observed) and none is contradicted"}
 	flagJSON = config.Flag{Name: "json", Key: "json", Default: false,
 		Usage: "print the snapshot as JSON instead of a table"}
 	flagSnapshot = config.Flag{Name: "snapshot", Key: "snapshot", Default: "",

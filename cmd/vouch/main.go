@@ -5,8 +5,13 @@
 //
 //	0  no contradicted control at or above --fail-on
 //	1  at least one contradicted control at or above --fail-on
+//	2  with --fail-on-inconclusive, none contradicted but at least one
+//	   inconclusive control at or above --fail-on
 //	3  bad usage or configuration (flags, trust.yaml, CA file)
 //	4  the scan could not run (nothing could be observed, outputs not writable)
+//
+// Every option is checked before the first packet: a bad one exits 3 (or 4
+// for an output directory that cannot be written) with nothing sent.
 package main
 
 import (
@@ -21,10 +26,11 @@ import (
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitGaps    = 1
-	exitUsage   = 3
-	exitScanErr = 4
+	exitOK           = 0
+	exitGaps         = 1
+	exitInconclusive = 2
+	exitUsage        = 3
+	exitScanErr      = 4
 )
 
 // exitError carries an exit code out of a command.

@@ -51,14 +51,18 @@ Prints the verdict table (or --format) and exits like 'vouch scan'.`,
 			if err != nil {
 				return usageErr("--format: %v", err)
 			}
+			baseline, err := a.loadBaseline()
+			if err != nil {
+				return err
+			}
 			rep := checks.Evaluate(decl, snap, checks.Options{Now: a.now().UTC(), Tool: tool()})
 			if err := report.Write(a.stdout, &rep, format, report.Options{Color: a.color(), Internal: true}); err != nil {
 				return err
 			}
 			a.setExit(&rep, failOn)
-			return a.compareBaseline(&rep)
+			return a.compareBaseline(&rep, baseline)
 		},
-	}, flagSnapshot, flagConfig, flagFailOn, flagFormat, flagBaseline, flagFailOnRegression)
+	}, flagSnapshot, flagConfig, flagFailOn, flagFailOnInconclusive, flagFormat, flagBaseline, flagFailOnRegression)
 }
 
 func readSnapshot(path string) (*posture.Snapshot, error) {

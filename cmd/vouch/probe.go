@@ -101,23 +101,31 @@ func (a *app) probeSub(name string) *cobra.Command {
 			if name == "dns" {
 				decl.Scope.DKIMSelectors = a.v.GetStringSlice("selectors")
 			}
+			// The plan is the one scanner on the one target; for waf, with
+			// the active probe unless --active=false, and the --template
+			// files as a "nuclei" control would run them.
+			sp := posture.ScannerPlan{Scanner: posture.ScannerID(name), Controls: []string{}}
 			if name == "waf" {
-				// Ad hoc templates run as "nuclei" controls would.
-				for _, tpl := range a.v.GetStringSlice("templates") {
-					decl.Controls = append(decl.Controls, posture.Control{Verify: &posture.Verify{Kind: "nuclei", Params: map[string]string{"template": tpl}}})
+				sp.Active = a.v.GetBool("active")
+				if tpls := a.v.GetStringSlice("templates"); len(tpls) > 0 {
+					sp.Features = []posture.FeaturePlan{{Name: posture.FeatureTemplate, Values: tpls}}
 				}
 			}
-			scs, resolver, err := a.scanners(no, decl, scanExtras{})
+			plan := posture.Plan{Targets: []posture.TargetPlan{{Target: t, Scanners: []posture.ScannerPlan{sp}}}}
+			scs, resolver, err := a.scanners(no, decl, &plan, scanExtras{})
 			if err != nil {
 				return err
 			}
-			var sc scanners.Scanner
-			for _, s := range scs {
-				if s.Name() == name {
-					sc = s
+			if len(scs) != 1 {
+				return usageErr("probe %s: a %s target is not one the %s scanner looks at", name, t.Kind, name)
+			}
+			sc := scs[0]
+			if e, ok := sc.(interface{ Err() error }); ok {
+				if err := e.Err(); err != nil {
+					fmt.Fprintf(a.stderr, "vouch: %s scanner could not run: %s\n", name, oneLine(err.Error()))
 				}
 			}
-			runner := &scanners.Runner{Scanners: []scanners.Scanner{sc}, Concurrency: 1, TargetTimeout: a.v.GetDuration("target_timeout"), Now: a.now}
+			runner := &scanners.Runner{Scanners: []scanners.Scanner{sc}, Plan: &plan, Concurrency: 1, TargetTimeout: a.v.GetDuration("target_timeout"), Now: a.now}
 			snap := runner.Run(cmd.Context(), []posture.Target{t})
 			snap.ID = newScanID(snap.StartedAt)
 			snap.Tool = tool()

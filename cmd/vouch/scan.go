@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,9 +43,17 @@ was observed, and write:
   DIR/site/                  the public trust center
   DIR/evidence/<scan-id>/    raw evidence with a manifest of SHA-256 hashes
 
-Every output is written to a temporary name and renamed into place, so a
-failed scan never destroys the previous site or evidence. The verdict
-table goes to stdout; progress to stderr.
+Every option (trust.yaml, --sign-key, --ca-file, --resolver, the output
+directory) is checked before the first packet is sent. Then only what the
+controls in scope need is scanned: a scanner runs on a target only when a
+control's check needs it there, the WAF probe's attack-shaped requests are
+sent only where a waf.present control needs them (never with --active=false
+or to scope.passive targets), STARTTLS only to the MX hosts of mail domains
+with a tls.starttls control. Outputs are written in this order, each to a
+temporary name renamed into place: evidence (signed with --sign-key before
+it is in place), history, report, site; a failure at any step leaves the
+previous report, site and evidence as they were. The verdict table goes to
+stdout; progress to stderr.
 
 Only targets in scope are contacted: the web origins and mail domains of
 scope, minus scope.exclude. DNS questions go to --resolver (or the system
@@ -52,9 +63,16 @@ WAF detection and "kind: nuclei" controls run in vouch-waf, a companion
 binary that carries the nuclei engine (so that no other command pays its
 start-up): build it with 'go build -o bin/ ./cmd/vouch ./cmd/vouch-waf'.
 vouch finds it with --waf-engine, next to the vouch binary, or on $PATH;
-without it those controls are inconclusive, never passed. See docs/waf.md.`,
+without it those controls are inconclusive, never passed, and one line on
+stderr says so. See docs/waf.md.
+
+Exit codes: 0 no contradicted control at or above --fail-on; 1 one is
+(this wins over 2); 2 with --fail-on-inconclusive, a control at or above
+--fail-on could not be observed; 3 bad usage or configuration; 4 the scan
+could not run or its outputs could not be written.`,
 		Example: `  vouch scan -c trust.yaml -o public
   vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
+  vouch scan -c trust.yaml --fail-on-inconclusive  # CI: and on what could not be observed
   vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -70,20 +88,29 @@ without it those controls are inconclusive, never passed. See docs/waf.md.`,
 			if err != nil {
 				return err
 			}
+			// Every option is checked before the first packet is sent.
+			out, err := a.outputOptions(a.v.GetString("output"))
+			if err != nil {
+				return err
+			}
+			baseline, err := a.loadBaseline()
+			if err != nil {
+				return err
+			}
 			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{})
 			if err != nil {
 				return err
 			}
-			paths, err := a.writeOutputs(a.v.GetString("output"), res)
+			paths, err := a.writeOutputs(out, res)
 			if err != nil {
 				return err
 			}
 			if err := a.finish(res.report, failOn, paths); err != nil {
 				return err
 			}
-			return a.compareBaseline(res.report)
+			return a.compareBaseline(res.report, baseline)
 		},
-	}, flagConfig, flagOutput, flagFailOn, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
+	}, flagConfig, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
 		flagSMTPPort, flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
@@ -91,6 +118,9 @@ without it those controls are inconclusive, never passed. See docs/waf.md.`,
 func (a *app) failOn() (posture.Severity, error) {
 	s := strings.ToLower(a.v.GetString("fail_on"))
 	if s == "none" {
+		if a.v.GetBool("fail_on_inconclusive") {
+			return "", usageErr("--fail-on-inconclusive needs a --fail-on severity, not none")
+		}
 		return "", nil
 	}
 	sev, err := posture.ParseSeverity(s)
@@ -128,8 +158,9 @@ func newScanID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 }
 
-// scanners builds the four scanners from the options.
-func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtras) ([]scanners.Scanner, string, error) {
+// scanners builds the scanners plan uses, from the options: a scanner no
+// control needs is not even built.
+func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Plan, extras scanExtras) ([]scanners.Scanner, string, error) {
 	resolver := no.resolverAddr
 	if resolver == "" {
 		r, err := dnsscan.SystemResolverAddr()
@@ -139,11 +170,6 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 		resolver = r
 	}
 	ua := "vouch/" + toolVersion() + " (+security posture scan)"
-	passive := map[string]bool{}
-	for _, p := range decl.Scope.Passive {
-		passive[p] = true
-	}
-	active := a.v.GetBool("active")
 	plain := extras.plainHTTP
 	pages := map[string][]string{}
 	for _, p := range decl.Scope.Pages {
@@ -157,20 +183,70 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 	if smtpPort < 0 || smtpPort > 65535 {
 		return nil, "", usageErr("--smtp-port %d: want a TCP port, 1 to 65535", smtpPort)
 	}
-	return []scanners.Scanner{
-		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttlsOptions(decl, smtpPort)}),
-		httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+	// STARTTLS connects to the MX hosts of the mail targets the plan
+	// turns it on for (the runner runs tls on no other mail target).
+	var starttls *tlsscan.STARTTLSOptions
+	if plan.Uses(posture.ScannerTLS, posture.FeatureSTARTTLS) {
+		starttls = &tlsscan.STARTTLSOptions{Port: smtpPort}
+	}
+	var out []scanners.Scanner
+	if plan.Uses(posture.ScannerTLS, "") {
+		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls}))
+	}
+	if plan.Uses(posture.ScannerHTTP, "") {
+		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
 			PlainHTTP: func(t posture.Target) string {
 				if u, ok := plain[t.Address]; ok {
 					return u
 				}
 				return defaultPlainHTTP(t)
 			},
-			Pages: func(t posture.Target) []string { return pages[t.Address] }}),
-		dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
-			MailSenders: decl.Scope.MailSenders, DialContext: no.dialer.DialContext, RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}),
-		a.wafScanner(no, decl, resolver, ua, func(t posture.Target) bool { return !active || passive[t.Address] }),
-	}, resolver, nil
+			Pages: func(t posture.Target) []string { return pages[t.Address] }}))
+	}
+	if plan.Uses(posture.ScannerDNS, "") {
+		out = append(out, dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
+			MailSenders: decl.Scope.MailSenders, DialContext: no.dialer.DialContext, RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}))
+	}
+	if plan.Uses(posture.ScannerWAF, "") {
+		out = append(out, a.wafScanner(no, decl, plan, resolver, ua))
+	}
+	return out, resolver, nil
+}
+
+// scanPlan is what the scan of decl runs (checks.Plan), made passive
+// everywhere by --active=false.
+func (a *app) scanPlan(decl posture.Declaration) posture.Plan {
+	plan := checks.Plan(decl)
+	if !a.v.GetBool("active") {
+		plan = plan.Passive()
+	}
+	return plan
+}
+
+// planSummary says in one line how many targets each scanner looks at.
+func planSummary(plan *posture.Plan) string {
+	var parts []string
+	for _, id := range []posture.ScannerID{posture.ScannerTLS, posture.ScannerHTTP, posture.ScannerDNS, posture.ScannerWAF} {
+		ts := plan.TargetsOf(id)
+		if len(ts) == 0 {
+			continue
+		}
+		part := fmt.Sprintf("%s %d", id, len(ts))
+		active := 0
+		for _, t := range ts {
+			if plan.Active(id, t) {
+				active++
+			}
+		}
+		if active > 0 {
+			part += fmt.Sprintf(" (active probe %d)", active)
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "nothing to scan: no control in scope needs an observation"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // defaultPlainHTTP is where the redirect chain of t starts: http://host/
@@ -206,28 +282,45 @@ func sameOrigin(a, b string) bool {
 	return port(ua) == port(ub)
 }
 
-// scanAndJudge scans the declaration's scope and evaluates its controls.
+// scanAndJudge scans what the declaration's controls need of its scope
+// and evaluates them.
 func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
-	scs, resolver, err := a.scanners(no, decl, extras)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTemplates(decl); err != nil {
+	if err := checkParamFiles(decl); err != nil {
 		return nil, err
 	}
 	targets := decl.Scope.Targets()
 	if len(targets) == 0 {
 		return nil, usageErr("%s: scope has no targets (scope.web and scope.mail are empty)", decl.Source)
 	}
+	plan := a.scanPlan(decl)
+	scs, resolver, err := a.scanners(no, decl, &plan, extras)
+	if err != nil {
+		return nil, err
+	}
 	started := a.now()
 	runner := &scanners.Runner{
 		Scanners:      scs,
+		Plan:          &plan,
 		Concurrency:   a.v.GetInt("concurrency"),
 		TargetTimeout: a.v.GetDuration("target_timeout"),
 		Progress:      a.progress(),
 		Now:           a.now,
 	}
-	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s)\n", len(targets), resolver)
+	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s): %s\n", len(targets), resolver, planSummary(&plan))
+	// A scanner that cannot run at all (the WAF engine missing) says so
+	// once, in full, on stderr; its controls are inconclusive.
+	warned := map[string]bool{}
+	warn := func() {
+		for _, sc := range scs {
+			if e, ok := sc.(interface{ Err() error }); ok && !warned[sc.Name()] {
+				if err := e.Err(); err != nil {
+					warned[sc.Name()] = true
+					fmt.Fprintf(a.stderr, "vouch: %s scanner could not run, its controls are inconclusive: %s\n", sc.Name(), oneLine(err.Error()))
+				}
+			}
+		}
+	}
+	warn()
 	// The WAF engine runs once for all web targets, as its own process:
 	// started now, its start-up overlaps the other scanners' work.
 	for _, sc := range scs {
@@ -236,6 +329,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 		}
 	}
 	snap := runner.Run(ctx, targets)
+	warn()
 	snap.ID = newScanID(started)
 	snap.Tool = tool()
 	snap.Resolver = resolver
@@ -249,6 +343,9 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	rep := checks.Evaluate(decl, &snap, checks.Options{Now: a.now().UTC(), Tool: tool()})
 	return &result{decl: decl, snap: &snap, report: &rep}, nil
 }
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // observations lists the header of every observation in s.
 func observations(s *posture.Snapshot) []posture.Observation {
@@ -291,9 +388,75 @@ type outputPaths struct {
 	dir, report, html, snapshot, site, evidence string
 }
 
-// writeOutputs writes every output of a scan under dir. Each is written
-// atomically; a failure leaves what was there before.
-func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
+// outputOptions are where and how a scan writes, checked before it
+// starts: the directory can be written (or created), the signing key
+// reads and parses.
+type outputOptions struct {
+	dir     string
+	signKey ed25519.PrivateKey // nil: the bundle is not signed
+	zip     bool
+}
+
+func (a *app) outputOptions(dir string) (outputOptions, error) {
+	o := outputOptions{dir: dir, zip: a.v.GetBool("zip")}
+	if p := a.v.GetString("sign_key"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return o, usageErr("--sign-key: %v", err)
+		}
+		k, err := report.ParsePrivateKey(b)
+		if err != nil {
+			return o, usageErr("--sign-key %s: %v", p, err)
+		}
+		o.signKey = k
+	}
+	if strings.TrimSpace(dir) == "" {
+		return o, usageErr("--output: empty directory name")
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "evidence"), filepath.Join(dir, "history")} {
+		if err := checkWritableDir(d); err != nil {
+			return o, scanErr("output: %v", err)
+		}
+	}
+	return o, nil
+}
+
+// checkWritableDir makes sure dir is a directory a file can be created
+// in, or can be created: the nearest existing ancestor must be a writable
+// directory. Nothing is left behind.
+func checkWritableDir(dir string) error {
+	d := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			f, err := os.CreateTemp(d, ".vouch-write-check-*")
+			if err != nil {
+				return fmt.Errorf("%s is not writable: %w", d, err)
+			}
+			f.Close()
+			return os.Remove(f.Name())
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return fmt.Errorf("%s: no existing parent directory", dir)
+		}
+		d = parent
+	}
+}
+
+// writeOutputs writes every output of a scan under o.dir, in this order:
+// the evidence bundle (signed before it is renamed into place, then
+// zipped), the history entry, report.json, report.html and snapshot.json,
+// and last the site. Each is written atomically, so a failure at any step
+// leaves the previous report, site and evidence as they were.
+func (a *app) writeOutputs(o outputOptions, res *result) (outputPaths, error) {
+	dir := o.dir
 	p := outputPaths{
 		dir:      dir,
 		report:   filepath.Join(dir, "report.json"),
@@ -301,11 +464,8 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 		snapshot: filepath.Join(dir, "snapshot.json"),
 		site:     filepath.Join(dir, "site"),
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return p, scanErr("output: %v", err)
-	}
-	history := loadHistory(dir, res.report)
-	var reportJSON []byte
+	// Everything that can fail without touching the disk comes first.
+	outs := map[string][]byte{}
 	for _, w := range []struct {
 		path string
 		f    report.Format
@@ -314,29 +474,20 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 		if err := report.Write(&buf, res.report, w.f, report.Options{Internal: true}); err != nil {
 			return p, scanErr("write %s: %v", w.path, err)
 		}
-		if err := report.WriteFileAtomic(w.path, buf.Bytes(), 0o644); err != nil {
-			return p, scanErr("write %s: %v", w.path, err)
-		}
-		if w.f == report.FormatJSON {
-			reportJSON = buf.Bytes()
-		}
+		outs[w.path] = buf.Bytes()
 	}
 	snapJSON, err := json.MarshalIndent(res.snap, "", "  ")
 	if err != nil {
 		return p, scanErr("snapshot: %v", err)
 	}
-	if err := report.WriteFileAtomic(p.snapshot, append(snapJSON, '\n'), 0o644); err != nil {
-		return p, scanErr("write %s: %v", p.snapshot, err)
+	outs[p.snapshot] = append(snapJSON, '\n')
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return p, scanErr("output: %v", err)
 	}
-	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt, History: history,
-		Logo: a.readLogo(res.report.Organization, filepath.Dir(res.decl.Source))}); err != nil {
-		return p, scanErr("site: %v", err)
-	}
-	if err := keepHistory(dir, reportJSON, res.report.ScanID); err != nil {
-		return p, scanErr("history: %v", err)
-	}
+	history := loadHistory(dir, res.report)
 	host, _ := os.Hostname()
-	bundle, err := report.WriteEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, report.Manifest{
+	m := report.Manifest{
 		Tool:     tool(),
 		ScanID:   res.snap.ID,
 		Command:  os.Args,
@@ -346,13 +497,33 @@ func (a *app) writeOutputs(dir string, res *result) (outputPaths, error) {
 		Host:     host,
 		Started:  res.snap.StartedAt,
 		Finished: res.snap.FinishedAt,
-	})
+	}
+	var bundle string
+	if o.signKey != nil {
+		bundle, err = report.WriteSignedEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, m, o.signKey)
+	} else {
+		bundle, err = report.WriteEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, m)
+	}
 	if err != nil {
 		return p, scanErr("evidence: %v", err)
 	}
 	p.evidence = bundle
-	if err := a.sealEvidence(bundle); err != nil {
-		return p, err
+	if o.zip {
+		if err := report.ZipEvidence(bundle, bundle+".zip"); err != nil {
+			return p, scanErr("zip evidence: %v", err)
+		}
+	}
+	if err := keepHistory(dir, outs[p.report], res.report.ScanID); err != nil {
+		return p, scanErr("history: %v", err)
+	}
+	for _, path := range []string{p.report, p.html, p.snapshot} {
+		if err := report.WriteFileAtomic(path, outs[path], 0o644); err != nil {
+			return p, scanErr("write %s: %v", path, err)
+		}
+	}
+	if err := site.Build(p.site, res.report, site.Options{BaseURL: a.v.GetString("base_url"), Now: res.report.GeneratedAt, History: history,
+		Logo: a.readLogo(res.report.Organization, filepath.Dir(res.decl.Source))}); err != nil {
+		return p, scanErr("site: %v", err)
 	}
 	return p, nil
 }
@@ -370,26 +541,47 @@ func (a *app) finish(rep *posture.Report, failOn posture.Severity, p outputPaths
 	return nil
 }
 
+// setExit sets exit code 1 for a contradicted control at or above failOn,
+// else, with --fail-on-inconclusive, 2 for an inconclusive one.
 func (a *app) setExit(rep *posture.Report, failOn posture.Severity) {
 	if failOn == "" {
 		return
 	}
 	if failing := rep.Failing(failOn); len(failing) > 0 {
-		ids := make([]string, len(failing))
-		for i, c := range failing {
-			ids[i] = c.Control.ID
-		}
-		fmt.Fprintf(a.stderr, "vouch: %d contradicted control(s) at or above %s: %s\n", len(failing), failOn, strings.Join(ids, ", "))
+		fmt.Fprintf(a.stderr, "vouch: %d contradicted control(s) at or above %s: %s\n", len(failing), failOn, controlIDs(failing))
 		a.exitCode = exitGaps
+	}
+	if !a.v.GetBool("fail_on_inconclusive") {
+		return
+	}
+	if unseen := rep.Inconclusive(failOn); len(unseen) > 0 {
+		fmt.Fprintf(a.stderr, "vouch: %d inconclusive control(s) at or above %s (--fail-on-inconclusive): %s\n", len(unseen), failOn, controlIDs(unseen))
+		if a.exitCode == exitOK {
+			a.exitCode = exitInconclusive
+		}
 	}
 }
 
+func controlIDs(cs []posture.ControlResult) string {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.Control.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
 // wafScanner is the WAF scanner: it runs the vouch-waf engine (which links
-// nuclei, so that this binary does not) once for every web target in
-// scope, with the user templates of "nuclei" controls.
-func (a *app) wafScanner(no netOptions, decl posture.Declaration, resolver, ua string, passive func(posture.Target) bool) *wafscan.Scanner {
-	o := wafscan.Options{Targets: decl.Scope.Targets(), Timeout: no.timeout, UserAgent: ua, Resolvers: []string{resolver},
-		Passive: passive, Now: a.now, BatchTimeout: a.v.GetDuration("target_timeout")}
+// nuclei, so that this binary does not) once for every web target the
+// plan gives it, with the active probe and the user templates the plan
+// turns on for each.
+func (a *app) wafScanner(no netOptions, decl posture.Declaration, plan *posture.Plan, resolver, ua string) *wafscan.Scanner {
+	o := wafscan.Options{Targets: plan.TargetsOf(posture.ScannerWAF), Timeout: no.timeout, UserAgent: ua, Resolvers: []string{resolver},
+		Passive: func(t posture.Target) bool { return !plan.Active(posture.ScannerWAF, t) },
+		Templates: func(t posture.Target) []string {
+			tpls, _ := plan.Feature(posture.ScannerWAF, t, posture.FeatureTemplate)
+			return tpls
+		},
+		Now: a.now, BatchTimeout: a.v.GetDuration("target_timeout")}
 	if path, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
 		o.EngineMissing = err.Error()
 	} else {
@@ -398,81 +590,61 @@ func (a *app) wafScanner(no netOptions, decl posture.Declaration, resolver, ua s
 	if decl.Source != "" {
 		o.TemplateDir = filepath.Dir(decl.Source)
 	}
-	templates := map[string][]string{} // target address → templates; "" for every web target
-	for _, c := range decl.Controls {
-		if c.Verify == nil || c.Verify.Kind != "nuclei" || c.Verify.Params["template"] == "" {
-			continue
-		}
-		tpl := c.Verify.Params["template"]
-		if len(c.Targets) == 0 {
-			templates[""] = appendNew(templates[""], tpl)
-		}
-		for _, t := range c.Targets {
-			templates[t] = appendNew(templates[t], tpl)
-		}
-	}
-	o.Templates = func(t posture.Target) []string {
-		out := append([]string(nil), templates[""]...)
-		for _, tpl := range templates[t.Address] {
-			out = appendNew(out, tpl)
-		}
-		return out
-	}
 	return wafscan.New(o)
 }
 
-func appendNew(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
+// fileFormats check the content of a file parameter by its declared
+// Format (posture.Param.Format); a file of another format need only be
+// readable.
+var fileFormats = map[string]func([]byte) error{
+	"nuclei-template": wafscan.ValidateTemplate,
 }
 
-// starttlsOptions turns on the STARTTLS scan of the mail targets' MX hosts
-// (port 25, or --smtp-port) when a control asks for it with tls.starttls:
-// a scope with mail targets is otherwise never connected to over SMTP.
-func starttlsOptions(decl posture.Declaration, port int) *tlsscan.STARTTLSOptions {
-	for _, c := range decl.Controls {
-		if c.Verify != nil && c.Verify.Kind == "tls.starttls" {
-			return &tlsscan.STARTTLSOptions{Port: port}
-		}
-	}
-	return nil
-}
-
-// checkTemplates makes sure every "nuclei" control's template can be read
-// before anything is scanned: a typo in a path is a usage error, not an
+// checkParamFiles makes sure every file a control's parameters name (a
+// nuclei template) can be read, and holds what its format wants, before
+// anything is scanned: a typo in a path is a usage error, not an
 // inconclusive verdict found after the scan.
-func checkTemplates(decl posture.Declaration) error {
+func checkParamFiles(decl posture.Declaration) error {
 	dir := "."
 	if decl.Source != "" {
 		dir = filepath.Dir(decl.Source)
 	}
 	for i, c := range decl.Controls {
-		if c.Verify == nil || c.Verify.Kind != "nuclei" {
+		if c.Verify == nil {
 			continue
 		}
-		tpl := c.Verify.Params["template"]
-		if tpl == "" {
-			return usageErr("%s: controls[%d] (%s): verify.template: a nuclei template file is required", decl.Source, i, c.ID)
+		chk, ok := checks.Lookup(c.Verify.Kind)
+		if !ok {
+			continue
 		}
-		p := tpl
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if st, err := os.Stat(p); err != nil {
-			return usageErr("%s: controls[%d] (%s): verify.template: %v", decl.Source, i, c.ID, err)
-		} else if st.IsDir() {
-			return usageErr("%s: controls[%d] (%s): verify.template: %s is a directory, not a template file", decl.Source, i, c.ID, p)
-		}
-		data, err := os.ReadFile(p)
-		if err == nil {
-			err = wafscan.ValidateTemplate(data)
-		}
-		if err != nil {
-			return usageErr("%s: controls[%d] (%s): verify.template: %s: %v (see docs/waf.md)", decl.Source, i, c.ID, tpl, err)
+		for _, prm := range chk.Rule.Params {
+			if prm.Type != posture.ParamFile {
+				continue
+			}
+			field := fmt.Sprintf("%s: controls[%d] (%s): verify.%s", decl.Source, i, c.ID, prm.Name)
+			name := strings.TrimSpace(c.Verify.Params[prm.Name])
+			if name == "" {
+				if prm.Required {
+					return usageErr("%s: required: %s", field, prm.Doc)
+				}
+				continue
+			}
+			path := name
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(dir, path)
+			}
+			if st, err := os.Stat(path); err != nil {
+				return usageErr("%s: %v", field, err)
+			} else if st.IsDir() {
+				return usageErr("%s: %s is a directory, not a file", field, path)
+			}
+			data, err := os.ReadFile(path)
+			if err == nil && fileFormats[prm.Format] != nil {
+				err = fileFormats[prm.Format](data)
+			}
+			if err != nil {
+				return usageErr("%s: %s: %v (see docs/waf.md)", field, name, err)
+			}
 		}
 	}
 	return nil

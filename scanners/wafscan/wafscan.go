@@ -2,6 +2,7 @@ package wafscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -87,6 +88,28 @@ func (s *Scanner) Name() string { return "waf" }
 
 // Accepts reports whether k is a web target.
 func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.TargetWeb }
+
+// Err says why the scanner could not observe at all: no engine (known at
+// once), or the batch run of the engine failed (known once it is over;
+// nil while it still runs). nil when it ran. Each target's observation
+// says the same; Err is for one line on stderr.
+func (s *Scanner) Err() error {
+	if s.o.Engine == nil {
+		if s.o.EngineMissing != "" {
+			return errors.New(s.o.EngineMissing)
+		}
+		return errors.New("no WAF engine")
+	}
+	if s.done == nil {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return s.runErr
+	default:
+		return nil
+	}
+}
 
 // Stats are the engine's timings of the batch run, once it is over.
 func (s *Scanner) Stats() Stats {
