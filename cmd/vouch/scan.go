@@ -285,9 +285,6 @@ func sameOrigin(a, b string) bool {
 // scanAndJudge scans what the declaration's controls need of its scope
 // and evaluates them.
 func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
-	if err := checkParamFiles(decl); err != nil {
-		return nil, err
-	}
 	targets := decl.Scope.Targets()
 	if len(targets) == 0 {
 		return nil, usageErr("%s: scope has no targets (scope.web and scope.mail are empty)", decl.Source)
@@ -591,61 +588,4 @@ func (a *app) wafScanner(no netOptions, decl posture.Declaration, plan *posture.
 		o.TemplateDir = filepath.Dir(decl.Source)
 	}
 	return wafscan.New(o)
-}
-
-// fileFormats check the content of a file parameter by its declared
-// Format (posture.Param.Format); a file of another format need only be
-// readable.
-var fileFormats = map[string]func([]byte) error{
-	"nuclei-template": wafscan.ValidateTemplate,
-}
-
-// checkParamFiles makes sure every file a control's parameters name (a
-// nuclei template) can be read, and holds what its format wants, before
-// anything is scanned: a typo in a path is a usage error, not an
-// inconclusive verdict found after the scan.
-func checkParamFiles(decl posture.Declaration) error {
-	dir := "."
-	if decl.Source != "" {
-		dir = filepath.Dir(decl.Source)
-	}
-	for i, c := range decl.Controls {
-		if c.Verify == nil {
-			continue
-		}
-		chk, ok := checks.Lookup(c.Verify.Kind)
-		if !ok {
-			continue
-		}
-		for _, prm := range chk.Rule.Params {
-			if prm.Type != posture.ParamFile {
-				continue
-			}
-			field := fmt.Sprintf("%s: controls[%d] (%s): verify.%s", decl.Source, i, c.ID, prm.Name)
-			name := strings.TrimSpace(c.Verify.Params[prm.Name])
-			if name == "" {
-				if prm.Required {
-					return usageErr("%s: required: %s", field, prm.Doc)
-				}
-				continue
-			}
-			path := name
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(dir, path)
-			}
-			if st, err := os.Stat(path); err != nil {
-				return usageErr("%s: %v", field, err)
-			} else if st.IsDir() {
-				return usageErr("%s: %s is a directory, not a file", field, path)
-			}
-			data, err := os.ReadFile(path)
-			if err == nil && fileFormats[prm.Format] != nil {
-				err = fileFormats[prm.Format](data)
-			}
-			if err != nil {
-				return usageErr("%s: %s: %v (see docs/waf.md)", field, name, err)
-			}
-		}
-	}
-	return nil
 }
