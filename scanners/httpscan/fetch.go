@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -64,7 +63,7 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		r, err = sc.get(ctx, u, true, keepBody)
 	}
 	if err != nil {
-		return nil, missingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
+		return nil, posture.MissingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
 	}
 	id := sc.idPrefix + idSuffix
 	ex := &exchange{response: *r, hop: posture.HTTPHop{
@@ -247,47 +246,4 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// missingFor says why a request failed, in posture's reasons.
-func missingFor(ctx context.Context, err error) *posture.Missing {
-	return &posture.Missing{Reason: reasonFor(ctx, err), Detail: err.Error()}
-}
-
-func reasonFor(ctx context.Context, err error) posture.Reason {
-	var (
-		dnsErr *net.DNSError
-		netErr net.Error
-		recErr tls.RecordHeaderError
-		alert  tls.AlertError
-	)
-	switch {
-	case errors.As(err, &dnsErr):
-		switch {
-		case dnsErr.IsNotFound:
-			return posture.ReasonNXDomain
-		case dnsErr.IsTimeout:
-			return posture.ReasonTimeout
-		}
-		return posture.ReasonDNSError
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return posture.ReasonTimeout
-	case errors.Is(err, context.Canceled):
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return posture.ReasonTimeout
-		}
-		return posture.ReasonError
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return posture.ReasonRefused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTDOWN):
-		return posture.ReasonUnreachable
-	case isCertError(err), errors.As(err, &recErr), errors.As(err, &alert),
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return posture.ReasonHandshakeFailed
-	case strings.Contains(err.Error(), "server response headers exceeded"):
-		return posture.ReasonTooLarge
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "malformed HTTP"):
-		return posture.ReasonProtocolError
-	}
-	return posture.ReasonError
 }

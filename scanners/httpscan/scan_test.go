@@ -673,7 +673,8 @@ func TestDefaults(t *testing.T) {
 }
 
 // Host names resolve through the Dialer's Resolver, for the chain and for
-// the HTTPS request; a name that does not exist is nxdomain.
+// the HTTPS request; a name that does not exist is nxdomain, one whose
+// lookup fails with SERVFAIL is servfail.
 func TestResolution(t *testing.T) {
 	ca := newCA(t)
 	ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -685,11 +686,12 @@ func TestResolution(t *testing.T) {
 		w.WriteHeader(http.StatusMovedPermanently)
 	}))
 	_, pport, _ := net.SplitHostPort(strings.TrimPrefix(ps.URL, "http://"))
-	srv, err := dnstest.Start("vouch.test.", "app A 127.0.0.1\n")
+	srv, err := dnstest.Start("vouch.test.", "app A 127.0.0.1\nbroken A 127.0.0.1\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	srv.ServFail("broken.vouch.test")
 	d := &net.Dialer{Resolver: &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, srv.Addr)
@@ -709,9 +711,13 @@ func TestResolution(t *testing.T) {
 		t.Errorf("source %q HSTS %+v missing %v", o.Source, o.HSTS, o.Missing)
 	}
 
-	o = scanOne(t, s, target("https://missing.vouch.test:"+tport))
-	if reasonOf(o.Missing) != posture.ReasonNXDomain || reasonOf(o.RedirectMissing) != posture.ReasonNXDomain || o.UpgradesToHTTPS != unk {
-		t.Errorf("missing %v redirect missing %v upgrades %s", o.Missing, o.RedirectMissing, o.UpgradesToHTTPS)
+	// The same reasons as every scanner's (posture.MissingFor): a
+	// SERVFAIL is servfail here as in tlsscan, not dns_error.
+	for host, want := range map[string]posture.Reason{"missing": posture.ReasonNXDomain, "broken": posture.ReasonServFail} {
+		o = scanOne(t, s, target("https://"+host+".vouch.test:"+tport))
+		if reasonOf(o.Missing) != want || reasonOf(o.RedirectMissing) != want || o.UpgradesToHTTPS != unk {
+			t.Errorf("%s: missing %v redirect missing %v upgrades %s, want %s", host, o.Missing, o.RedirectMissing, o.UpgradesToHTTPS, want)
+		}
 	}
 }
 

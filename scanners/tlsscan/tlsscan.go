@@ -144,7 +144,7 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, []string,
 	defer cancel()
 	addrs, err := r.LookupIPAddr(rctx, host)
 	if err != nil {
-		return nil, nil, missingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
+		return nil, nil, posture.MissingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
 	}
 	var ips []string
 	seen := map[string]bool{}

@@ -131,10 +131,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	}
 	events, err := s.events(ctx, t)
 	if err != nil {
-		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
-		if ctx.Err() != nil {
-			obs.Missing.Reason = posture.ReasonTimeout
-		}
+		obs.Missing = posture.MissingFor(ctx, err)
 		return snap(obs)
 	}
 	interpret(&obs, events, s.o.Templates(t))
