@@ -25,10 +25,12 @@ func init() {
 			Severity:    posture.SeverityLow,
 			Remediation: "Publish CAA records at the domain (or the organisational domain) naming the CAs you use, e.g. '0 issue \"letsencrypt.org\"', '0 issuewild \";\"' to forbid wildcards if you need none, and '0 iodef \"mailto:security@<domain>\"'.",
 			Mappings:    []string{"SOC2:CC6.1", "ISO27001:A.8.24"},
-			Params: map[string]string{
-				"issuers":       "comma-separated CA domains the set may allow (e.g. letsencrypt.org,pki.goog); any when absent",
-				"require_iodef": "require an iodef property (default false)",
+			Params: []posture.Param{
+				{Name: "issuers", Type: posture.ParamList, Format: "domain", Doc: "the CA domains the set may allow, e.g. [letsencrypt.org, pki.goog]; any when absent"},
+				boolParam("require_iodef", false, "require an iodef property (where CAs report refused requests)"),
 			},
+			Needs: needDNSMail,
+			Claim: "only our chosen certificate authorities may issue certificates for our domain",
 		},
 		Run: runCAA,
 	})
@@ -36,15 +38,10 @@ func init() {
 
 func runCAA(in Input) []posture.Finding {
 	var issuers []string
-	for _, s := range strings.Split(in.Params.String("issuers", ""), ",") {
-		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
-			issuers = append(issuers, s)
-		}
+	for _, s := range in.Args.List("issuers") {
+		issuers = append(issuers, strings.ToLower(s))
 	}
-	iodef, err := in.Params.Bool("require_iodef", false)
-	if err != nil {
-		return paramFailure(err)
-	}
+	iodef := in.Args.Bool("require_iodef")
 	expected := "a CAA record set with an issue property"
 	if len(issuers) > 0 {
 		expected += " allowing only " + strings.Join(issuers, ", ")

@@ -30,19 +30,18 @@ func init() {
 			Severity:    posture.SeverityLow,
 			Remediation: "Turn on DNSSEC signing at your DNS provider (or in your authoritative server, e.g. knot's 'dnssec-signing: on'), publish the DS record at your registrar, and check the chain with a validating resolver (delv, or dig +dnssec through one that sets AD).",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.8.20"},
-			Params: map[string]string{
-				"require_validated": "require the resolver to set AD (a validated chain of trust) (default false)",
+			Params: []posture.Param{
+				boolParam("require_validated", false, "when true, an answer without the resolver's AD bit is inconclusive"),
 			},
+			Needs: needDNSMail,
+			Claim: "our DNS is signed with DNSSEC",
 		},
 		Run: runDNSSEC,
 	})
 }
 
 func runDNSSEC(in Input) []posture.Finding {
-	validated, err := in.Params.Bool("require_validated", false)
-	if err != nil {
-		return paramFailure(err)
-	}
+	validated := in.Args.Bool("require_validated")
 	expected := "a DNSSEC-signed zone (DNSKEY with a valid RRSIG, and a DS at the parent that matches a signing key)"
 	if validated {
 		expected += ", validated by the resolver (AD)"

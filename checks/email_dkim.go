@@ -27,22 +27,18 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Sign outgoing mail with DKIM, publish the key at <selector>._domainkey.<domain>, use RSA keys of 2048 bits or Ed25519 (with an RSA key beside it), and list your selectors in scope.dkim_selectors.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
-			Params: map[string]string{
-				"min_bits": "fewest RSA key bits accepted (default 2048)",
+			Params: []posture.Param{
+				intParam("min_bits", 2048, 0, 16384, "fewest bits of an RSA DKIM key (keys under 1024 bits and sha1-only h= always fail)"),
 			},
+			Needs: needDNSMail,
+			Claim: "our outgoing mail is DKIM-signed",
 		},
 		Run: runDKIM,
 	})
 }
 
 func runDKIM(in Input) []posture.Finding {
-	minBits, err := in.Params.Int("min_bits", 2048)
-	if err == nil && (minBits < 0 || minBits > 16384) {
-		err = fmt.Errorf("checks: parameter min_bits: %d is out of range (0..16384)", minBits)
-	}
-	if err != nil {
-		return paramFailure(err)
-	}
+	minBits := in.Args.Int("min_bits")
 	expected := fmt.Sprintf("a DKIM key published; every RSA key >= %d bits (and >= 1024); sha256 allowed", minBits)
 	var out []posture.Finding
 	for _, o := range in.Snapshot.DNS {

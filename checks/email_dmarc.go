@@ -25,11 +25,13 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Publish one TXT record at _dmarc.<domain> such as 'v=DMARC1; p=reject; rua=mailto:dmarc@<domain>'; move from p=none to quarantine and reject once the aggregate reports show every legitimate sender passes SPF or DKIM. Drop sp=none and np=none. When reports go to another domain, that domain must publish 'v=DMARC1' at <domain>._report._dmarc.<its domain>.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
-			Params: map[string]string{
-				"min_policy":  "weakest acceptable p=: none, quarantine (default) or reject",
-				"pct":         "lowest acceptable pct= (default 100)",
-				"require_rua": "require a rua= destination that accepts aggregate reports (default true)",
+			Params: []posture.Param{
+				enumParam("min_policy", "quarantine", []string{"none", "quarantine", "reject"}, "weakest acceptable p= (and sp=, np= where given)"),
+				intParam("pct", 100, 0, 100, "lowest acceptable pct=: the share of failing mail the policy applies to"),
+				boolParam("require_rua", true, "require a rua= destination that accepts aggregate reports"),
 			},
+			Needs: needDNSMail,
+			Claim: "DMARC is enforced on our mail domain",
 		},
 		Run: runDMARC,
 	})
@@ -38,21 +40,9 @@ func init() {
 var dmarcPolicyRank = map[string]int{"none": 0, "quarantine": 1, "reject": 2}
 
 func runDMARC(in Input) []posture.Finding {
-	minPolicy := strings.ToLower(in.Params.String("min_policy", "quarantine"))
-	if _, ok := dmarcPolicyRank[minPolicy]; !ok {
-		return paramFailure(fmt.Errorf("checks: parameter min_policy: %q is not a DMARC policy (want none, quarantine or reject)", minPolicy))
-	}
-	pct, err := in.Params.Int("pct", 100)
-	if err == nil && (pct < 0 || pct > 100) {
-		err = fmt.Errorf("checks: parameter pct: %d is out of range (0..100)", pct)
-	}
-	if err != nil {
-		return paramFailure(err)
-	}
-	rua, err := in.Params.Bool("require_rua", true)
-	if err != nil {
-		return paramFailure(err)
-	}
+	minPolicy := in.Args.String("min_policy")
+	pct := in.Args.Int("pct")
+	rua := in.Args.Bool("require_rua")
 	expected := "DMARC p=" + minPolicy + " or stricter"
 	if minPolicy != "none" {
 		expected += fmt.Sprintf(", pct >= %d", pct)

@@ -24,9 +24,11 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Publish one TXT record 'v=STSv1; id=<date or serial>' at _mta-sts.<domain>; serve 'version: STSv1', 'mode: enforce', one 'mx:' line per MX host (or *.<parent>) and 'max_age: 604800' or more as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt with a publicly trusted certificate, without redirects; change the id whenever the policy changes.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24"},
-			Params: map[string]string{
-				"mode": "weakest acceptable policy mode: enforce (default) or testing",
+			Params: []posture.Param{
+				enumParam("mode", "enforce", []string{"enforce", "testing"}, "weakest acceptable policy mode (testing also accepts enforce)"),
 			},
+			Needs: needDNSMail,
+			Claim: "inbound mail requires TLS (MTA-STS)",
 		},
 		Run: runMTASTS,
 	})
@@ -35,10 +37,7 @@ func init() {
 var mtastsModeRank = map[string]int{"none": 0, "testing": 1, "enforce": 2}
 
 func runMTASTS(in Input) []posture.Finding {
-	mode := strings.ToLower(in.Params.String("mode", "enforce"))
-	if mode != "enforce" && mode != "testing" {
-		return paramFailure(fmt.Errorf("checks: parameter mode: %q is not enforce or testing", mode))
-	}
+	mode := in.Args.String("mode")
 	expected := "one valid v=STSv1 record at _mta-sts.<domain> and a valid policy in mode " + mode
 	if mode == "testing" {
 		expected += " or enforce"

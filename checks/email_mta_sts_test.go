@@ -141,9 +141,7 @@ func TestMTASTS(t *testing.T) {
 }
 
 func TestMTASTSBadParam(t *testing.T) {
-	c, _ := Lookup("email.mta_sts")
-	fs := c.Run(Input{Params: Params{"mode": "none"}, Snapshot: &posture.Snapshot{DNS: []posture.DNSObservation{mtastsObs(true, "v=STSv1; id=1")}}, Now: t0})
-	if len(fs) != 1 || fs[0].Code != CodeParamInvalid {
-		t.Errorf("checks: mode=none accepted: %+v", fs)
+	if errs := ValidateParams("email.mta_sts", map[string]string{"mode": "none"}); len(errs) != 1 || errs[0].Param != "mode" {
+		t.Errorf("checks: mode=none: %v", errs)
 	}
 }

@@ -25,9 +25,13 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Publish one TXT record 'v=spf1 <your senders> -all' at the domain; merge any second v=spf1 record into it. Keep include/a/mx/ptr/exists/redirect at 10 or fewer across all includes (replace includes by ip4:/ip6: ranges, drop unused senders) and remove terms whose names do not exist.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.5.14", "CIS:9.5"},
-			Params: map[string]string{
-				"all": `weakest acceptable all qualifier: "-" (fail, default), "~" (softfail: accepts - or ~), "?" (neutral)`,
+			Params: []posture.Param{
+				{Name: "all", Type: posture.ParamEnum, Default: "-", Enum: []string{"-", "~", "?"},
+					Aliases: map[string]string{"-all": "-", "fail": "-", "~all": "~", "softfail": "~", "?all": "?", "neutral": "?"},
+					Doc:     "weakest acceptable all qualifier: - (fail), ~ (softfail: accepts - or ~), ? (neutral)"},
 			},
+			Needs: needDNSMail,
+			Claim: "SPF prevents others from sending mail as our domain",
 		},
 		Run: runSPF,
 	})
@@ -50,10 +54,7 @@ func spfQualifier(s string) (string, int, bool) {
 }
 
 func runSPF(in Input) []posture.Finding {
-	want, wantRank, ok := spfQualifier(in.Params.String("all", "-"))
-	if !ok {
-		return paramFailure(fmt.Errorf("checks: parameter all: %q is not an SPF qualifier (want -, ~ or ?)", in.Params.String("all", "-")))
-	}
+	want, wantRank, _ := spfQualifier(in.Args.String("all"))
 	expected := "one SPF record ending in " + want + "all"
 	if want == "~" {
 		expected = "one SPF record ending in -all or ~all"

@@ -17,7 +17,8 @@ func init() {
 			Severity:    posture.SeverityLow,
 			Remediation: "Publish one TXT record 'v=TLSRPTv1; rua=mailto:tls-reports@<domain>' at _smtp._tls.<domain> and read the reports.",
 			Mappings:    []string{"SOC2:CC7.2", "ISO27001:A.8.16"},
-			Params:      map[string]string{},
+			Needs:       needDNSMail,
+			Claim:       "we receive SMTP TLS reports (TLS-RPT)",
 		},
 		Run: runTLSRPT,
 	})

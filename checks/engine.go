@@ -77,18 +77,34 @@ func evaluateControl(c posture.Control, snap *posture.Snapshot, waivers []postur
 	}
 	rule := chk.Rule
 	rules[rule.ID] = rule
-	severity := rule.Severity.Max(c.Severity)
+	// A control's severity replaces the check's default, lower or
+	// higher: the company knows what the claim is worth to it.
+	severity := rule.Severity
+	if c.Severity != "" {
+		severity = c.Severity
+	}
 
 	var findings []posture.Finding
-	if bad := unknownParams(rule, c.Verify.Params); len(bad) > 0 {
+	if args, errs := parseArgs(rule, c.Verify.Params, chk.Validate); len(errs) > 0 {
+		// config refuses these at load; a snapshot judged offline with an
+		// old or hand-edited declaration can still get here.
+		code := CodeParamInvalid
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+			if e.Msg == "unknown parameter" {
+				code = CodeParamUnknown
+			}
+		}
+		detail := strings.Join(msgs, "; ")
 		findings = []posture.Finding{{
 			Verdict: posture.Inconclusive,
-			Code:    CodeParamUnknown,
-			Message: fmt.Sprintf("%s does not take parameter %s, so nothing was judged (known: %s)", rule.ID, strings.Join(bad, ", "), strings.Join(slices.Sorted(maps.Keys(rule.Params)), ", ")),
-			Reason:  &posture.Missing{Reason: posture.ReasonError, Detail: "unknown parameter " + strings.Join(bad, ", ")},
+			Code:    code,
+			Message: fmt.Sprintf("%s cannot use its parameters, so nothing was judged: %s (known: %s)", rule.ID, detail, strings.Join(paramNames(rule), ", ")),
+			Reason:  &posture.Missing{Reason: posture.ReasonError, Detail: detail},
 		}}
 	} else {
-		in := Input{Control: c, Params: Params(c.Verify.Params), Snapshot: snap, Now: now}
+		in := Input{Control: c, Args: args, Snapshot: snap, Now: now}
 		if len(c.Targets) > 0 {
 			in.Snapshot = filterSnapshot(snap, c.Targets)
 		}
@@ -297,4 +313,15 @@ func filterObs[T any](xs []T, target func(T) posture.Target, keep func(posture.T
 
 func normTarget(s string) string {
 	return strings.TrimRight(strings.ToLower(strings.TrimSpace(s)), "/.")
+}
+
+func paramNames(r posture.Rule) []string {
+	out := make([]string, len(r.Params))
+	for i, p := range r.Params {
+		out[i] = p.Name
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }

@@ -210,7 +210,7 @@ func TestEvaluateNoMethod(t *testing.T) {
 
 func TestEvaluatePanicRecovery(t *testing.T) {
 	registerForTest(t, Check{
-		Rule: posture.Rule{ID: "test.panics", Title: "t", Citation: "RFC 0", Severity: posture.SeverityLow, Remediation: "r", Params: map[string]string{}},
+		Rule: posture.Rule{ID: "test.panics", Title: "t", Citation: "RFC 0", Severity: posture.SeverityLow, Remediation: "r", Needs: needTLSWeb},
 		Run: func(in Input) []posture.Finding {
 			var m map[string]int
 			m["boom"]++ // a real runtime panic
@@ -236,7 +236,7 @@ func TestEvaluatePanicRecovery(t *testing.T) {
 
 func TestEvaluateBadVerdict(t *testing.T) {
 	registerForTest(t, Check{
-		Rule: posture.Rule{ID: "test.claims_waived", Title: "t", Citation: "RFC 0", Severity: posture.SeverityLow, Remediation: "r", Params: map[string]string{}},
+		Rule: posture.Rule{ID: "test.claims_waived", Title: "t", Citation: "RFC 0", Severity: posture.SeverityLow, Remediation: "r", Needs: needTLSWeb},
 		Run: func(in Input) []posture.Finding {
 			return []posture.Finding{{Target: appURL, Verdict: posture.Waived}, {Target: legacyURL, Verdict: posture.Attested}}
 		},
@@ -325,7 +325,8 @@ func TestEvaluateSeverity(t *testing.T) {
 	}{
 		{"", posture.SeverityHigh},
 		{posture.SeverityCritical, posture.SeverityCritical},
-		{posture.SeverityLow, posture.SeverityHigh}, // never lowered
+		{posture.SeverityLow, posture.SeverityLow}, // lowered too: the control's word replaces the default
+		{posture.SeverityInfo, posture.SeverityInfo},
 	} {
 		decl := sampleDecl()
 		decl.Controls[0].Severity = tt.control

@@ -93,17 +93,6 @@ func httpsUnobserved(o posture.HTTPObservation, expected, what string) *posture.
 	return &f
 }
 
-// paramFailure is the single finding of a check whose parameters it cannot
-// use. Checks return it before looking at the snapshot.
-func paramFailure(err error) []posture.Finding {
-	return []posture.Finding{{
-		Verdict: posture.Inconclusive,
-		Code:    CodeParamInvalid,
-		Message: "the control's parameters are invalid, so nothing was judged: " + err.Error(),
-		Reason:  &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()},
-	}}
-}
-
 func at(o posture.Observation) string {
 	if o.Source == "" {
 		return ""

@@ -37,9 +37,13 @@ func runKind(t *testing.T, kind string, params map[string]string, snap *posture.
 	if !ok {
 		t.Fatalf("checks: %s is not registered", kind)
 	}
+	args, errs := parseArgs(c.Rule, params, c.Validate)
+	if len(errs) > 0 {
+		t.Fatalf("checks: %s %v: %v", kind, params, errs)
+	}
 	in := Input{
 		Control:  posture.Control{ID: "ctl", Verify: &posture.Verify{Kind: kind, Params: params}},
-		Params:   params,
+		Args:     args,
 		Snapshot: snap,
 		Now:      t0,
 	}

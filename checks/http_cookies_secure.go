@@ -23,9 +23,11 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Add '; Secure; HttpOnly; SameSite=Lax' (or Strict) to every Set-Cookie; name session cookies __Host-… with Path=/ and no Domain.",
 			Mappings:    []string{"SOC2:CC6.1", "ISO27001:A.8.26"},
-			Params: map[string]string{
-				"names": "comma-separated cookie names to judge (default: every cookie seen)",
+			Params: []posture.Param{
+				{Name: "names", Type: posture.ParamList, Format: "cookie-name", Doc: "the cookies to judge, e.g. [session, csrf]; every cookie seen when absent"},
 			},
+			Needs: needHTTPWeb,
+			Claim: "session cookies are Secure and HttpOnly",
 		},
 		Run: runCookiesSecure,
 	})
@@ -33,11 +35,7 @@ func init() {
 
 func runCookiesSecure(in Input) []posture.Finding {
 	var names []string
-	for _, n := range strings.Split(in.Params.String("names", ""), ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			names = append(names, n)
-		}
-	}
+	names = append(names, in.Args.List("names")...)
 	expected := "every cookie Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"
 	if len(names) > 0 {
 		expected = "cookies " + strings.Join(names, ", ") + " Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"

@@ -21,32 +21,22 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Send 'Strict-Transport-Security: max-age=31536000; includeSubDomains' on every HTTPS response (add '; preload' only once every subdomain serves HTTPS).",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min_max_age":        "fewest seconds of max-age accepted (default 31536000, one year)",
-				"include_subdomains": "require includeSubDomains (default false)",
-				"preload":            "require the preload directive (default false)",
+			Params: []posture.Param{
+				intParam("min_max_age", 31536000, 0, 1<<31-1, "fewest seconds of max-age accepted (31536000 is a year)"),
+				boolParam("include_subdomains", false, "require includeSubDomains"),
+				boolParam("preload", false, "require the preload directive"),
 			},
+			Needs: needHTTPWeb,
+			Claim: "browsers are told to use HTTPS only (HSTS)",
 		},
 		Run: runHSTS,
 	})
 }
 
 func runHSTS(in Input) []posture.Finding {
-	minAge, err := in.Params.Int("min_max_age", 31536000)
-	if err == nil && minAge < 0 {
-		err = fmt.Errorf("checks: parameter min_max_age: %d is negative", minAge)
-	}
-	if err != nil {
-		return paramFailure(err)
-	}
-	incSub, err := in.Params.Bool("include_subdomains", false)
-	if err != nil {
-		return paramFailure(err)
-	}
-	preload, err := in.Params.Bool("preload", false)
-	if err != nil {
-		return paramFailure(err)
-	}
+	minAge := in.Args.Int("min_max_age")
+	incSub := in.Args.Bool("include_subdomains")
+	preload := in.Args.Bool("preload")
 	expected := fmt.Sprintf("Strict-Transport-Security with max-age >= %d", minAge)
 	if incSub {
 		expected += ", includeSubDomains"

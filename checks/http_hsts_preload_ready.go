@@ -44,7 +44,8 @@ func init() {
 			Severity:    posture.SeverityLow,
 			Remediation: "Send 'Strict-Transport-Security: max-age=63072000; includeSubDomains; preload' on every HTTPS response, redirects included, and answer http://host/ with a 301 to https://host/ (same host) before any other redirect, such as to www.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params:      map[string]string{},
+			Needs:       needHTTPWeb,
+			Claim:       "our domain is ready for the browsers' HSTS preload list",
 		},
 		Run: runHSTSPreloadReady,
 	})

@@ -24,7 +24,8 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Answer every plain-HTTP request with a permanent redirect (301 or 308) to the same host and path over https://, before anything else is served.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params:      map[string]string{},
+			Needs:       needHTTPWeb,
+			Claim:       "HTTP requests are redirected to HTTPS",
 		},
 		Run: runHTTPSRedirect,
 	})

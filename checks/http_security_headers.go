@@ -30,29 +30,18 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Send 'X-Content-Type-Options: nosniff', 'Content-Security-Policy: default-src 'self'; frame-ancestors 'none'' (or X-Frame-Options: DENY) and the other required headers on every HTTPS response; drop version numbers from Server and X-Powered-By.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.8.26"},
-			Params: map[string]string{
-				"require": "comma-separated list of: " + strings.Join(headerRequirements, ", ") + " (default nosniff,frame,csp)",
+			Params: []posture.Param{
+				{Name: "require", Type: posture.ParamList, Enum: headerRequirements, Default: "nosniff,frame,csp", Doc: "the protections to require"},
 			},
+			Needs: needHTTPWeb,
+			Claim: "our web responses carry security headers (CSP, X-Frame-Options, nosniff)",
 		},
 		Run: runSecurityHeaders,
 	})
 }
 
 func runSecurityHeaders(in Input) []posture.Finding {
-	var req []string
-	for _, r := range strings.Split(in.Params.String("require", "nosniff,frame,csp"), ",") {
-		r = strings.ToLower(strings.TrimSpace(r))
-		if r == "" || slices.Contains(req, r) {
-			continue
-		}
-		if !slices.Contains(headerRequirements, r) {
-			return paramFailure(fmt.Errorf("checks: parameter require: %q is not one of %s", r, strings.Join(headerRequirements, ", ")))
-		}
-		req = append(req, r)
-	}
-	if len(req) == 0 {
-		return paramFailure(fmt.Errorf("checks: parameter require: empty list"))
-	}
+	req := in.Args.List("require")
 	expected := "security headers: " + strings.Join(req, ", ")
 	var out []posture.Finding
 	for _, o := range in.Snapshot.HTTP {

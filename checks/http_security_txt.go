@@ -25,9 +25,11 @@ func init() {
 			Severity:    posture.SeverityLow,
 			Remediation: "Serve /.well-known/security.txt as 'text/plain; charset=utf-8' with 'Contact: mailto:security@…' and 'Expires: <RFC 3339 date less than a year ahead>', and renew it before it expires.",
 			Mappings:    []string{"ISO27001:A.8.8", "SOC2:CC2.3"},
-			Params: map[string]string{
-				"require_signed": "require an OpenPGP cleartext signature (default false)",
+			Params: []posture.Param{
+				boolParam("require_signed", false, "require an OpenPGP-signed security.txt"),
 			},
+			Needs: needHTTPWeb,
+			Claim: "report vulnerabilities to our security contact (security.txt)",
 		},
 		Run: runSecurityTxt,
 	})
@@ -37,10 +39,7 @@ func init() {
 var secTxtAdvisory = []string{CodeSecTxtExpiresTooFar, CodeSecTxtDuplicate}
 
 func runSecurityTxt(in Input) []posture.Finding {
-	signed, err := in.Params.Bool("require_signed", false)
-	if err != nil {
-		return paramFailure(err)
-	}
+	signed := in.Args.Bool("require_signed")
 	expected := "a security.txt with Contact and a current Expires (RFC 9116)"
 	if signed {
 		expected += ", OpenPGP-signed"

@@ -24,28 +24,20 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Bring the target in line with the control's statement, or correct the template if it no longer describes the claim.",
 			Mappings:    []string{"SOC2:CC4.1", "ISO27001:A.5.36"},
-			Params: map[string]string{
-				"template": "path of the nuclei template, relative to trust.yaml (required)",
-				"expect":   "match (default) or no-match",
+			Params: []posture.Param{
+				{Name: "template", Type: posture.ParamFile, Format: "nuclei-template", Required: true, Doc: "the nuclei template file, relative to trust.yaml"},
+				enumParam("expect", "match", []string{"match", "no-match"}, "match: the claim holds when the template matches; no-match: when it does not"),
 			},
+			Needs: []posture.Need{{Scanner: posture.ScannerWAF, Targets: posture.TargetWeb, Feature: "template", Param: "template"}},
+			Claim: "our admin panel is not reachable from the internet",
 		},
 		Run: runNuclei,
 	})
 }
 
 func runNuclei(in Input) []posture.Finding {
-	tpl := in.Params.String("template", "")
-	expect := strings.ToLower(in.Params.String("expect", "match"))
-	var bad string
-	switch {
-	case tpl == "":
-		bad = "the control names no template (verify.params.template)"
-	case expect != "match" && expect != "no-match":
-		bad = fmt.Sprintf("expect: %q is neither match nor no-match", expect)
-	}
-	if bad != "" && len(in.Snapshot.WAF) == 0 {
-		return paramFailure(fmt.Errorf("%s", bad))
-	}
+	tpl := in.Args.String("template")
+	expect := in.Args.String("expect")
 	var out []posture.Finding
 	expected := "template " + tpl + " matches"
 	if expect == "no-match" {
@@ -54,12 +46,6 @@ func runNuclei(in Input) []posture.Finding {
 	for _, o := range in.Snapshot.WAF {
 		if !o.Observed() {
 			out = append(out, unobserved(o.Observation, expected))
-			continue
-		}
-		if bad != "" {
-			// Judged per observation, so each finding still quotes what was seen.
-			out = append(out, inconclusive(o.Observation, &posture.Missing{Reason: posture.ReasonError, Detail: bad},
-				expected, "", "the control's parameters are invalid, so nothing was judged: "+bad, o.EvidenceIDs()))
 			continue
 		}
 		var m *posture.TemplateMatch

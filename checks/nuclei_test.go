@@ -42,7 +42,6 @@ func TestNuclei(t *testing.T) {
 			o.Observation = failed(o.Observation, posture.ReasonRefused)
 			return o
 		}(), row{posture.Inconclusive, ""}},
-		{"bad expect", map[string]string{"template": tpl, "expect": "maybe"}, templateObs(match), row{posture.Inconclusive, ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

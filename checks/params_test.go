@@ -3,113 +3,143 @@ package checks
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vouchdev/vouch/posture"
 )
 
-func TestParams(t *testing.T) {
-	p := Params{"s": "  x ", "blank": " ", "n": "42", "bad": "4x", "b": "Yes", "off": "off", "d": "14d", "h": "36h", "neg": "-3"}
-	if got := p.String("s", "d"); got != "x" {
-		t.Errorf("checks: String(s) = %q", got)
-	}
-	if got := p.String("blank", "d"); got != "d" {
-		t.Errorf("checks: String(blank) = %q, want the default", got)
-	}
-	if got := p.String("absent", "d"); got != "d" {
-		t.Errorf("checks: String(absent) = %q", got)
-	}
-	if n, err := p.Int("n", 1); n != 42 || err != nil {
-		t.Errorf("checks: Int(n) = %d, %v", n, err)
-	}
-	if n, err := p.Int("neg", 1); n != -3 || err != nil {
-		t.Errorf("checks: Int(neg) = %d, %v", n, err)
-	}
-	if n, err := p.Int("absent", 7); n != 7 || err != nil {
-		t.Errorf("checks: Int(absent) = %d, %v", n, err)
-	}
-	if _, err := p.Int("bad", 7); err == nil || !strings.Contains(err.Error(), "bad") {
-		t.Errorf("checks: Int(bad) error %v", err)
-	}
-	if b, err := p.Bool("b", false); !b || err != nil {
-		t.Errorf("checks: Bool(b) = %v, %v", b, err)
-	}
-	if b, err := p.Bool("off", true); b || err != nil {
-		t.Errorf("checks: Bool(off) = %v, %v", b, err)
-	}
-	if b, err := p.Bool("absent", true); !b || err != nil {
-		t.Errorf("checks: Bool(absent) = %v, %v", b, err)
-	}
-	if _, err := p.Bool("n", false); err == nil {
-		t.Errorf("checks: Bool(42) accepted")
-	}
-	if d, err := p.Duration("d", 0); d != 14*24*time.Hour || err != nil {
-		t.Errorf("checks: Duration(14d) = %v, %v", d, err)
-	}
-	if d, err := p.Duration("h", 0); d != 36*time.Hour || err != nil {
-		t.Errorf("checks: Duration(36h) = %v, %v", d, err)
-	}
-	if d, err := p.Duration("absent", time.Minute); d != time.Minute || err != nil {
-		t.Errorf("checks: Duration(absent) = %v, %v", d, err)
-	}
-	if _, err := p.Duration("bad", 0); err == nil {
-		t.Errorf("checks: Duration(4x) accepted")
-	}
-	var nilParams Params
-	if got := nilParams.String("x", "d"); got != "d" {
-		t.Errorf("checks: nil Params String = %q", got)
-	}
-}
-
+// Every parameter problem of a control is reported at once, each naming
+// its parameter; the messages say what was wanted.
 func TestValidateParams(t *testing.T) {
 	tests := []struct {
 		kind   string
 		params map[string]string
-		ok     bool
+		bad    []string // the parameters named, in order; "" for the kind
+		want   string   // in the first message
 	}{
-		{"tls.min_version", nil, true},
-		{"tls.min_version", map[string]string{"min": "TLSv1.3"}, true},
-		{"tls.min_version", map[string]string{"min": "1.4"}, false},
-		{"tls.min_version", map[string]string{"minimum": "1.2"}, false}, // typo
-		{"tls.certificate_valid", map[string]string{"min_days": "30"}, true},
-		{"tls.certificate_valid", map[string]string{"min_days": "-1"}, false},
-		{"tls.certificate_valid", map[string]string{"min_days": "soon"}, false},
-		{"http.https_redirect", nil, true},
-		{"http.https_redirect", map[string]string{"min": "1"}, false},
-		{"http.hsts", map[string]string{"min_max_age": "63072000", "include_subdomains": "true", "preload": "false"}, true},
-		{"http.hsts", map[string]string{"include_subdomains": "maybe"}, false},
-		{"http.hsts", map[string]string{"preload": "perhaps"}, false},
-		{"http.hsts", map[string]string{"min_max_age": "-5"}, false},
-		{"email.dmarc", map[string]string{"min_policy": "reject", "pct": "50"}, true},
-		{"email.dmarc", map[string]string{"min_policy": "block"}, false},
-		{"email.dmarc", map[string]string{"pct": "101"}, false},
-		{"email.spf", map[string]string{"all": "~"}, true},
-		{"email.spf", map[string]string{"all": "softfail"}, true},
-		{"email.spf", map[string]string{"all": "x"}, false},
-		{"email.dkim", map[string]string{"min_bits": "1024"}, true},
-		{"email.dkim", map[string]string{"min_bits": "lots"}, false},
-		{"waf.present", map[string]string{"vendor": "Cloudflare"}, true},
-		{"waf.present", map[string]string{"brand": "Cloudflare"}, false},
-		{"no.such_kind", nil, false},
+		{"tls.min_version", nil, nil, ""},
+		{"tls.min_version", map[string]string{"min": "TLSv1.3"}, nil, ""},
+		{"tls.min_version", map[string]string{"min": "1.4"}, []string{"min"}, `"1.0", "1.1", "1.2" or "1.3"`},
+		{"tls.min_version", map[string]string{"min": "1.5"}, []string{"min"}, "not a TLS version"},
+		{"tls.min_version", map[string]string{"minimum": "1.2"}, []string{"minimum"}, "unknown parameter"},
+		{"tls.certificate_valid", map[string]string{"min_days": "30"}, nil, ""},
+		{"tls.certificate_valid", map[string]string{"min_days": "-1"}, []string{"min_days"}, "out of range"},
+		{"tls.certificate_valid", map[string]string{"min_days": "soon"}, []string{"min_days"}, "not an integer"},
+		{"http.https_redirect", nil, nil, ""},
+		{"http.https_redirect", map[string]string{"min": "1"}, []string{"min"}, "unknown parameter"},
+		{"http.hsts", map[string]string{"min_max_age": "63072000", "include_subdomains": "true", "preload": "false"}, nil, ""},
+		{"http.hsts", map[string]string{"include_subdomains": "maybe", "preload": "perhaps"}, []string{"include_subdomains", "preload"}, "not a boolean"},
+		{"http.hsts", map[string]string{"min_max_age": "-5"}, []string{"min_max_age"}, "out of range"},
+		{"http.hsts", map[string]string{"max_age": "31536000"}, []string{"max_age"}, "unknown parameter"},
+		{"email.dmarc", map[string]string{"min_policy": "reject", "pct": "50"}, nil, ""},
+		{"email.dmarc", map[string]string{"min_policy": "REJECT"}, nil, ""},
+		{"email.dmarc", map[string]string{"min_policy": "block"}, []string{"min_policy"}, `"none", "quarantine" or "reject"`},
+		{"email.dmarc", map[string]string{"pct": "101", "min_polcy": "reject"}, []string{"pct", "min_polcy"}, "out of range"},
+		{"email.spf", map[string]string{"all": "~"}, nil, ""},
+		{"email.spf", map[string]string{"all": "softfail"}, nil, ""},
+		{"email.spf", map[string]string{"all": "x"}, []string{"all"}, "not one of"},
+		{"email.dkim", map[string]string{"min_bits": "1024"}, nil, ""},
+		{"email.dkim", map[string]string{"min_bits": "20000"}, []string{"min_bits"}, "from 0 to 16384"},
+		{"email.dkim", map[string]string{"min_bits": "lots"}, []string{"min_bits"}, "not an integer"},
+		{"waf.present", map[string]string{"vendor": "cloudflare"}, nil, ""},
+		{"waf.present", map[string]string{"vendor": "Cloudfare"}, []string{"vendor"}, "not one of"},
+		{"waf.present", map[string]string{"brand": "Cloudflare"}, []string{"brand"}, "unknown parameter"},
+		{"http.security_headers", map[string]string{"require": "csp,hsts"}, []string{"require"}, `item "hsts"`},
+		{"http.security_headers", map[string]string{"require": " , "}, []string{"require"}, "empty list"},
+		{"nuclei", nil, []string{"template"}, "required"},
+		{"nuclei", map[string]string{"template": "t.yaml", "expect": "maybe"}, []string{"expect"}, "not one of"},
+		{"tls.certificate_signature", map[string]string{"algorithm": "SHA256-RSA, sha1"}, []string{"algorithm"}, "weak"},
+		{"tls.min_version", map[string]string{"min": ""}, []string{"min"}, "empty"},
+		{"no.such_kind", nil, []string{""}, "unknown verify kind"},
 	}
 	for _, tt := range tests {
-		err := ValidateParams(tt.kind, tt.params)
-		if (err == nil) != tt.ok {
-			t.Errorf("checks: ValidateParams(%s, %v) = %v, want ok=%v", tt.kind, tt.params, err, tt.ok)
+		errs := ValidateParams(tt.kind, tt.params)
+		var got []string
+		for _, e := range errs {
+			got = append(got, e.Param)
 		}
-		if err != nil && !strings.HasPrefix(err.Error(), "checks: ") {
-			t.Errorf("checks: error without package prefix: %v", err)
+		if strings.Join(got, "|") != strings.Join(tt.bad, "|") {
+			t.Errorf("checks: ValidateParams(%s, %v) named %q, want %q (%v)", tt.kind, tt.params, got, tt.bad, errs)
+			continue
+		}
+		if len(errs) > 0 && !strings.Contains(errs[0].Msg, tt.want) {
+			t.Errorf("checks: ValidateParams(%s, %v): %q does not say %q", tt.kind, tt.params, errs[0].Msg, tt.want)
 		}
 	}
 }
 
-// A check given a bad parameter returns one inconclusive finding and looks
-// at nothing, whatever the snapshot holds.
+// Checks read typed values with defaults filled in.
+func TestArgs(t *testing.T) {
+	c, _ := Lookup("email.dmarc")
+	a, errs := parseArgs(c.Rule, map[string]string{"min_policy": "Reject"}, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if a.String("min_policy") != "reject" || a.Int("pct") != 100 || !a.Bool("require_rua") {
+		t.Errorf("checks: args %+v", a.vals)
+	}
+	c, _ = Lookup("dns.caa")
+	a, _ = parseArgs(c.Rule, map[string]string{"issuers": "letsencrypt.org, pki.goog,,letsencrypt.org"}, nil)
+	if got := a.List("issuers"); strings.Join(got, "|") != "letsencrypt.org|pki.goog" {
+		t.Errorf("checks: list %q", got)
+	}
+	if a2, _ := parseArgs(c.Rule, nil, nil); a2.Has("issuers") || a2.List("issuers") != nil {
+		t.Errorf("checks: absent list without default has a value")
+	}
+	for name, read := range map[string]func(){
+		"undeclared": func() { a.Bool("nope") },
+		"wrong type": func() { a.Int("require_iodef") },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("checks: reading a parameter %s did not panic", name)
+				}
+			}()
+			read()
+		}()
+	}
+}
+
+// A snapshot judged offline against a declaration with a bad parameter
+// (config refuses it at load) still never passes: the control is
+// inconclusive and nothing is looked at.
 func TestParamFailureIsInconclusive(t *testing.T) {
 	snap := &posture.Snapshot{TLS: []posture.TLSObservation{tlsObs(modern)}}
-	c, _ := Lookup("tls.min_version")
-	fs := c.Run(Input{Params: Params{"min": "1.4"}, Snapshot: snap, Now: t0})
-	if len(fs) != 1 || fs[0].Verdict != posture.Inconclusive || fs[0].Code != CodeParamInvalid || fs[0].Reason == nil {
-		t.Fatalf("checks: bad min gave %+v", fs)
+	for params, code := range map[string]string{"1.4": CodeParamInvalid, "": CodeParamUnknown} {
+		p := map[string]string{"min": params}
+		if params == "" {
+			p = map[string]string{"minimum": "1.2"}
+		}
+		decl := posture.Declaration{Controls: []posture.Control{{ID: "c", Verify: &posture.Verify{Kind: "tls.min_version", Params: p}}}}
+		rep := Evaluate(decl, snap, Options{Now: t0})
+		res := rep.Controls[0]
+		if res.Verdict != posture.Inconclusive || len(res.Findings) != 1 || res.Findings[0].Code != code || res.Findings[0].Reason == nil {
+			t.Errorf("checks: bad params %v gave %+v", p, res)
+		}
 	}
+}
+
+// Every check runs with its defaults over an empty snapshot: every
+// parameter it reads is declared with the type it reads it as.
+func TestChecksReadDeclaredParams(t *testing.T) {
+	for _, c := range All() {
+		raw := requiredParams(c.Rule)
+		decl := posture.Declaration{Controls: []posture.Control{{ID: "c", Verify: &posture.Verify{Kind: c.Rule.ID, Params: raw}}}}
+		snap := sampleFull()
+		rep := Evaluate(decl, snap, Options{Now: t0})
+		for _, f := range rep.Controls[0].Findings {
+			if f.Code == CodePanicked || f.Code == CodeParamInvalid || f.Code == CodeParamUnknown {
+				t.Errorf("checks: %s with defaults: %s", c.Rule.ID, f.Message)
+			}
+		}
+	}
+}
+
+// sampleFull is sample with a WAF observation: every kind observed.
+func sampleFull() *posture.Snapshot {
+	s := sample()
+	w := wafObs(posture.Yes, "Cloudflare", true)
+	w.Target = web(appURL)
+	s.WAF = []posture.WAFObservation{w}
+	return s
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,8 +15,9 @@ import (
 // its scope.
 type Input struct {
 	Control posture.Control
-	// Params are Control.Verify.Params with typed getters.
-	Params Params
+	// Args are Control.Verify.Params parsed against the rule's declared
+	// Params, defaults filled in.
+	Args Args
 	// Snapshot is already filtered to the control's Targets when the
 	// control names some. Never nil.
 	Snapshot *posture.Snapshot
@@ -33,6 +34,11 @@ type Check struct {
 	// scope. The engine fills ControlID, RuleID, Severity, Remediation,
 	// Mappings and waivers.
 	Run func(in Input) []posture.Finding
+	// Validate, when set for a parameter, refuses values its type accepts
+	// but the check cannot use (an algorithm name that names nothing).
+	// It runs at load, like the type check, and returns the problem in
+	// words (without the parameter's name).
+	Validate map[string]func(posture.Value) error
 }
 
 var registry = struct {
@@ -58,6 +64,11 @@ func Register(c Check) {
 		panic(fmt.Sprintf("checks: Register %s: invalid Severity %q", r.ID, r.Severity))
 	case c.Run == nil:
 		panic(fmt.Sprintf("checks: Register %s: no Run", r.ID))
+	case len(r.Needs) == 0:
+		panic(fmt.Sprintf("checks: Register %s: no Needs (what it must see observed)", r.ID))
+	}
+	if err := validateDeclaration(c); err != nil {
+		panic(fmt.Sprintf("checks: Register %s: %v", r.ID, err))
 	}
 	registry.Lock()
 	defer registry.Unlock()
@@ -98,43 +109,93 @@ func Kinds() []string {
 	return slices.Sorted(maps.Keys(registry.checks))
 }
 
-// ValidateParams reports whether params suit the check kind: the kind is
-// registered, every key is one the rule documents, and every value parses.
-// Config validation may call it to reject a typo before a scan; Evaluate
-// applies the same rules and turns a failure into an inconclusive finding.
-func ValidateParams(kind string, params map[string]string) error {
+// Rules returns the rule of every registered check, sorted by ID: what
+// config validates trust.yaml against and what the docs, the JSON Schema
+// and `vouch checks` are generated from.
+func Rules() []posture.Rule {
+	var out []posture.Rule
+	for _, c := range All() {
+		out = append(out, c.Rule)
+	}
+	return out
+}
+
+// ValidateParams checks the parameters of a control whose verify kind is
+// kind: every problem at once (unknown, missing, mistyped, out of range,
+// not in the enum, refused by the check), in declaration order. An unknown
+// kind is one ParamError with an empty Param.
+func ValidateParams(kind string, params map[string]string) []ParamError {
 	c, ok := Lookup(kind)
 	if !ok {
-		return fmt.Errorf("checks: unknown verify kind %q (known: %v)", kind, Kinds())
+		return []ParamError{{Msg: fmt.Sprintf("unknown verify kind %q (known: %s)", kind, strings.Join(Kinds(), ", "))}}
 	}
-	if bad := unknownParams(c.Rule, params); len(bad) > 0 {
-		return fmt.Errorf("checks: %s: unknown parameter %q (known: %v)", kind, bad[0], slices.Sorted(maps.Keys(c.Rule.Params)))
+	_, errs := parseArgs(c.Rule, params, c.Validate)
+	return errs
+}
+
+// Args parses params against c's declaration, defaults filled in: the
+// Input.Args a caller running one check by hand needs. Every problem is
+// returned at once, as ValidateParams would.
+func (c Check) Args(params map[string]string) (Args, []ParamError) {
+	return parseArgs(c.Rule, params, c.Validate)
+}
+
+// validateDeclaration checks what a check declares about itself.
+func validateDeclaration(c Check) error {
+	seen := map[string]bool{}
+	for _, p := range c.Rule.Params {
+		switch {
+		case p.Name == "" || p.Name == "kind" || strings.ToLower(p.Name) != p.Name:
+			return fmt.Errorf("parameter name %q: want lower case, not kind", p.Name)
+		case seen[p.Name]:
+			return fmt.Errorf("parameter %s declared twice", p.Name)
+		case p.Doc == "":
+			return fmt.Errorf("parameter %s: no Doc", p.Name)
+		case (p.Type == posture.ParamEnum) && len(p.Enum) == 0:
+			return fmt.Errorf("parameter %s: an enum without values", p.Name)
+		case p.Required && p.Default != "":
+			return fmt.Errorf("parameter %s: required with a default", p.Name)
+		}
+		seen[p.Name] = true
+		if p.Default != "" {
+			if _, err := p.Parse(p.Default); err != nil {
+				return fmt.Errorf("parameter %s: default: %v", p.Name, err)
+			}
+		}
+		if v := c.Validate[p.Name]; v != nil && p.Default != "" {
+			dv, _ := p.Parse(p.Default)
+			if err := v(dv); err != nil {
+				return fmt.Errorf("parameter %s: default refused by Validate: %v", p.Name, err)
+			}
+		}
 	}
-	// Every check parses its parameters before it looks at the snapshot,
-	// so a run over an empty snapshot reports exactly the parameter errors.
-	ctl := posture.Control{Verify: &posture.Verify{Kind: kind, Params: params}}
-	for _, f := range runCheck(c, Input{Control: ctl, Params: params, Snapshot: &posture.Snapshot{}}) {
-		if f.Code == CodeParamInvalid || f.Code == CodePanicked {
-			return fmt.Errorf("checks: %s: %s", kind, f.Reason.Detail)
+	for name := range c.Validate {
+		if !seen[name] {
+			return fmt.Errorf("Validate for undeclared parameter %s", name)
+		}
+	}
+	for _, n := range c.Rule.Needs {
+		switch n.Scanner {
+		case posture.ScannerTLS, posture.ScannerHTTP, posture.ScannerDNS, posture.ScannerWAF:
+		default:
+			return fmt.Errorf("needs unknown scanner %q", n.Scanner)
+		}
+		if n.Targets != posture.TargetWeb && n.Targets != posture.TargetMail {
+			return fmt.Errorf("needs %s on unknown target kind %q", n.Scanner, n.Targets)
+		}
+		if n.Param != "" && !seen[n.Param] {
+			return fmt.Errorf("need %s/%s takes undeclared parameter %s", n.Scanner, n.Feature, n.Param)
 		}
 	}
 	return nil
 }
 
-// unknownParams lists, sorted, the keys of params the rule does not document.
-func unknownParams(r posture.Rule, params map[string]string) []string {
-	var bad []string
-	for k := range params {
-		if _, ok := r.Params[k]; !ok {
-			bad = append(bad, k)
-		}
-	}
-	sort.Strings(bad)
-	return bad
-}
-
 func cloneRule(r posture.Rule) posture.Rule {
 	r.Mappings = slices.Clone(r.Mappings)
-	r.Params = maps.Clone(r.Params)
+	r.Params = slices.Clone(r.Params)
+	for i := range r.Params {
+		r.Params[i].Enum = slices.Clone(r.Params[i].Enum)
+	}
+	r.Needs = slices.Clone(r.Needs)
 	return r
 }

@@ -71,8 +71,11 @@ func TestRegistry(t *testing.T) {
 					t.Errorf("checks: %s mapping %q is not a SOC2/ISO27001:2022/CIS v8 id", r.ID, m)
 				}
 			}
-			if r.Params == nil {
-				t.Errorf("checks: %s Params is nil: document parameters (an empty map for none)", r.ID)
+			if len(r.Needs) == 0 {
+				t.Errorf("checks: %s declares no Needs", r.ID)
+			}
+			if r.Claim == "" {
+				t.Errorf("checks: %s has no example Claim", r.ID)
 			}
 			base := strings.ReplaceAll(r.ID, ".", "_")
 			for _, f := range []string{base + ".go", base + "_test.go"} {
@@ -94,15 +97,18 @@ func TestRegistry(t *testing.T) {
 func TestRegistryCopies(t *testing.T) {
 	c, _ := Lookup("tls.min_version")
 	c.Rule.Mappings[0] = "changed"
-	c.Rule.Params["min"] = "changed"
+	c.Rule.Params[0].Doc = "changed"
+	c.Rule.Params[0].Enum[0] = "changed"
+	c.Rule.Needs[0].Feature = "changed"
 	again, _ := Lookup("tls.min_version")
-	if again.Rule.Mappings[0] == "changed" || again.Rule.Params["min"] == "changed" {
+	if again.Rule.Mappings[0] == "changed" || again.Rule.Params[0].Doc == "changed" || again.Rule.Params[0].Enum[0] == "changed" || again.Rule.Needs[0].Feature == "changed" {
 		t.Fatal("checks: Lookup returned the registry's own slices")
 	}
 }
 
 func TestRegisterRejects(t *testing.T) {
-	good := posture.Rule{ID: "test.x", Title: "t", Citation: "RFC 1", Severity: posture.SeverityLow, Remediation: "r"}
+	good := posture.Rule{ID: "test.x", Title: "t", Citation: "RFC 1", Severity: posture.SeverityLow, Remediation: "r", Needs: needTLSWeb}
+	withParam := func(p posture.Param) posture.Rule { r := good; r.Params = []posture.Param{p}; return r }
 	run := func(Input) []posture.Finding { return nil }
 	tests := map[string]Check{
 		"no id":          {Rule: func() posture.Rule { r := good; r.ID = ""; return r }(), Run: run},
@@ -113,6 +119,26 @@ func TestRegisterRejects(t *testing.T) {
 		"bad severity":   {Rule: func() posture.Rule { r := good; r.Severity = "urgent"; return r }(), Run: run},
 		"no run":         {Rule: good},
 		"duplicate":      {Rule: func() posture.Rule { r := good; r.ID = "tls.min_version"; return r }(), Run: run},
+		"no needs":       {Rule: func() posture.Rule { r := good; r.Needs = nil; return r }(), Run: run},
+		"unknown scanner": {Rule: func() posture.Rule {
+			r := good
+			r.Needs = []posture.Need{{Scanner: "smtp", Targets: posture.TargetMail}}
+			return r
+		}(), Run: run},
+		"need of an undeclared param": {Rule: func() posture.Rule {
+			r := good
+			r.Needs = []posture.Need{{Scanner: posture.ScannerWAF, Targets: posture.TargetWeb, Feature: "template", Param: "template"}}
+			return r
+		}(), Run: run},
+		"param named kind":        {Rule: withParam(boolParam("kind", false, "d")), Run: run},
+		"upper-case param":        {Rule: withParam(boolParam("Min", false, "d")), Run: run},
+		"param without doc":       {Rule: withParam(boolParam("x", false, "")), Run: run},
+		"enum without values":     {Rule: withParam(enumParam("x", "", nil, "d")), Run: run},
+		"default out of range":    {Rule: withParam(intParam("x", 200, 0, 100, "d")), Run: run},
+		"default not in the enum": {Rule: withParam(enumParam("x", "c", []string{"a", "b"}, "d")), Run: run},
+		"required with a default": {Rule: withParam(posture.Param{Name: "x", Type: posture.ParamString, Doc: "d", Required: true, Default: "y"}), Run: run},
+		"unknown type":            {Rule: withParam(posture.Param{Name: "x", Type: "colour", Doc: "d", Default: "red"}), Run: run},
+		"validate of no param":    {Rule: good, Run: run, Validate: map[string]func(posture.Value) error{"x": func(posture.Value) error { return nil }}},
 	}
 	for name, c := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -213,6 +239,17 @@ func TestCodes(t *testing.T) {
 	}
 }
 
+// requiredParams gives every required parameter of r a value its type takes.
+func requiredParams(r posture.Rule) map[string]string {
+	out := map[string]string{}
+	for _, p := range r.Params {
+		if p.Required {
+			out[p.Name] = "x.yaml"
+		}
+	}
+	return out
+}
+
 // Whatever the scanners could not observe is never verified or
 // contradicted, by any check.
 func TestMissingIsNeverJudged(t *testing.T) {
@@ -231,7 +268,7 @@ func TestMissingIsNeverJudged(t *testing.T) {
 	}
 	for _, c := range All() {
 		for name, snap := range map[string]*posture.Snapshot{"missing": missingSnap, "empty": emptySnap} {
-			fs := runKind(t, c.Rule.ID, nil, snap)
+			fs := runKind(t, c.Rule.ID, requiredParams(c.Rule), snap)
 			if len(fs) != 1 {
 				t.Errorf("checks: %s on the %s snapshot: %d findings, want 1", c.Rule.ID, name, len(fs))
 			}

@@ -33,11 +33,14 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Reissue the certificate from a CA that signs with SHA-256 or stronger (every public CA does today), with the key type the claim names; serve it on every endpoint, then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"algorithm": `comma-separated accepted signature algorithms or parts of them, e.g. "SHA256-RSA", "SHA-256 RSA", "sha256", "ECDSA-SHA384, SHA256-RSA"; default any not SHA-1/MD5/MD2`,
+			Params: []posture.Param{
+				{Name: "algorithm", Type: posture.ParamList, Doc: "accepted signature algorithms or parts of them, e.g. [SHA256-RSA, ECDSA-SHA384] or sha256; any but SHA-1/MD5/MD2 when absent"},
 			},
+			Needs: needTLSWeb,
+			Claim: "our TLS certificates are signed with SHA-256 RSA",
 		},
-		Run: runTLSCertificateSignature,
+		Validate: map[string]func(posture.Value) error{"algorithm": validateSignatureAlgorithms},
+		Run:      runTLSCertificateSignature,
 	})
 }
 
@@ -90,24 +93,29 @@ func sigMatches(entry []string, alg []string) bool {
 	return true
 }
 
-func runTLSCertificateSignature(in Input) []posture.Finding {
-	raw := in.Params.String("algorithm", "")
-	var entries [][]string
-	var names []string
-	for _, e := range strings.Split(raw, ",") {
-		if e = strings.TrimSpace(e); e == "" {
-			continue
-		}
+// validateSignatureAlgorithms refuses an entry that names no algorithm,
+// and one this check always rejects (SHA-1, MD5, MD2): a claim cannot
+// accept what the check never passes.
+func validateSignatureAlgorithms(v posture.Value) error {
+	for _, e := range v.List {
 		w := sigWords(e)
 		if len(w) == 0 {
-			return paramFailure(fmt.Errorf("checks: parameter algorithm: %q names no algorithm", e))
+			return fmt.Errorf("%q names no signature algorithm (want e.g. SHA256-RSA, ECDSA-SHA384 or sha256)", e)
 		}
 		for _, x := range w {
 			if slices.Contains(weakSigHash, x) {
-				return paramFailure(fmt.Errorf("checks: parameter algorithm: %q is a weak algorithm this check always rejects", e))
+				return fmt.Errorf("%q is a weak algorithm this check always rejects", e)
 			}
 		}
-		entries = append(entries, w)
+	}
+	return nil
+}
+
+func runTLSCertificateSignature(in Input) []posture.Finding {
+	var entries [][]string
+	var names []string
+	for _, e := range in.Args.List("algorithm") {
+		entries = append(entries, sigWords(e))
 		names = append(names, e)
 	}
 	expected := "certificate signature not SHA-1, MD5 or MD2"

@@ -23,22 +23,18 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Install a certificate from a publicly trusted CA that covers every served host name, serve the full intermediate chain, and automate renewal (ACME) well before expiry.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min_days": "fewest days of validity left before the certificate counts as expiring (default 14)",
+			Params: []posture.Param{
+				intParam("min_days", 14, 0, 3650, "fewest days of validity the certificate must have left"),
 			},
+			Needs: needTLSWeb,
+			Claim: "our TLS certificates are valid and trusted",
 		},
 		Run: runTLSCertificateValid,
 	})
 }
 
 func runTLSCertificateValid(in Input) []posture.Finding {
-	minDays, err := in.Params.Int("min_days", 14)
-	if err == nil && (minDays < 0 || minDays > 3650) {
-		err = fmt.Errorf("checks: parameter min_days: %d is out of range (0..3650)", minDays)
-	}
-	if err != nil {
-		return paramFailure(err)
-	}
+	minDays := in.Args.Int("min_days")
 	expected := fmt.Sprintf("certificate trusted, matching the host name, and valid for at least %d more days", minDays)
 	var out []posture.Finding
 	for _, o := range directTLS(in) {

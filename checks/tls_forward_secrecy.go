@@ -34,24 +34,24 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Remove static RSA and static DH suites (OpenSSL cipher strings: add !kRSA; nginx: ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20), enable TLS 1.3, and enforce the server's order (ssl_prefer_server_ciphers on) so that ECDHE is chosen first; then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"mode": `"all" (default): every accepted suite is forward secret; "preferred": a modern client always gets a forward-secret suite`,
+			Params: []posture.Param{
+				enumParam("mode", "all", []string{"all", "preferred"}, "all: every accepted suite is forward secret; preferred: a modern client always gets a forward-secret suite"),
 			},
+			Needs: needTLSWeb,
+			Claim: "we use perfect forward secrecy",
 		},
 		Run: runTLSForwardSecrecy,
 	})
 }
 
 func runTLSForwardSecrecy(in Input) []posture.Finding {
-	mode := strings.ToLower(in.Params.String("mode", "all"))
+	mode := in.Args.String("mode")
 	var expected string
 	switch mode {
 	case "all":
 		expected = "every accepted cipher suite is forward secret ((EC)DHE or TLS 1.3)"
 	case "preferred":
 		expected = "a modern client always negotiates a forward-secret suite"
-	default:
-		return paramFailure(fmt.Errorf("checks: parameter mode: %q is not all or preferred", mode))
 	}
 	var out []posture.Finding
 	for _, o := range directTLS(in) {

@@ -25,19 +25,18 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Fix the rules the finding names as capping the grade (docs/tls-grade.md says how for each), then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min": `lowest acceptable grade: "A+", "A" (default), "A-", "B", "C", "D", "E" or "F"; T and M (trust, name mismatch) never meet a minimum`,
+			Params: []posture.Param{
+				enumParam("min", "A", []string{"A+", "A", "A-", "B", "C", "D", "E", "F"}, "lowest acceptable grade (rules in docs/tls-grade.md); T and M never meet a minimum"),
 			},
+			Needs: []posture.Need{{Scanner: posture.ScannerTLS, Targets: posture.TargetWeb}, {Scanner: posture.ScannerHTTP, Targets: posture.TargetWeb}},
+			Claim: "we maintain an A+ rating on SSL Labs",
 		},
 		Run: runTLSGrade,
 	})
 }
 
 func runTLSGrade(in Input) []posture.Finding {
-	min := strings.ToUpper(in.Params.String("min", "A"))
-	if r := gradeRank(min); r < 0 || r > gradeRank("F") {
-		return paramFailure(fmt.Errorf("checks: parameter min: %q is not a grade (want A+, A, A-, B, C, D, E or F)", min))
-	}
+	min := in.Args.String("min")
 	expected := "grade " + min + " or better"
 	var out []posture.Finding
 	for _, o := range directTLS(in) {

@@ -25,11 +25,13 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Reissue the certificate with an RSA key of 2048 bits or more, or an ECDSA P-256/P-384 key; use DH parameters of 2048 bits or more (nginx: ssl_dhparam with a 2048+ bit group, or the RFC 7919 ffdhe groups), or drop DHE suites in favour of ECDHE; then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min_rsa":   "fewest bits of an RSA or DSA certificate key (default 2048)",
-				"min_ecdsa": "fewest bits of an ECDSA or EdDSA certificate key (default 256; Ed25519 counts as 256)",
-				"min_dh":    "fewest bits of a finite-field DHE group (default 2048)",
+			Params: []posture.Param{
+				intParam("min_rsa", 2048, 0, 65536, "fewest bits of an RSA or DSA certificate key"),
+				intParam("min_ecdsa", 256, 0, 65536, "fewest bits of an ECDSA or EdDSA certificate key (Ed25519 counts as 256)"),
+				intParam("min_dh", 2048, 0, 65536, "fewest bits of a finite-field DHE group"),
 			},
+			Needs: needTLSWeb,
+			Claim: "we use 2048-bit RSA keys",
 		},
 		Run: runTLSKeySize,
 	})
@@ -38,25 +40,7 @@ func init() {
 type keyMins struct{ rsa, ecdsa, dh int }
 
 func runTLSKeySize(in Input) []posture.Finding {
-	var m keyMins
-	var err error
-	for _, p := range []struct {
-		key string
-		def int
-		to  *int
-	}{{"min_rsa", 2048, &m.rsa}, {"min_ecdsa", 256, &m.ecdsa}, {"min_dh", 2048, &m.dh}} {
-		n, e := in.Params.Int(p.key, p.def)
-		if e == nil && (n < 0 || n > 65536) {
-			e = fmt.Errorf("checks: parameter %s: %d is out of range (0..65536)", p.key, n)
-		}
-		if e != nil && err == nil {
-			err = e
-		}
-		*p.to = n
-	}
-	if err != nil {
-		return paramFailure(err)
-	}
+	m := keyMins{rsa: in.Args.Int("min_rsa"), ecdsa: in.Args.Int("min_ecdsa"), dh: in.Args.Int("min_dh")}
 	expected := fmt.Sprintf("certificate key RSA/DSA ≥ %d or ECDSA/EdDSA ≥ %d bits; DHE groups ≥ %d bits", m.rsa, m.ecdsa, m.dh)
 	var out []posture.Finding
 	for _, o := range directTLS(in) {

@@ -23,7 +23,8 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Turn off SSLv3, TLS 1.0 and TLS 1.1 on every endpoint (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; Postfix: smtpd_tls_protocols = >=TLSv1.2; load balancers: a TLS 1.2+ security policy), then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params:      map[string]string{},
+			Needs:       needTLSWeb,
+			Claim:       "SSLv3, TLS 1.0 and TLS 1.1 are disabled",
 		},
 		Run: runTLSLegacyProtocolsDisabled,
 	})

@@ -22,9 +22,11 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Set the server's minimum protocol to TLS 1.2 (nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; load balancers: a TLS 1.2+ security policy) on every endpoint, then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min": `lowest acceptable version: "1.2" (default), "1.3"; "TLSv1.2" and "TLS1.2" also accepted`,
+			Params: []posture.Param{
+				{Name: "min", Type: posture.ParamTLSVersion, Enum: []string{"1.0", "1.1", "1.2", "1.3"}, Default: "1.2", Doc: "lowest protocol version accepted (\"TLSv1.2\" and \"TLS1.2\" read as \"1.2\")"},
 			},
+			Needs: needTLSWeb,
+			Claim: "all traffic uses TLS 1.2 or higher",
 		},
 		Run: runTLSMinVersion,
 	})
@@ -36,6 +38,16 @@ var enabledCode = map[string]string{
 	posture.TLSv1_0: CodeTLS10Enabled,
 	posture.TLSv1_1: CodeTLS11Enabled,
 	posture.TLSv1_2: CodeTLS12Enabled,
+}
+
+// tlsVersionName is the protocol name (posture.TLSv1_2) of a canonical
+// tls_version parameter value ("1.2").
+func tlsVersionName(v string) string {
+	name, err := parseTLSVersion(v)
+	if err != nil {
+		panic(err) // the parameter's type admits only 1.0 to 1.3
+	}
+	return name
 }
 
 // parseTLSVersion reads "1.2", "TLSv1.2", "TLS1.2", "tls 1.2" (and SSLv3).
@@ -61,10 +73,7 @@ func parseTLSVersion(s string) (string, error) {
 }
 
 func runTLSMinVersion(in Input) []posture.Finding {
-	min, err := parseTLSVersion(in.Params.String("min", "1.2"))
-	if err != nil {
-		return paramFailure(err)
-	}
+	min := tlsVersionName(in.Args.String("min"))
 	expected := fmt.Sprintf("no protocol older than %s accepted; %s or newer accepted", min, min)
 	var out []posture.Finding
 	for _, o := range directTLS(in) {

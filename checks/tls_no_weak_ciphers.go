@@ -26,7 +26,8 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Restrict the server's cipher list to AEAD suites with forward secrecy (nginx: ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20; Apache: SSLCipherSuite the same; OpenSSL strings: add !aNULL:!eNULL:!EXPORT:!RC4:!DES:!3DES:!MD5), then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params:      map[string]string{},
+			Needs:       needTLSWeb,
+			Claim:       "we use modern cipher suites only",
 		},
 		Run: runTLSNoWeakCiphers,
 	})

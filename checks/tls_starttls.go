@@ -30,24 +30,20 @@ func init() {
 			Severity:    posture.SeverityHigh,
 			Remediation: "Enable STARTTLS on every MX host (Postfix: smtpd_tls_security_level = may, smtpd_tls_chain_files with a certificate for the MX host name, smtpd_tls_protocols = >=TLSv1.2), renew certificates automatically, then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params: map[string]string{
-				"min":         `lowest version STARTTLS may negotiate: "1.2" (default) or "1.3"`,
-				"certificate": `"valid" (default): trusted, current and matching the MX host; "any": only encryption is claimed`,
+			Params: []posture.Param{
+				{Name: "min", Type: posture.ParamTLSVersion, Enum: []string{"1.0", "1.1", "1.2", "1.3"}, Default: "1.2", Doc: "lowest version STARTTLS may negotiate"},
+				enumParam("certificate", "valid", []string{"valid", "any"}, "valid: trusted, current and matching the MX host; any: only encryption is claimed"),
 			},
+			Needs: []posture.Need{{Scanner: posture.ScannerTLS, Targets: posture.TargetMail, Feature: "starttls"}, {Scanner: posture.ScannerDNS, Targets: posture.TargetMail}},
+			Claim: "mail in transit to us is encrypted (STARTTLS on every MX host)",
 		},
 		Run: runTLSSTARTTLS,
 	})
 }
 
 func runTLSSTARTTLS(in Input) []posture.Finding {
-	min, err := parseTLSVersion(in.Params.String("min", "1.2"))
-	if err != nil {
-		return paramFailure(err)
-	}
-	certMode := strings.ToLower(in.Params.String("certificate", "valid"))
-	if certMode != "valid" && certMode != "any" {
-		return paramFailure(fmt.Errorf("checks: parameter certificate: %q is not valid or any", certMode))
-	}
+	min := tlsVersionName(in.Args.String("min"))
+	certMode := in.Args.String("certificate")
 	expected := fmt.Sprintf("STARTTLS offered, %s or newer negotiated", min)
 	if certMode == "valid" {
 		expected += ", certificate trusted, current and valid for the MX host"

@@ -115,7 +115,8 @@ func TestDirectTLSOnly(t *testing.T) {
 			t.Errorf("checks: %s judged a STARTTLS endpoint without targets: %+v", kind, fs)
 		}
 		c, _ := Lookup(kind)
-		in := Input{Control: posture.Control{ID: "ctl", Targets: []string{"acme.example"}, Verify: &posture.Verify{Kind: kind}}, Snapshot: snap, Now: t0}
+		args, _ := parseArgs(c.Rule, nil, nil)
+		in := Input{Control: posture.Control{ID: "ctl", Targets: []string{"acme.example"}, Verify: &posture.Verify{Kind: kind}}, Args: args, Snapshot: snap, Now: t0}
 		if fs := c.Run(in); len(fs) != 1 {
 			t.Errorf("checks: %s with targets: %d findings, want 1", kind, len(fs))
 		}

@@ -21,7 +21,8 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Enable TLS 1.3 on every endpoint (nginx: ssl_protocols TLSv1.2 TLSv1.3 with OpenSSL 1.1.1 or newer; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3; load balancers: a security policy that includes TLS 1.3), then rescan.",
 			Mappings:    []string{"SOC2:CC6.7", "ISO27001:A.8.24", "CIS:3.10"},
-			Params:      map[string]string{},
+			Needs:       needTLSWeb,
+			Claim:       "we support TLS 1.3",
 		},
 		Run: runTLS13Offered,
 	})

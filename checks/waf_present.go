@@ -23,16 +23,22 @@ func init() {
 			Severity:    posture.SeverityMedium,
 			Remediation: "Route the target's traffic through a WAF (a CDN's WAF, a cloud WAF, or ModSecurity with the OWASP Core Rule Set) in blocking mode, and make sure the origin cannot be reached around it.",
 			Mappings:    []string{"SOC2:CC6.6", "ISO27001:A.8.20", "CIS:13.10"},
-			Params: map[string]string{
-				"vendor": "expected WAF vendor, matched case-insensitively (optional)",
+			Params: []posture.Param{
+				{Name: "vendor", Type: posture.ParamEnum, Enum: wafVendors, Doc: "the WAF's vendor, when the claim names one"},
 			},
+			Needs: []posture.Need{{Scanner: posture.ScannerWAF, Targets: posture.TargetWeb, Active: true}},
+			Claim: "a web application firewall protects our apps",
 		},
 		Run: runWAFPresent,
 	})
 }
 
+// wafVendors are the vendors vouch's WAF engine fingerprints, as it names
+// them (scanners/wafscan/engine/templates; a test keeps the two equal).
+var wafVendors = []string{"Akamai", "AWS", "Azure", "Barracuda", "Citrix", "Cloudflare", "F5", "Fastly", "Imperva", "ModSecurity", "Sucuri"}
+
 func runWAFPresent(in Input) []posture.Finding {
-	vendor := in.Params.String("vendor", "")
+	vendor := in.Args.String("vendor")
 	expected := "a web application firewall in front of the target"
 	if vendor != "" {
 		expected = "a " + vendor + " web application firewall in front of the target"

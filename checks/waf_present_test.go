@@ -32,7 +32,7 @@ func TestWAFPresent(t *testing.T) {
 		{"vendor matches", cf, wafObs(posture.Yes, "Cloudflare", true), row{posture.Verified, ""}},
 		{"vendor matches a longer name", cf, wafObs(posture.Yes, "Cloudflare (Cloudflare Inc.)", true), row{posture.Verified, ""}},
 		{"vendor mismatch", cf, wafObs(posture.Yes, "ModSecurity", true), row{posture.Contradicted, CodeWAFVendorMismatch}},
-		{"vendor prefix is not a word", map[string]string{"vendor": "Cloud"}, wafObs(posture.Yes, "Cloudflare", true), row{posture.Contradicted, CodeWAFVendorMismatch}},
+		{"vendor prefix is not a word", map[string]string{"vendor": "Azure"}, wafObs(posture.Yes, "AzureEdge", true), row{posture.Contradicted, CodeWAFVendorMismatch}},
 		{"vendor unidentified", cf, wafObs(posture.Yes, "", true), row{posture.Inconclusive, ""}},
 		{"absent", nil, wafObs(posture.No, "", true), row{posture.Contradicted, CodeWAFAbsent}},
 		{"absent, passive only", nil, wafObs(posture.No, "", false), row{posture.Inconclusive, ""}},

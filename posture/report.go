@@ -15,8 +15,24 @@ type Rule struct {
 	Severity    Severity `json:"severity"`
 	Remediation string   `json:"remediation"`
 	Mappings    []string `json:"mappings,omitempty"` // suggested framework ids
-	// Params documents the parameters a declaration may give.
-	Params map[string]string `json:"params,omitempty"`
+	// Params declares the parameters a control's verify may give.
+	Params []Param `json:"params,omitempty"`
+	// Needs says what must be observed to judge the rule: which scanner,
+	// on which targets, with its active probe or not.
+	Needs []Need `json:"needs,omitempty"`
+	// Claim is an example of the public claim the rule verifies, in the
+	// words a security page uses.
+	Claim string `json:"claim,omitempty"`
+}
+
+// Param returns the declared parameter called name.
+func (r Rule) Param(name string) (Param, bool) {
+	for _, p := range r.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
 }
 
 // Finding is the verdict of one rule for one control on one target.

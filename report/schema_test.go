@@ -278,6 +278,10 @@ func fillValue(v reflect.Value) {
 			v.SetString(string(posture.ShowUnderReview))
 		case reflect.TypeOf(posture.TargetKind("")):
 			v.SetString(string(posture.TargetMail))
+		case reflect.TypeOf(posture.ParamType("")):
+			v.SetString(string(posture.ParamDuration))
+		case reflect.TypeOf(posture.ScannerID("")):
+			v.SetString(string(posture.ScannerWAF))
 		default:
 			return false
 		}

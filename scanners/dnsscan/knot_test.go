@@ -256,7 +256,8 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 		t.Errorf("vouch.test before its DS is published: %+v", d)
 	}
 	dnssecCheck, _ := checks.Lookup("dns.dnssec")
-	if fs := dnssecCheck.Run(checks.Input{Snapshot: &nods, Now: time.Now()}); len(fs) != 1 || fs[0].Code != checks.CodeDNSSECNoDS {
+	dnssecArgs, _ := dnssecCheck.Args(nil)
+	if fs := dnssecCheck.Run(checks.Input{Args: dnssecArgs, Snapshot: &nods, Now: time.Now()}); len(fs) != 1 || fs[0].Code != checks.CodeDNSSECNoDS {
 		t.Errorf("dns.dnssec before the DS is published: %+v", fs)
 	}
 	ds := knotDS(t, addr, "vouch.test")
@@ -384,7 +385,11 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 		if !ok {
 			t.Fatalf("check %s not registered", tc.kind)
 		}
-		fs := c.Run(checks.Input{Params: tc.params, Snapshot: &snap, Now: time.Now()})
+		args, perrs := c.Args(tc.params)
+		if len(perrs) > 0 {
+			t.Fatalf("%s %v: %v", tc.kind, tc.params, perrs)
+		}
+		fs := c.Run(checks.Input{Args: args, Snapshot: &snap, Now: time.Now()})
 		if len(fs) != 2 {
 			t.Fatalf("%s: %d findings, want 2: %+v", tc.kind, len(fs), fs)
 		}

@@ -175,7 +175,11 @@ func TestScannedAndJudged(t *testing.T) {
 				if !ok {
 					t.Fatalf("no check %s", w.kind)
 				}
-				fs := c.Run(checks.Input{Params: w.params, Snapshot: &snap, Now: time.Now()})
+				args, perrs := c.Args(w.params)
+				if len(perrs) > 0 {
+					t.Fatalf("%s %v: %v", w.kind, w.params, perrs)
+				}
+				fs := c.Run(checks.Input{Args: args, Snapshot: &snap, Now: time.Now()})
 				if len(fs) != 1 || fs[0].Verdict != w.verdict || fs[0].Code != w.code {
 					t.Errorf("%s %v: got %+v, want %s %q", w.kind, w.params, fs, w.verdict, w.code)
 				}
