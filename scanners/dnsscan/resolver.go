@@ -55,11 +55,11 @@ var (
 // (host:port). It asks over UDP first and, when the reply is truncated
 // (TC), asks again over TCP; the miekg client does not. timeout bounds each
 // try (DefaultTimeout when zero or less); ctx bounds them all.
-func NewResolver(addr string, timeout time.Duration) Resolver {
+func NewResolver(addr string, timeout time.Duration) *StubResolver {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &resolver{addr: addr, timeout: timeout}
+	return &StubResolver{addr: addr, timeout: timeout}
 }
 
 // SystemResolverAddr reads /etc/resolv.conf and returns its first
@@ -83,22 +83,26 @@ func resolverAddrFrom(path string) (string, error) {
 	return net.JoinHostPort(cfg.Servers[0], port), nil
 }
 
-type resolver struct {
+// StubResolver is the DNS client of a scan: a DNSSECResolver that sends
+// every question to one recursive resolver. It is also a posture.Resolver
+// (names.go), so that the other scanners look names up through the same
+// client and see the same answers.
+type StubResolver struct {
 	addr    string
 	timeout time.Duration
 }
 
-func (r *resolver) Addr() string { return r.addr }
+func (r *StubResolver) Addr() string { return r.addr }
 
-func (r *resolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+func (r *StubResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	return r.exchange(ctx, name, qtype, false)
 }
 
-func (r *resolver) ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+func (r *StubResolver) ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	return r.exchange(ctx, name, qtype, true)
 }
 
-func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
+func (r *StubResolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(strings.ToLower(name)), qtype)
 	q.RecursionDesired = true
@@ -124,7 +128,7 @@ func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnss
 
 // try sends q once over network and reads its reply, within r.timeout and
 // ctx. Cancelling ctx wakes a blocked read at once.
-func (r *resolver) try(ctx context.Context, network string, q *dns.Msg) (*dns.Msg, error) {
+func (r *StubResolver) try(ctx context.Context, network string, q *dns.Msg) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var d net.Dialer
