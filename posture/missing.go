@@ -69,8 +69,13 @@ func (m *Missing) MissingReason() Reason { return m.Reason }
 //	EOF before the end, net/http's "malformed HTTP" protocol_error
 //	another *net.DNSError (REFUSED, ...)            dns_error
 //	another failed dial                             unreachable
+//	text only: "connection refused"                 refused
+//	text only: "i/o timeout", "deadline exceeded"   timeout
 //	anything else, once ctx's deadline has passed   timeout
 //	anything else                                   error
+//
+// The text-only rows read an error that lost its type on the way (one
+// that crossed a process boundary: MissingForText).
 func MissingFor(ctx context.Context, err error) *Missing {
 	if err == nil {
 		if ctx == nil || ctx.Err() == nil {
@@ -88,6 +93,16 @@ func MissingFor(ctx context.Context, err error) *Missing {
 		m.Detail += " (the peer closed the connection)"
 	}
 	return m
+}
+
+// MissingForText is MissingFor of an error known only by its text, as the
+// WAF engine reports them from its own process: the same words give the
+// same reason as the error they were printed from would.
+func MissingForText(text string) *Missing {
+	if text == "" {
+		return nil
+	}
+	return MissingFor(nil, errors.New(text))
 }
 
 func reasonFor(ctx context.Context, err error) Reason {
@@ -138,6 +153,10 @@ func reasonFor(ctx context.Context, err error) Reason {
 		return ReasonDNSError
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return ReasonUnreachable
+	case strings.Contains(err.Error(), "connection refused"):
+		return ReasonRefused
+	case strings.Contains(err.Error(), "i/o timeout"), strings.Contains(err.Error(), "deadline exceeded"):
+		return ReasonTimeout
 	case errors.Is(ctxErr, context.DeadlineExceeded):
 		return ReasonTimeout
 	}

@@ -136,6 +136,16 @@ func TestMissingFor(t *testing.T) {
 		{"a Missing as an error", background, func(*testing.T) error {
 			return fmt.Errorf("x: %w", &Missing{Reason: ReasonProtocolError, Detail: "STARTTLS refused"})
 		}, ReasonProtocolError, "STARTTLS refused"},
+		{"refused, by its text", background, func(t *testing.T) error {
+			_, err := net.Dial("tcp", closedPort(t))
+			return errors.New(err.Error()) // as the WAF engine reports it
+		}, ReasonRefused, "connection refused"},
+		{"timeout, by its text", background, func(t *testing.T) error {
+			c := dialSilent(t)
+			c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+			_, err := c.Read(make([]byte, 1))
+			return errors.New(err.Error())
+		}, ReasonTimeout, "i/o timeout"},
 		{"anything else", background, func(*testing.T) error { return errors.New("what") }, ReasonError, "what"},
 		{"anything else after the deadline", expired, func(*testing.T) error { return errors.New("signal: killed") }, ReasonTimeout, "killed"},
 	}
@@ -156,6 +166,20 @@ func TestMissingFor(t *testing.T) {
 	}
 	if m := MissingFor(nil, nil); m != nil {
 		t.Errorf("MissingFor(nil, nil) = %v, want nil", m)
+	}
+	if m := MissingForText(""); m != nil {
+		t.Errorf("MissingForText(\"\") = %v, want nil", m)
+	}
+	for _, tc := range tests {
+		if tc.ctx != background {
+			continue
+		}
+		// The text of an error says what its type did, where the text says
+		// anything: no reason of the text is one the error did not have.
+		err := tc.err(t)
+		if m := MissingForText(err.Error()); m.Reason != tc.want && m.Reason != ReasonError {
+			t.Errorf("MissingForText(%q) = %s; the error itself is %s", err, m.Reason, tc.want)
+		}
 	}
 }
 
