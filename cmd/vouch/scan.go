@@ -160,9 +160,12 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 	if smtpPort < 0 || smtpPort > 65535 {
 		return nil, "", usageErr("--smtp-port %d: want a TCP port, 1 to 65535", smtpPort)
 	}
+	// One resolver for every scanner (the WAF engine, a process, gets its
+	// address): the MX hosts probed for STARTTLS are those dnsscan lists.
+	res := dnsscan.NewResolver(resolver, no.timeout)
 	return []scanners.Scanner{
-		tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttlsOptions(decl, smtpPort)}),
-		httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+		tlsscan.New(tlsscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttlsOptions(decl, smtpPort)}),
+		httpscan.New(httpscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
 			PlainHTTP: func(t posture.Target) string {
 				if u, ok := plain[t.Address]; ok {
 					return u
@@ -170,7 +173,7 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, extras scanExtra
 				return defaultPlainHTTP(t)
 			},
 			Pages: func(t posture.Target) []string { return pages[t.Address] }}),
-		dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
+		dnsscan.New(dnsscan.Options{Resolver: res, DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
 			MailSenders: decl.Scope.MailSenders, DialContext: no.dialer.DialContext, RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}),
 		a.wafScanner(no, decl, resolver, ua, func(t posture.Target) bool { return !active || passive[t.Address] }),
 	}, resolver, nil

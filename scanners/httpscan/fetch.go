@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -119,6 +120,41 @@ func hstsOf(h http.Header) *posture.HSTS {
 	return &p
 }
 
+// dial connects to addr (host:port). With a Resolver, the host's
+// addresses are looked up through it and tried in its order, as a
+// net.Dialer tries those of its own lookup; a failed lookup is the
+// *net.DNSError inside a dial *net.OpError, as net.Dialer returns it.
+func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if s.resolver == nil || err != nil {
+		return s.dialer.DialContext(ctx, network, addr)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return s.dialer.DialContext(ctx, network, addr)
+	}
+	ips, err := s.resolver.LookupIPAddr(ctx, host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	var first error
+	for _, ip := range ips {
+		c, err := s.dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
 // get sends one GET request on a fresh connection and reads at most
 // maxBodyBytes of the body, which it keeps when keepBody is set.
 func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (*response, error) {
@@ -132,7 +168,7 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	tr := &http.Transport{
 		Proxy: nil, // never a proxy from the environment
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := s.dialer.DialContext(ctx, network, addr)
+			c, err := s.dial(ctx, network, addr)
 			if err == nil {
 				mu.Lock()
 				remote = c.RemoteAddr().String()

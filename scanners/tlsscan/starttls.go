@@ -158,13 +158,9 @@ func scopeEvidence(o *posture.TLSObservation, host string) {
 // records means the domain itself (RFC 5321 §5.1); a null MX (RFC 7505)
 // means none.
 func (s *Scanner) lookupMX(ctx context.Context, domain string) ([]string, string, *posture.Missing) {
-	r := s.dialer.Resolver
-	if r == nil {
-		r = net.DefaultResolver
-	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	mxs, err := r.LookupMX(rctx, domain)
+	mxs, err := s.resolver.LookupMX(rctx, domain)
 	var de *net.DNSError
 	if err != nil && errors.As(err, &de) && de.IsNotFound {
 		return []string{domain}, domain + " has no MX records; its own address is the mail host (RFC 5321 §5.1)", nil
