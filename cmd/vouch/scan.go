@@ -257,22 +257,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 }
 
 // observations lists the header of every observation in s.
-func observations(s *posture.Snapshot) []posture.Observation {
-	var out []posture.Observation
-	for _, o := range s.TLS {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.HTTP {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.DNS {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.WAF {
-		out = append(out, o.Observation)
-	}
-	return out
-}
+func observations(s *posture.Snapshot) []posture.Observation { return s.Observations() }
 
 func countObserved(s *posture.Snapshot) (observed, total int) {
 	for _, o := range observations(s) {
