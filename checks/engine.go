@@ -273,13 +273,9 @@ func sortFindings(fs []posture.Finding) {
 // sortedCopy returns a copy of s whose observation lists are in a stable
 // order; s itself is not changed.
 func sortedCopy(s *posture.Snapshot) *posture.Snapshot {
-	out := *s
-	out.TLS = slices.Clone(s.TLS)
-	out.HTTP = slices.Clone(s.HTTP)
-	out.DNS = slices.Clone(s.DNS)
-	out.WAF = slices.Clone(s.WAF)
+	out := s.Clone()
 	out.Sort()
-	return &out
+	return out
 }
 
 // filterSnapshot keeps the observations of the named targets. A name
@@ -293,22 +289,7 @@ func filterSnapshot(s *posture.Snapshot, targets []string) *posture.Snapshot {
 	keep := func(t posture.Target) bool {
 		return want[normTarget(t.Address)] || want[normTarget(t.String())]
 	}
-	out := *s
-	out.TLS = filterObs(s.TLS, func(o posture.TLSObservation) posture.Target { return o.Target }, keep)
-	out.HTTP = filterObs(s.HTTP, func(o posture.HTTPObservation) posture.Target { return o.Target }, keep)
-	out.DNS = filterObs(s.DNS, func(o posture.DNSObservation) posture.Target { return o.Target }, keep)
-	out.WAF = filterObs(s.WAF, func(o posture.WAFObservation) posture.Target { return o.Target }, keep)
-	return &out
-}
-
-func filterObs[T any](xs []T, target func(T) posture.Target, keep func(posture.Target) bool) []T {
-	var out []T
-	for _, x := range xs {
-		if keep(target(x)) {
-			out = append(out, x)
-		}
-	}
-	return out
+	return s.Filter(keep)
 }
 
 func normTarget(s string) string {

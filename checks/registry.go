@@ -189,9 +189,7 @@ func validateDeclaration(c Check) error {
 		}
 	}
 	for _, n := range c.Rule.Needs {
-		switch n.Scanner {
-		case posture.ScannerTLS, posture.ScannerHTTP, posture.ScannerDNS, posture.ScannerWAF:
-		default:
+		if _, ok := posture.KindOf(n.Scanner); !ok {
 			return fmt.Errorf("needs unknown scanner %q", n.Scanner)
 		}
 		if n.Targets != posture.TargetWeb && n.Targets != posture.TargetMail {

@@ -1,9 +1,6 @@
 package posture
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // Tool identifies the program that made a Snapshot or Report.
 type Tool struct {
@@ -30,36 +27,56 @@ type Snapshot struct {
 
 // Merge appends other's observations to s. Header fields of s are kept.
 func (s *Snapshot) Merge(other Snapshot) {
-	s.TLS = append(s.TLS, other.TLS...)
-	s.HTTP = append(s.HTTP, other.HTTP...)
-	s.DNS = append(s.DNS, other.DNS...)
-	s.WAF = append(s.WAF, other.WAF...)
+	for _, k := range kinds {
+		k.merge(s, &other)
+	}
 }
 
 // Sort puts observations in a stable order (by target, then source) so
 // that output never follows goroutine scheduling.
 func (s *Snapshot) Sort() {
-	key := func(o Observation) string { return o.Target.String() + "\x00" + o.Source }
-	sort.SliceStable(s.TLS, func(i, j int) bool { return key(s.TLS[i].Observation) < key(s.TLS[j].Observation) })
-	sort.SliceStable(s.HTTP, func(i, j int) bool { return key(s.HTTP[i].Observation) < key(s.HTTP[j].Observation) })
-	sort.SliceStable(s.DNS, func(i, j int) bool { return key(s.DNS[i].Observation) < key(s.DNS[j].Observation) })
-	sort.SliceStable(s.WAF, func(i, j int) bool { return key(s.WAF[i].Observation) < key(s.WAF[j].Observation) })
+	key := func(o *Observation) string { return o.Target.String() + "\x00" + o.Source }
+	for _, k := range kinds {
+		k.sort(s, key)
+	}
+}
+
+// Clone returns a copy of s whose observation lists are its own, so that
+// sorting or filtering the copy leaves s as it is. The observations
+// themselves are shared.
+func (s *Snapshot) Clone() *Snapshot {
+	out := *s
+	for _, k := range kinds {
+		k.clone(&out)
+	}
+	return &out
+}
+
+// Filter returns a copy of s that holds only the observations whose
+// target keep accepts; s is not changed.
+func (s *Snapshot) Filter(keep func(Target) bool) *Snapshot {
+	out := *s
+	for _, k := range kinds {
+		k.filter(&out, keep)
+	}
+	return &out
+}
+
+// Observations returns the header of every observation in s, kind by kind
+// in the order of the table, then in the order of each list.
+func (s *Snapshot) Observations() []Observation {
+	var out []Observation
+	for _, k := range kinds {
+		k.headers(s, func(o *Observation) { out = append(out, *o) })
+	}
+	return out
 }
 
 // AllEvidence lists every piece of evidence in the snapshot, in order.
 func (s *Snapshot) AllEvidence() []Evidence {
 	var out []Evidence
-	for _, o := range s.TLS {
-		out = append(out, o.Evidence...)
-	}
-	for _, o := range s.HTTP {
-		out = append(out, o.Evidence...)
-	}
-	for _, o := range s.DNS {
-		out = append(out, o.Evidence...)
-	}
-	for _, o := range s.WAF {
-		out = append(out, o.Evidence...)
+	for _, k := range kinds {
+		k.headers(s, func(o *Observation) { out = append(out, o.Evidence...) })
 	}
 	return out
 }

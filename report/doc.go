@@ -41,6 +41,9 @@
 // removed controls) as a table, JSON or Markdown. A gap that can no longer
 // be observed is not counted as fixed.
 //
+// WriteSnapshot prints a posture.Snapshot itself, before any check: what
+// `vouch probe` shows, one block per observation.
+//
 // The evidence bundle (WriteEvidence) is a directory named after the scan
 // id holding the snapshot, the report, one file per piece of raw evidence
 // and a manifest with the SHA-256 (FIPS 180-4) of every other file.

@@ -124,19 +124,8 @@ func (r *Runner) scanOne(ctx context.Context, s Scanner, t posture.Target, timeo
 }
 
 // Failed returns a snapshot fragment holding one observation of t by the
-// named scanner that says it could not observe, and why.
+// named scanner that says it could not observe, and why (posture.Failed:
+// the table of observation kinds knows where each scanner's go).
 func Failed(scanner string, t posture.Target, at time.Time, why *posture.Missing) posture.Snapshot {
-	o := posture.Observation{Target: t, Scanner: scanner, ObservedAt: at, Missing: why}
-	var s posture.Snapshot
-	switch scanner {
-	case "tls":
-		s.TLS = []posture.TLSObservation{{Observation: o, Endpoint: t.HostPort()}}
-	case "http":
-		s.HTTP = []posture.HTTPObservation{{Observation: o, UpgradesToHTTPS: posture.Unknown, SameHostFirst: posture.Unknown}}
-	case "dns":
-		s.DNS = []posture.DNSObservation{{Observation: o, Domain: t.Host()}}
-	case "waf":
-		s.WAF = []posture.WAFObservation{{Observation: o, URL: t.Address, Present: posture.Unknown}}
-	}
-	return s
+	return posture.Failed(posture.ScannerID(scanner), t, at, why)
 }

@@ -189,12 +189,15 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Pl
 	if plan.Uses(posture.ScannerTLS, posture.FeatureSTARTTLS) {
 		starttls = &tlsscan.STARTTLSOptions{Port: smtpPort}
 	}
+	// One resolver for every scanner (the WAF engine, a process, gets its
+	// address): the MX hosts probed for STARTTLS are those dnsscan lists.
+	res := dnsscan.NewResolver(resolver, no.timeout)
 	var out []scanners.Scanner
 	if plan.Uses(posture.ScannerTLS, "") {
-		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls}))
+		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls}))
 	}
 	if plan.Uses(posture.ScannerHTTP, "") {
-		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
 			PlainHTTP: func(t posture.Target) string {
 				if u, ok := plain[t.Address]; ok {
 					return u
@@ -204,7 +207,7 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Pl
 			Pages: func(t posture.Target) []string { return pages[t.Address] }}))
 	}
 	if plan.Uses(posture.ScannerDNS, "") {
-		out = append(out, dnsscan.New(dnsscan.Options{Resolver: dnsscan.NewResolver(resolver, no.timeout), DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
+		out = append(out, dnsscan.New(dnsscan.Options{Resolver: res, DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
 			MailSenders: decl.Scope.MailSenders, DialContext: no.dialer.DialContext, RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}))
 	}
 	if plan.Uses(posture.ScannerWAF, "") {
@@ -345,22 +348,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // observations lists the header of every observation in s.
-func observations(s *posture.Snapshot) []posture.Observation {
-	var out []posture.Observation
-	for _, o := range s.TLS {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.HTTP {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.DNS {
-		out = append(out, o.Observation)
-	}
-	for _, o := range s.WAF {
-		out = append(out, o.Observation)
-	}
-	return out
-}
+func observations(s *posture.Snapshot) []posture.Observation { return s.Observations() }
 
 func countObserved(s *posture.Snapshot) (observed, total int) {
 	for _, o := range observations(s) {

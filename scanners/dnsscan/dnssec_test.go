@@ -162,7 +162,7 @@ func TestResolverDNSSECBits(t *testing.T) {
 	go srv.ListenAndServe()
 	<-started
 	t.Cleanup(func() { srv.Shutdown() })
-	r := NewResolver(srv.PacketConn.LocalAddr().String(), time.Second).(DNSSECResolver)
+	var r DNSSECResolver = NewResolver(srv.PacketConn.LocalAddr().String(), time.Second)
 	ctx := context.Background()
 	if _, err := r.Exchange(ctx, "a.test", dns.TypeTXT); err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func TestScanDNSSECDS(t *testing.T) {
 		{"wrong.ds.test", posture.Yes, posture.No, posture.Yes, "", fmt.Sprintf("no DS record (key tag %d ECDSAP256SHA256 SHA256) matches", otherDS.KeyTag), res},
 		{"twokeys.ds.test", posture.Yes, posture.No, posture.Yes, "", fmt.Sprintf("match the DNSKEY %d, which signs no verifying RRSIG", twoKeys[1].KeyTag()), res},
 		{"gost.ds.test", posture.Yes, posture.Unknown, posture.Yes, "", "digest types not computed: GOST94", res},
-		{"good.ds.test", posture.Unknown, posture.Unknown, posture.Unknown, posture.ReasonTimeout, "", dsFailResolver{res.(DNSSECResolver)}},
+		{"good.ds.test", posture.Unknown, posture.Unknown, posture.Unknown, posture.ReasonTimeout, "", dsFailResolver{res}},
 	} {
 		t.Run(tc.domain, func(t *testing.T) {
 			d := scan(t, tc.res, tc.domain).DNSSEC

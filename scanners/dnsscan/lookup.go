@@ -3,13 +3,10 @@ package dnsscan
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/miekg/dns"
 
@@ -136,7 +133,7 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 		reply, err := ex(ctx, cur, qtype)
 		if err != nil {
 			lk.RCode = ""
-			lk.Missing = classify(err)
+			lk.Missing = posture.MissingFor(ctx, err)
 			fmt.Fprintf(&data, ";; %s %s %s via %s\n;; error: %v\n", cur, typ, strings.ToUpper(string(lk.Missing.Reason)), s.res.Addr(), err)
 			return lk, ev, last
 		}
@@ -150,13 +147,9 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 			lk.Answers = append(lk.Answers, rr.String())
 			data.WriteString(rr.String() + "\n")
 		}
-		switch reply.Rcode {
-		case dns.RcodeSuccess, dns.RcodeNameError:
-		case dns.RcodeServerFailure:
-			lk.Missing = &posture.Missing{Reason: posture.ReasonServFail, Detail: fmt.Sprintf("%s %s: SERVFAIL", cur, typ)}
-			return lk, ev, last
-		default:
-			lk.Missing = &posture.Missing{Reason: posture.ReasonDNSError, Detail: fmt.Sprintf("%s %s: %s", cur, typ, lk.RCode)}
+		if reply.Rcode != dns.RcodeSuccess && reply.Rcode != dns.RcodeNameError {
+			// NXDOMAIN is an answer (of absence); any other rcode is none.
+			lk.Missing = posture.MissingFor(ctx, &rcodeError{name: cur, qtype: typ, rcode: reply.Rcode})
 			return lk, ev, last
 		}
 		final := followCNAMEs(reply.Answer, cur)
@@ -289,26 +282,4 @@ func rcodeName(rc int) string {
 		return s
 	}
 	return fmt.Sprintf("RCODE%d", rc)
-}
-
-// classify says why a question got no usable reply.
-func classify(err error) *posture.Missing {
-	m := &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
-	var ne net.Error
-	var de *dns.Error
-	switch {
-	case errors.Is(err, context.Canceled):
-		m.Reason = posture.ReasonError // the scan was called off
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		m.Reason = posture.ReasonTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
-		m.Reason = posture.ReasonRefused
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		m.Reason = posture.ReasonUnreachable
-	case errors.Is(err, errMismatch), errors.Is(err, errMalformed), errors.As(err, &de):
-		m.Reason = posture.ReasonProtocolError
-	case errors.As(err, new(*net.OpError)):
-		m.Reason = posture.ReasonUnreachable
-	}
-	return m
 }

@@ -267,7 +267,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 			p.TLSError = cv.Error()
 			p.Issues = []string{IssueMTASTSPolicyTLS}
 		} else {
-			p.Missing = classifyHTTP(err)
+			p.Missing = posture.MissingFor(ctx, err)
 		}
 		fmt.Fprintf(&data, ";; via %s\n;; error: %v\n", or(connected, strings.Join(p.Addresses, ",")), err)
 		return p, ids, ev
@@ -295,7 +295,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
 	if err != nil {
-		p.Missing = classifyHTTP(err)
+		p.Missing = posture.MissingFor(ctx, err)
 		return p, ids, ev
 	}
 	if len(body) > maxPolicyBytes {
@@ -333,17 +333,6 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 		}
 	}
 	return p, ids, ev
-}
-
-// classifyHTTP says why an HTTPS fetch got no usable response.
-func classifyHTTP(err error) *posture.Missing {
-	m := classify(err)
-	var re tls.RecordHeaderError
-	var ae tls.AlertError
-	if m.Reason == posture.ReasonError && (errors.As(err, &re) || errors.As(err, &ae) || strings.Contains(err.Error(), "tls: ")) {
-		m.Reason = posture.ReasonHandshakeFailed
-	}
-	return m
 }
 
 func or(a, b string) string {

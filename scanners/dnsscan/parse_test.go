@@ -235,22 +235,30 @@ func TestResolverAddrFrom(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
+// dnsscan's own errors say their reason to posture.MissingFor, wrapped as
+// exchange wraps them.
+func TestErrorReasons(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("dnsscan: x.test. TXT via udp 127.0.0.1:53: %w", err) }
 	for _, tc := range []struct {
 		err  error
 		want posture.Reason
 	}{
-		{context.DeadlineExceeded, posture.ReasonTimeout},
-		{fmt.Errorf("x: %w", context.Canceled), posture.ReasonError},
-		{&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNREFUSED)}, posture.ReasonRefused},
-		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}, posture.ReasonUnreachable},
-		{&net.OpError{Op: "dial", Err: errors.New("odd")}, posture.ReasonUnreachable},
-		{dns.ErrShortRead, posture.ReasonProtocolError},
-		{errMismatch, posture.ReasonProtocolError},
-		{errors.New("what"), posture.ReasonError},
+		{&rcodeError{"x.test.", "TXT", dns.RcodeServerFailure}, posture.ReasonServFail},
+		{&rcodeError{"x.test.", "TXT", dns.RcodeNameError}, posture.ReasonNXDomain},
+		{&rcodeError{"x.test.", "TXT", dns.RcodeRefused}, posture.ReasonDNSError},
+		{&rcodeError{"x.test.", "TXT", dns.RcodeFormatError}, posture.ReasonDNSError},
+		{wrap(wireError(dns.ErrShortRead)), posture.ReasonProtocolError},
+		{wrap(errMismatch), posture.ReasonProtocolError},
+		{wrap(fmt.Errorf("%w: bad rdata", errMalformed)), posture.ReasonProtocolError},
+		{wrap(context.DeadlineExceeded), posture.ReasonTimeout},
+		{wrap(&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNREFUSED)}), posture.ReasonRefused},
+		{wrap(&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}), posture.ReasonUnreachable},
 	} {
-		if got := classify(tc.err).Reason; got != tc.want {
-			t.Errorf("dnsscan: classify(%v) = %s, want %s", tc.err, got, tc.want)
+		if got := posture.MissingFor(context.Background(), tc.err); got.Reason != tc.want || got.Detail != tc.err.Error() {
+			t.Errorf("dnsscan: MissingFor(%v) = %v, want %s", tc.err, got, tc.want)
 		}
+	}
+	if got := (&rcodeError{"x.test.", "TXT", dns.RcodeServerFailure}).Error(); got != "x.test. TXT: SERVFAIL" {
+		t.Errorf("rcodeError text %q", got)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 // Resolver asks one question and returns the reply.
@@ -44,20 +46,20 @@ const maxStrayReplies = 16
 
 var (
 	// errMismatch says a reply did not answer the question asked.
-	errMismatch = errors.New("dnsscan: reply does not match the question")
+	errMismatch = posture.WithReason(posture.ReasonProtocolError, errors.New("dnsscan: reply does not match the question"))
 	// errMalformed says a reply did not parse.
-	errMalformed = errors.New("dnsscan: malformed reply")
+	errMalformed = posture.WithReason(posture.ReasonProtocolError, errors.New("dnsscan: malformed reply"))
 )
 
 // NewResolver returns a miekg/dns-backed Resolver sending to addr
 // (host:port). It asks over UDP first and, when the reply is truncated
 // (TC), asks again over TCP; the miekg client does not. timeout bounds each
 // try (DefaultTimeout when zero or less); ctx bounds them all.
-func NewResolver(addr string, timeout time.Duration) Resolver {
+func NewResolver(addr string, timeout time.Duration) *StubResolver {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &resolver{addr: addr, timeout: timeout}
+	return &StubResolver{addr: addr, timeout: timeout}
 }
 
 // SystemResolverAddr reads /etc/resolv.conf and returns its first
@@ -81,22 +83,26 @@ func resolverAddrFrom(path string) (string, error) {
 	return net.JoinHostPort(cfg.Servers[0], port), nil
 }
 
-type resolver struct {
+// StubResolver is the DNS client of a scan: a DNSSECResolver that sends
+// every question to one recursive resolver. It is also a posture.Resolver
+// (names.go), so that the other scanners look names up through the same
+// client and see the same answers.
+type StubResolver struct {
 	addr    string
 	timeout time.Duration
 }
 
-func (r *resolver) Addr() string { return r.addr }
+func (r *StubResolver) Addr() string { return r.addr }
 
-func (r *resolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+func (r *StubResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	return r.exchange(ctx, name, qtype, false)
 }
 
-func (r *resolver) ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+func (r *StubResolver) ExchangeDNSSEC(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	return r.exchange(ctx, name, qtype, true)
 }
 
-func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
+func (r *StubResolver) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(strings.ToLower(name)), qtype)
 	q.RecursionDesired = true
@@ -122,7 +128,7 @@ func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, dnss
 
 // try sends q once over network and reads its reply, within r.timeout and
 // ctx. Cancelling ctx wakes a blocked read at once.
-func (r *resolver) try(ctx context.Context, network string, q *dns.Msg) (*dns.Msg, error) {
+func (r *StubResolver) try(ctx context.Context, network string, q *dns.Msg) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var d net.Dialer
@@ -142,13 +148,13 @@ func (r *resolver) try(ctx context.Context, network string, q *dns.Msg) (*dns.Ms
 	// that an oversized reply is seen whole rather than cut.
 	co := &dns.Conn{Conn: nc, UDPSize: dns.MaxMsgSize}
 	if err := co.WriteMsg(q); err != nil {
-		return nil, ctxOr(ctx, err)
+		return nil, ctxOr(ctx, wireError(err))
 	}
 	udp := network == "udp"
 	for range maxStrayReplies {
 		reply, err := co.ReadMsg()
 		if err != nil && reply == nil {
-			return nil, ctxOr(ctx, err)
+			return nil, ctxOr(ctx, wireError(err))
 		}
 		if err != nil {
 			// The header was read but the rest did not parse. A
@@ -182,6 +188,17 @@ func ctxOr(ctx context.Context, err error) error {
 	return err
 }
 
+// wireError marks the errors of miekg/dns's message codec (a short read,
+// a message that does not pack or unpack) as a protocol error; others
+// (the connection's) are left to posture.MissingFor.
+func wireError(err error) error {
+	var de *dns.Error
+	if errors.As(err, &de) {
+		return posture.WithReason(posture.ReasonProtocolError, err)
+	}
+	return err
+}
+
 // answers reports whether reply is a reply to q.
 func answers(q, reply *dns.Msg) bool {
 	if reply.Id != q.Id || !reply.Response {
@@ -193,4 +210,27 @@ func answers(q, reply *dns.Msg) bool {
 	}
 	a, b := reply.Question[0], q.Question[0]
 	return len(reply.Question) == 1 && a.Qtype == b.Qtype && strings.EqualFold(a.Name, b.Name)
+}
+
+// rcodeError is a reply whose rcode says the question got no answer (RFC
+// 1035 §4.1.1, RFC 6895 §2.3). It says its own reason: SERVFAIL is the
+// resolver failing, NXDOMAIN a name that does not exist, any other rcode
+// (REFUSED, FORMERR, NOTIMP, ...) another resolver error.
+type rcodeError struct {
+	name, qtype string
+	rcode       int
+}
+
+func (e *rcodeError) Error() string {
+	return fmt.Sprintf("%s %s: %s", e.name, e.qtype, rcodeName(e.rcode))
+}
+
+func (e *rcodeError) MissingReason() posture.Reason {
+	switch e.rcode {
+	case dns.RcodeServerFailure:
+		return posture.ReasonServFail
+	case dns.RcodeNameError:
+		return posture.ReasonNXDomain
+	}
+	return posture.ReasonDNSError
 }

@@ -10,11 +10,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -64,7 +64,7 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		r, err = sc.get(ctx, u, true, keepBody)
 	}
 	if err != nil {
-		return nil, missingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
+		return nil, posture.MissingFor(ctx, fmt.Errorf("httpscan: GET %s: %w", u, unwrapURLError(err)))
 	}
 	id := sc.idPrefix + idSuffix
 	ex := &exchange{response: *r, hop: posture.HTTPHop{
@@ -120,6 +120,41 @@ func hstsOf(h http.Header) *posture.HSTS {
 	return &p
 }
 
+// dial connects to addr (host:port). With a Resolver, the host's
+// addresses are looked up through it and tried in its order, as a
+// net.Dialer tries those of its own lookup; a failed lookup is the
+// *net.DNSError inside a dial *net.OpError, as net.Dialer returns it.
+func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if s.resolver == nil || err != nil {
+		return s.dialer.DialContext(ctx, network, addr)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return s.dialer.DialContext(ctx, network, addr)
+	}
+	ips, err := s.resolver.LookupIPAddr(ctx, host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	var first error
+	for _, ip := range ips {
+		c, err := s.dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
 // get sends one GET request on a fresh connection and reads at most
 // maxBodyBytes of the body, which it keeps when keepBody is set.
 func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (*response, error) {
@@ -133,7 +168,7 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	tr := &http.Transport{
 		Proxy: nil, // never a proxy from the environment
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := s.dialer.DialContext(ctx, network, addr)
+			c, err := s.dial(ctx, network, addr)
 			if err == nil {
 				mu.Lock()
 				remote = c.RemoteAddr().String()
@@ -247,47 +282,4 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// missingFor says why a request failed, in posture's reasons.
-func missingFor(ctx context.Context, err error) *posture.Missing {
-	return &posture.Missing{Reason: reasonFor(ctx, err), Detail: err.Error()}
-}
-
-func reasonFor(ctx context.Context, err error) posture.Reason {
-	var (
-		dnsErr *net.DNSError
-		netErr net.Error
-		recErr tls.RecordHeaderError
-		alert  tls.AlertError
-	)
-	switch {
-	case errors.As(err, &dnsErr):
-		switch {
-		case dnsErr.IsNotFound:
-			return posture.ReasonNXDomain
-		case dnsErr.IsTimeout:
-			return posture.ReasonTimeout
-		}
-		return posture.ReasonDNSError
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return posture.ReasonTimeout
-	case errors.Is(err, context.Canceled):
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return posture.ReasonTimeout
-		}
-		return posture.ReasonError
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return posture.ReasonRefused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTDOWN):
-		return posture.ReasonUnreachable
-	case isCertError(err), errors.As(err, &recErr), errors.As(err, &alert),
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return posture.ReasonHandshakeFailed
-	case strings.Contains(err.Error(), "server response headers exceeded"):
-		return posture.ReasonTooLarge
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "malformed HTTP"):
-		return posture.ReasonProtocolError
-	}
-	return posture.ReasonError
 }

@@ -14,9 +14,14 @@ import (
 
 // Options configure a Scanner.
 type Options struct {
-	// Dialer opens every connection; nil means a zero net.Dialer. Its
-	// Resolver is how host names resolve (nil: net.DefaultResolver).
+	// Dialer opens every connection; nil means a zero net.Dialer. Without
+	// a Resolver, its Resolver is how host names resolve (nil:
+	// net.DefaultResolver).
 	Dialer *net.Dialer
+	// Resolver, when set, looks up the addresses of every host asked (the
+	// scan's one resolver, shared with the other scanners), and the
+	// Dialer is given only IP addresses.
+	Resolver posture.Resolver
 	// RootCAs verify server certificates; nil means the system roots.
 	RootCAs *x509.CertPool
 	// Timeout bounds each request, from dial to the last byte read; 0
@@ -55,6 +60,7 @@ const DefaultUserAgent = "vouch/dev (+security posture scan)"
 // Scanner observes the redirect chain, HSTS and cookies of web targets.
 type Scanner struct {
 	dialer       *net.Dialer
+	resolver     posture.Resolver
 	roots        *x509.CertPool
 	timeout      time.Duration
 	userAgent    string
@@ -69,6 +75,7 @@ type Scanner struct {
 func New(o Options) *Scanner {
 	s := &Scanner{
 		dialer:       o.Dialer,
+		resolver:     o.Resolver,
 		roots:        o.RootCAs,
 		timeout:      o.Timeout,
 		userAgent:    o.UserAgent,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vouchdev/vouch/internal/dnstest"
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/dnsscan"
 )
 
 const (
@@ -673,7 +674,8 @@ func TestDefaults(t *testing.T) {
 }
 
 // Host names resolve through the Dialer's Resolver, for the chain and for
-// the HTTPS request; a name that does not exist is nxdomain.
+// the HTTPS request; a name that does not exist is nxdomain, one whose
+// lookup fails with SERVFAIL is servfail.
 func TestResolution(t *testing.T) {
 	ca := newCA(t)
 	ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -685,33 +687,48 @@ func TestResolution(t *testing.T) {
 		w.WriteHeader(http.StatusMovedPermanently)
 	}))
 	_, pport, _ := net.SplitHostPort(strings.TrimPrefix(ps.URL, "http://"))
-	srv, err := dnstest.Start("vouch.test.", "app A 127.0.0.1\n")
+	srv, err := dnstest.Start("vouch.test.", "app A 127.0.0.1\nbroken A 127.0.0.1\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	srv.ServFail("broken.vouch.test")
 	d := &net.Dialer{Resolver: &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, srv.Addr)
 	}}}
 	plain := func(tg posture.Target) string { return "http://" + tg.Host() + ":" + pport + "/" }
-	s := New(Options{Dialer: d, RootCAs: ca.Pool(), Timeout: 2 * time.Second, PlainHTTP: plain})
+	// The Dialer's resolver, or the scan's one resolver (Options.Resolver,
+	// dnsscan's client as cmd/vouch gives it): the same answers, and the
+	// Dialer then only dials addresses.
+	for _, s := range []*Scanner{
+		New(Options{Dialer: d, RootCAs: ca.Pool(), Timeout: 2 * time.Second, PlainHTTP: plain}),
+		New(Options{Dialer: &net.Dialer{}, Resolver: dnsscan.NewResolver(srv.Addr, time.Second), RootCAs: ca.Pool(), Timeout: 2 * time.Second, PlainHTTP: plain}),
+	} {
+		asked := srv.Queries()
+		o := scanOne(t, s, target("https://app.vouch.test:"+tport))
+		want := []hopSummary{
+			{"http://app.vouch.test:" + pport + "/", 301, "https://app.vouch.test:" + tport + "/"},
+			{"https://app.vouch.test:" + tport + "/", 200, ""},
+		}
+		if got := summarize(o.Redirects); !slices.Equal(got, want) || o.UpgradesToHTTPS != yes || o.SameHostFirst != yes {
+			t.Errorf("resolver %T: hops %v upgrades %s same host %s", s.resolver, got, o.UpgradesToHTTPS, o.SameHostFirst)
+		}
+		if o.Source != "127.0.0.1:"+tport || o.HSTS == nil || !o.HSTS.Valid || o.Missing != nil {
+			t.Errorf("resolver %T: source %q HSTS %+v missing %v", s.resolver, o.Source, o.HSTS, o.Missing)
+		}
+		if srv.Queries() == asked {
+			t.Errorf("resolver %T: no question reached the test server", s.resolver)
+		}
 
-	o := scanOne(t, s, target("https://app.vouch.test:"+tport))
-	want := []hopSummary{
-		{"http://app.vouch.test:" + pport + "/", 301, "https://app.vouch.test:" + tport + "/"},
-		{"https://app.vouch.test:" + tport + "/", 200, ""},
-	}
-	if got := summarize(o.Redirects); !slices.Equal(got, want) || o.UpgradesToHTTPS != yes || o.SameHostFirst != yes {
-		t.Errorf("hops %v upgrades %s same host %s", got, o.UpgradesToHTTPS, o.SameHostFirst)
-	}
-	if o.Source != "127.0.0.1:"+tport || o.HSTS == nil || !o.HSTS.Valid || o.Missing != nil {
-		t.Errorf("source %q HSTS %+v missing %v", o.Source, o.HSTS, o.Missing)
-	}
-
-	o = scanOne(t, s, target("https://missing.vouch.test:"+tport))
-	if reasonOf(o.Missing) != posture.ReasonNXDomain || reasonOf(o.RedirectMissing) != posture.ReasonNXDomain || o.UpgradesToHTTPS != unk {
-		t.Errorf("missing %v redirect missing %v upgrades %s", o.Missing, o.RedirectMissing, o.UpgradesToHTTPS)
+		// The same reasons as every scanner's (posture.MissingFor): a
+		// SERVFAIL is servfail here as in tlsscan, not dns_error.
+		for host, want := range map[string]posture.Reason{"missing": posture.ReasonNXDomain, "broken": posture.ReasonServFail} {
+			o = scanOne(t, s, target("https://"+host+".vouch.test:"+tport))
+			if reasonOf(o.Missing) != want || reasonOf(o.RedirectMissing) != want || o.UpgradesToHTTPS != unk {
+				t.Errorf("resolver %T: %s: missing %v redirect missing %v upgrades %s, want %s", s.resolver, host, o.Missing, o.RedirectMissing, o.UpgradesToHTTPS, want)
+			}
+		}
 	}
 }
 

@@ -100,7 +100,7 @@ func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, 
 		remaining = slices.Delete(remaining, i, i+1)
 		if len(remaining) == 0 || ctx.Err() != nil {
 			if ctx.Err() != nil {
-				e.missing = missingFor(ctx, ctx.Err())
+				e.missing = posture.MissingFor(ctx, ctx.Err())
 			}
 			break
 		}

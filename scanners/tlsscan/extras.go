@@ -175,7 +175,7 @@ func (s *Scanner) enumerateGroupsPinned(ctx context.Context, addr string, base h
 	remaining := slices.Clone(groups)
 	for range len(groups) {
 		if ctx.Err() != nil {
-			e.missing = missingFor(ctx, ctx.Err())
+			e.missing = posture.MissingFor(ctx, ctx.Err())
 			break
 		}
 		r := send(remaining)

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
-	"os"
-	"strings"
 	"syscall"
 	"time"
 
@@ -94,7 +92,7 @@ func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeR
 	defer cancel()
 	conn, err := s.dial(pctx, addr)
 	if err != nil {
-		res.missing = missingFor(ctx, err)
+		res.missing = posture.MissingFor(ctx, err)
 		return res
 	}
 	res.connected = true
@@ -112,24 +110,17 @@ func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeR
 			res.outcome, res.note = rejected, "connection closed before the hello was sent"
 			return res
 		}
-		res.missing = missingFor(ctx, err)
+		res.missing = posture.MissingFor(ctx, err)
 		return res
 	}
 	rep, err := readReplyKX(conn, spec.readKeyExchange)
-	var pe *protocolError
 	switch {
 	case err == nil:
 	case errors.Is(err, errPeerClosed):
 		res.outcome, res.note = rejected, "connection closed after the hello"
 		return res
-	case errors.Is(err, errTooLarge):
-		res.missing = &posture.Missing{Reason: posture.ReasonTooLarge, Detail: err.Error()}
-		return res
-	case errors.As(err, &pe):
-		res.missing = &posture.Missing{Reason: posture.ReasonProtocolError, Detail: pe.detail}
-		return res
-	default:
-		res.missing = missingFor(ctx, err)
+	default: // a *protocolError, errTooLarge, or the connection's error
+		res.missing = posture.MissingFor(ctx, err)
 		return res
 	}
 	if a := rep.alert; a != nil {
@@ -163,55 +154,4 @@ func watch(ctx context.Context, conn net.Conn) (stop func() bool) {
 // closedByPeer reports whether err means the peer closed or reset.
 func closedByPeer(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
-// missingFor says why a connection could not be made or used. ctx is the
-// scan's context: when it is cancelled the reason is an error, not the
-// peer's fault.
-func missingFor(ctx context.Context, err error) *posture.Missing {
-	var known *posture.Missing
-	if errors.As(err, &known) { // already says why (a failed preamble)
-		m := *known
-		return &m
-	}
-	m := &posture.Missing{Detail: err.Error()}
-	var de *net.DNSError
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled):
-		m.Reason = posture.ReasonError
-	case errors.As(err, &de):
-		m.Reason = dnsReason(de)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		m.Reason = posture.ReasonRefused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
-		errors.Is(err, syscall.EHOSTDOWN), errors.Is(err, syscall.ENETDOWN):
-		m.Reason = posture.ReasonUnreachable
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), isTimeout(err):
-		m.Reason = posture.ReasonTimeout
-	case closedByPeer(err):
-		m.Reason = posture.ReasonHandshakeFailed
-	default:
-		m.Reason = posture.ReasonError
-	}
-	return m
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// dnsReason maps a resolver error onto a reason.
-func dnsReason(de *net.DNSError) posture.Reason {
-	switch {
-	case de.IsNotFound:
-		return posture.ReasonNXDomain
-	case de.IsTimeout:
-		return posture.ReasonTimeout
-	case strings.Contains(de.Err, "server misbehaving"):
-		// What Go's resolver says for SERVFAIL (and a few other
-		// failures of the server).
-		return posture.ReasonServFail
-	}
-	return posture.ReasonDNSError
 }

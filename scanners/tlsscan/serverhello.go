@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"strings"
 	"syscall"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 // Limits on what one probe reads. A record may carry at most 2^14 bytes of
@@ -100,12 +102,14 @@ type protocolError struct{ detail string }
 
 func (e *protocolError) Error() string { return "tlsscan: protocol error: " + e.detail }
 
+func (e *protocolError) MissingReason() posture.Reason { return posture.ReasonProtocolError }
+
 func protoErrorf(format string, args ...any) error {
 	return &protocolError{detail: fmt.Sprintf(format, args...)}
 }
 
 // errTooLarge: the peer sent more than a probe reads before a ServerHello.
-var errTooLarge = errors.New("tlsscan: reply exceeds read limit")
+var errTooLarge = posture.WithReason(posture.ReasonTooLarge, errors.New("tlsscan: reply exceeds read limit"))
 
 // errPeerClosed: the peer closed or reset the connection without a word.
 var errPeerClosed = errors.New("tlsscan: connection closed by peer")

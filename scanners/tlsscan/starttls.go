@@ -158,19 +158,15 @@ func scopeEvidence(o *posture.TLSObservation, host string) {
 // records means the domain itself (RFC 5321 §5.1); a null MX (RFC 7505)
 // means none.
 func (s *Scanner) lookupMX(ctx context.Context, domain string) ([]string, string, *posture.Missing) {
-	r := s.dialer.Resolver
-	if r == nil {
-		r = net.DefaultResolver
-	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	mxs, err := r.LookupMX(rctx, domain)
+	mxs, err := s.resolver.LookupMX(rctx, domain)
 	var de *net.DNSError
 	if err != nil && errors.As(err, &de) && de.IsNotFound {
 		return []string{domain}, domain + " has no MX records; its own address is the mail host (RFC 5321 §5.1)", nil
 	}
 	if err != nil && len(mxs) == 0 {
-		return nil, "", missingFor(ctx, fmt.Errorf("tlsscan: MX of %s: %w", domain, err))
+		return nil, "", posture.MissingFor(ctx, fmt.Errorf("tlsscan: MX of %s: %w", domain, err))
 	}
 	slices.SortStableFunc(mxs, func(a, b *net.MX) int {
 		return cmp.Or(cmp.Compare(a.Pref, b.Pref), cmp.Compare(strings.ToLower(a.Host), strings.ToLower(b.Host)))
@@ -292,8 +288,8 @@ func (t *smtpTranscript) String() string {
 	return t.b.String()
 }
 
-// errSMTP is a reply or line that breaks the SMTP grammar or a limit.
-var errSMTP = errors.New("smtp")
+// errSMTP is a reply or line that breaks the SMTP grammar, or a refusal.
+var errSMTP = posture.WithReason(posture.ReasonProtocolError, errors.New("smtp"))
 
 // smtpReply is one reply: its code and its lines' text.
 type smtpReply struct {
@@ -345,19 +341,7 @@ func readSMTPReply(r *bufio.Reader, tr *smtpTranscript) (smtpReply, error) {
 }
 
 // errSMTPTooLarge is a reply beyond the limits.
-var errSMTPTooLarge = errors.New("smtp: too large")
-
-func smtpMissing(ctx context.Context, err error) *posture.Missing {
-	switch {
-	case errors.Is(err, errSMTPTooLarge):
-		return &posture.Missing{Reason: posture.ReasonTooLarge, Detail: err.Error()}
-	case errors.Is(err, errSMTP):
-		return &posture.Missing{Reason: posture.ReasonProtocolError, Detail: err.Error()}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &posture.Missing{Reason: posture.ReasonProtocolError, Detail: "smtp: connection closed: " + err.Error()}
-	}
-	return missingFor(ctx, err)
-}
+var errSMTPTooLarge = posture.WithReason(posture.ReasonTooLarge, errors.New("smtp: too large"))
 
 // startTLS speaks SMTP on conn up to the start of TLS: greeting, EHLO,
 // STARTTLS. It returns offered false and why when the server does not
@@ -435,14 +419,14 @@ func (s *Scanner) smtpCheck(ctx context.Context, addr string, tr *smtpTranscript
 	defer cancel()
 	conn, err := s.dialer.DialContext(cctx, "tcp", addr)
 	if err != nil {
-		return false, "", missingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", addr, err))
+		return false, "", posture.MissingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", addr, err))
 	}
 	defer conn.Close()
 	stop := watch(cctx, conn)
 	defer stop()
 	offered, why, err := startTLS(conn, s.starttls.helo(), tr)
 	if err != nil {
-		return false, "", smtpMissing(cctx, fmt.Errorf("tlsscan: %s: %w", addr, err))
+		return false, "", posture.MissingFor(cctx, fmt.Errorf("tlsscan: %s: %w", addr, err))
 	}
 	return offered, why, nil
 }
@@ -473,7 +457,7 @@ func (p *smtpPreamble) start(ctx context.Context, conn net.Conn) error {
 	offered, why, err := startTLS(conn, p.s.starttls.helo(), &smtpTranscript{})
 	switch {
 	case err != nil:
-		return p.fail(smtpMissing(ctx, fmt.Errorf("tlsscan: %s: %w", p.addr, err)))
+		return p.fail(posture.MissingFor(ctx, fmt.Errorf("tlsscan: %s: %w", p.addr, err)))
 	case !offered:
 		return p.fail(&posture.Missing{Reason: posture.ReasonProtocolError, Detail: "STARTTLS refused: " + why})
 	}

@@ -17,9 +17,13 @@ import (
 
 // Options configure a Scanner.
 type Options struct {
-	// Dialer opens every connection; nil means a zero net.Dialer. Its
-	// Resolver is how host names resolve (nil: net.DefaultResolver).
+	// Dialer opens every connection; nil means a zero net.Dialer. It is
+	// given IP addresses only: names are looked up through Resolver.
 	Dialer *net.Dialer
+	// Resolver looks up the addresses of hosts and the MX hosts of mail
+	// domains: the scan's one resolver, shared with the other scanners.
+	// nil means the Dialer's Resolver, or net.DefaultResolver.
+	Resolver posture.Resolver
 	// RootCAs verify certificate chains; nil means the system roots.
 	RootCAs *x509.CertPool
 	// Timeout bounds each connection (and the name lookup); 0 means 5 s.
@@ -34,10 +38,11 @@ type Options struct {
 
 // Scanner observes the TLS endpoints of web targets.
 type Scanner struct {
-	dialer  *net.Dialer
-	roots   *x509.CertPool
-	timeout time.Duration
-	now     func() time.Time
+	dialer   *net.Dialer
+	resolver posture.Resolver
+	roots    *x509.CertPool
+	timeout  time.Duration
+	now      func() time.Time
 	// systemRoots loads the system roots once (roots.go).
 	systemRoots func() *x509.CertPool
 	// starttls is Options.STARTTLS: nil leaves mail targets alone.
@@ -52,6 +57,14 @@ func New(o Options) *Scanner {
 	s := &Scanner{dialer: o.Dialer, roots: o.RootCAs, timeout: o.Timeout, now: o.Now}
 	if s.dialer == nil {
 		s.dialer = &net.Dialer{}
+	}
+	switch {
+	case o.Resolver != nil:
+		s.resolver = o.Resolver
+	case s.dialer.Resolver != nil:
+		s.resolver = s.dialer.Resolver
+	default:
+		s.resolver = net.DefaultResolver
 	}
 	if s.timeout <= 0 {
 		s.timeout = 5 * time.Second
@@ -136,15 +149,11 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, []string,
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []string{a.String()}, nil, nil
 	}
-	r := s.dialer.Resolver
-	if r == nil {
-		r = net.DefaultResolver
-	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	addrs, err := r.LookupIPAddr(rctx, host)
+	addrs, err := s.resolver.LookupIPAddr(rctx, host)
 	if err != nil {
-		return nil, nil, missingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
+		return nil, nil, posture.MissingFor(ctx, fmt.Errorf("tlsscan: resolve %s: %w", host, err))
 	}
 	var ips []string
 	seen := map[string]bool{}

@@ -154,10 +154,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	}
 	events, err := s.events(ctx, t)
 	if err != nil {
-		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: err.Error()}
-		if ctx.Err() != nil {
-			obs.Missing.Reason = posture.ReasonTimeout
-		}
+		obs.Missing = posture.MissingFor(ctx, err)
 		return snap(obs)
 	}
 	interpret(&obs, events, s.o.Templates(t))
@@ -269,7 +266,7 @@ func interpret(obs *posture.WAFObservation, events []Event, templates []string) 
 	if !obs.Active {
 		signal(obs, "passive: active probing is off for this target; presence not tested")
 		if len(errs) > 0 && best == 0 {
-			obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: errs[0]}
+			obs.Missing = posture.MissingForText(errs[0])
 		}
 	} else {
 		judgeProbe(obs, probe, idp)
@@ -311,12 +308,7 @@ func judgeProbe(obs *posture.WAFObservation, probe []Event, idp string) {
 		signal(obs, "not blocked: every attack-shaped request was answered like the baseline ("+statuses+")")
 		addEvidence(obs, idp+"/probe/passed", "Active probe: not blocked", *passed)
 	case len(failed) > 0:
-		obs.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: "active probe: " + failed[0]}
-		if strings.Contains(failed[0], "refused") {
-			obs.Missing.Reason = posture.ReasonRefused
-		} else if strings.Contains(failed[0], "timeout") || strings.Contains(failed[0], "deadline") {
-			obs.Missing.Reason = posture.ReasonTimeout
-		}
+		obs.Missing = posture.MissingForText("active probe: " + failed[0])
 	default:
 		label := "undecided: the answers were neither a recognised block nor like the baseline"
 		if statuses != "" {
@@ -338,7 +330,7 @@ func userMatch(obs *posture.WAFObservation, tpl string, events []Event, idp stri
 		switch {
 		case e.Error != "":
 			if m.Missing == nil {
-				m.Missing = &posture.Missing{Reason: posture.ReasonError, Detail: e.Error}
+				m.Missing = posture.MissingForText(e.Error)
 			}
 		case e.Matched:
 			ran = true

@@ -229,7 +229,7 @@ func TestInterpret(t *testing.T) {
 			{Kind: KindFingerprint, Vendor: "Cloudflare", Matched: true, Matcher: "cookie", TemplateID: "vouch-fp-cloudflare"},
 			{Kind: KindFingerprint, Vendor: "Akamai", Matched: false, TemplateID: "vouch-fp-akamai"},
 		}, nil, posture.Unknown, "Cloudflare", "", "several vendors fingerprinted: Fastly, Cloudflare"},
-		{"passive, unreachable", true, []Event{{Kind: KindFingerprint, TemplateID: "vouch-fp-aws", Error: "i/o timeout"}}, nil, posture.Unknown, "", posture.ReasonError, ""},
+		{"passive, unreachable", true, []Event{{Kind: KindFingerprint, TemplateID: "vouch-fp-aws", Error: "i/o timeout"}}, nil, posture.Unknown, "", posture.ReasonTimeout, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
