@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vouchdev/vouch/posture"
@@ -57,15 +58,24 @@ func TestSampleSnapshot(t *testing.T) {
 	checkReport(t, evaluate(decl, sample()), decl)
 }
 
-// Recorded snapshots in testdata/snapshots (when present) evaluate
-// cleanly and deterministically against one control per check.
+// Recorded snapshots in testdata/snapshots (demo.json: what `vouch demo`
+// observed of its loopback deployment) evaluate cleanly and
+// deterministically against one control per check, each to the verdict
+// recorded next to it in NAME.verdicts.json (VOUCH_UPDATE_GOLDEN=1
+// rewrites those after a deliberate change).
 func TestRecordedSnapshots(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "snapshots", "*.json"))
-	if len(files) == 0 {
-		t.Skip("checks: no recorded snapshots in ../testdata/snapshots")
+	files, _ := filepath.Glob(filepath.Join("testdata", "snapshots", "*.json"))
+	var snaps []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".verdicts.json") {
+			snaps = append(snaps, f)
+		}
+	}
+	if len(snaps) == 0 {
+		t.Fatal("checks: no recorded snapshots in testdata/snapshots")
 	}
 	decl := declareAll()
-	for _, file := range files {
+	for _, file := range snaps {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			b, err := os.ReadFile(file)
 			if err != nil {
@@ -81,6 +91,37 @@ func TestRecordedSnapshots(t *testing.T) {
 			b2, _ := json.Marshal(evaluate(decl, &snap))
 			if string(a) != string(b2) {
 				t.Errorf("checks: %s: evaluation is not deterministic", file)
+			}
+			got := map[string]posture.Verdict{}
+			for _, c := range r.Controls {
+				got[c.Control.ID] = c.Verdict
+			}
+			golden := strings.TrimSuffix(file, ".json") + ".verdicts.json"
+			if os.Getenv("VOUCH_UPDATE_GOLDEN") == "1" {
+				out, _ := json.MarshalIndent(got, "", "  ")
+				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wb, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("checks: %v (VOUCH_UPDATE_GOLDEN=1 writes it)", err)
+			}
+			var want map[string]posture.Verdict
+			if err := json.Unmarshal(wb, &want); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range Kinds() {
+				if got[k] != want[k] {
+					t.Errorf("checks: %s: %s is %s, recorded %q", file, k, got[k], want[k])
+				}
+			}
+			kinds := map[posture.Verdict]int{}
+			for _, v := range got {
+				kinds[v]++
+			}
+			if kinds[posture.Verified] == 0 || kinds[posture.Contradicted] == 0 {
+				t.Errorf("checks: %s judges to %v: want verified and contradicted controls both", file, kinds)
 			}
 		})
 	}

@@ -23,10 +23,8 @@ const (
 	IssueDKIMHUnknown      = "email.dkim.h_unknown"         // h= lists no algorithm verifiers know
 	// Key-strength flags the scanner adds to posture.DKIMKey.Issues (not
 	// parse issues: such a key is a well-formed record).
-	IssueDKIMRSAShort       = "email.dkim.rsa_below_2048" // RSA key under 2048 bits (RFC 8301 §3.2: SHOULD be at least 2048)
-	IssueDKIMRSAInsecure    = "email.dkim.rsa_below_1024" // RSA key under 1024 bits: verifiers must not accept it (RFC 8301 §3.2)
-	IssueDKIMRevoked        = "email.dkim.revoked"        // empty p=: the key is revoked
-	IssueDKIMTesting        = "email.dkim.testing"        // t=y: the domain is testing DKIM; verifiers may treat failures as unsigned
+	IssueDKIMRevoked        = "email.dkim.revoked" // empty p=: the key is revoked
+	IssueDKIMTesting        = "email.dkim.testing" // t=y: the domain is testing DKIM; verifiers may treat failures as unsigned
 	dkimDefaultKeyType      = "rsa"
 	ed25519PublicKeyBitSize = 8 * ed25519.PublicKeySize
 )

@@ -51,8 +51,8 @@
 //     and for a few commonly used ones; ParseDKIMKey reads the key type and
 //     size, whether the key is revoked (empty p=), whether the domain is
 //     testing (t=y) and the hash algorithms h= allows (sha1 alone is
-//     flagged: RFC 8301 §3.1). RSA keys under 2048 bits are flagged, under
-//     1024 flagged as insecure (RFC 8301 §3.2).
+//     flagged: RFC 8301 §3.1). The key's type and size are
+//     recorded; the email.dkim check judges them (RFC 8301 §3.2).
 //   - MX (RFC 5321 §5.1; RFC 7505 for the null MX "."): the exchange hosts
 //     in order of preference.
 //   - MTA-STS (RFC 8461 §3.1): the TXT record at _mta-sts.<domain> that

@@ -386,10 +386,6 @@ func dkimKey(sel string, lk posture.Lookup) (key posture.DKIMKey, isKey bool) {
 		switch {
 		case r.Revoked:
 			key.Issues = appendOnce(key.Issues, IssueDKIMRevoked)
-		case r.KeyType == "rsa" && r.KeyBits > 0 && r.KeyBits < 1024:
-			key.Issues = appendOnce(key.Issues, IssueDKIMRSAInsecure)
-		case r.KeyType == "rsa" && r.KeyBits > 0 && r.KeyBits < 2048:
-			key.Issues = appendOnce(key.Issues, IssueDKIMRSAShort)
 		}
 		if r.Testing {
 			key.Issues = appendOnce(key.Issues, IssueDKIMTesting)
