@@ -715,6 +715,7 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 		return nil
 	}
 	inScope := setOf(append(append([]string{}, scope.Web...), scope.Mail...))
+	web := setOf(scope.Web)
 	firstID := map[string]string{}
 	out := make([]posture.Control, 0, len(raw))
 	for i, r := range raw {
@@ -782,9 +783,27 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 		default:
 			c.errorf(p+".on_contradiction", "%q: want under_review or hide", string(ctl.OnContradiction))
 		}
+		var judges map[posture.TargetKind]bool
+		if ctl.Verify != nil {
+			if rule, ok := c.reg.rule(ctl.Verify.Kind); ok {
+				judges = map[posture.TargetKind]bool{}
+				for _, n := range rule.Needs {
+					judges[n.Targets] = true
+				}
+			}
+		}
 		for j, t := range ctl.Targets {
-			if !inScope[t] {
-				c.errorf(fmt.Sprintf("%s.targets[%d]", p, j), "%q is not in scope.web or scope.mail%s", t, didYouMean(t, sortedKeys(inScope)))
+			field := fmt.Sprintf("%s.targets[%d]", p, j)
+			switch {
+			case !inScope[t]:
+				c.errorf(field, "%q is not in scope.web or scope.mail%s", t, didYouMean(t, sortedKeys(inScope)))
+			case judges == nil:
+			case web[t] && !judges[posture.TargetWeb]:
+				// A control limited to targets its check never judges
+				// would be not_applicable: unchecked, and silent.
+				c.errorf(field, "%q is a web target, and %s judges only mail domains", t, ctl.Verify.Kind)
+			case !web[t] && !judges[posture.TargetMail]:
+				c.errorf(field, "%q is a mail domain, and %s judges only web targets", t, ctl.Verify.Kind)
 			}
 		}
 		out = append(out, ctl)
@@ -802,20 +821,31 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 // commas; environment overrides do not reach into verify.
 func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 	p := fmt.Sprintf("controls[%d].verify", i)
-	v := &posture.Verify{Kind: strings.TrimSpace(fmt.Sprint(valueOr(raw["kind"], "")))}
+	node := child(item(child(c.doc, "controls"), i), "verify")
+	kind := valueOr(raw["kind"], "")
+	if node != nil && node.Kind == yaml.MappingNode {
+		// From the file, not viper's map, whose keys are folded to lower
+		// case: "Kind:" is then an unknown parameter, not a second kind.
+		kind = ""
+		if k := child(node, "kind"); k != nil {
+			kind = k.Value
+		}
+	}
+	v := &posture.Verify{Kind: strings.TrimSpace(fmt.Sprint(kind))}
 	switch {
 	case v.Kind == "":
 		c.errorf(p+".kind", "required: the check, e.g. tls.min_version (vouch checks lists them)")
 	case !kindRe.MatchString(v.Kind):
 		c.errorf(p+".kind", "%q: want a check name such as tls.min_version (vouch checks lists them)", v.Kind)
 	}
-	node := child(item(child(c.doc, "controls"), i), "verify")
 	if node == nil || node.Kind != yaml.MappingNode {
 		return v
 	}
 	var keys, lists []string
 	for j := 0; j+1 < len(node.Content); j += 2 {
-		key := strings.ToLower(deref(node.Content[j]).Value)
+		// Parameter names are lower case, as the schema says: MIN_POLICY
+		// is an unknown parameter (with min_policy as the hint).
+		key := deref(node.Content[j]).Value
 		if key == "kind" {
 			continue
 		}
@@ -887,7 +917,7 @@ func (c *checker) verify(i int, raw map[string]any) *posture.Verify {
 			c.errorf(p+"."+e.Param, "%s", msg)
 		case !slices.Contains(keys, e.Param):
 			// missing and required: reported at the verify mapping.
-			c.errorf(p, "parameter %s is %s", e.Param, e.Msg)
+			c.errorf(p+"."+e.Param, "%s", e.Msg)
 		default:
 			c.errorf(p+"."+e.Param, "%s", e.Msg)
 		}

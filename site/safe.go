@@ -120,6 +120,13 @@ func checkBaseURL(raw string) (string, error) {
 	return strings.TrimRight(raw, "/"), nil
 }
 
+// CheckBaseURL is the check Build makes of Options.BaseURL, for a caller
+// that must refuse a bad one before it does anything else.
+func CheckBaseURL(raw string) error {
+	_, err := checkBaseURL(raw)
+	return err
+}
+
 // uriChar reports whether r may appear in a URI (RFC 3986 section 2:
 // unreserved, reserved, and '%' of a percent-encoding).
 func uriChar(r rune) bool {

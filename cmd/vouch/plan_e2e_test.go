@@ -302,6 +302,8 @@ func TestBadOptionsSendNothingAndKeepOutputs(t *testing.T) {
 		{"missing --ca-file", append(slices.Clone(base), "--ca-file", filepath.Join(dir, "missing-ca.pem"), "--resolver", "127.0.0.1:1"), exitUsage, "--ca-file"},
 		{"--baseline missing", append(slices.Clone(good), "--baseline", filepath.Join(dir, "missing.json")), exitUsage, "missing.json"},
 		{"output under a file", append(slices.Clone(good), "-o", filepath.Join(aFile, "out")), exitScanErr, "not a directory"},
+		{"--base-url not https", append(slices.Clone(good), "--base-url", "http://trust.acme.example"), exitUsage, "--base-url"},
+		{"--waf-engine missing", append(slices.Clone(good), "--waf-engine", filepath.Join(dir, "no-vouch-waf")), exitUsage, "--waf-engine"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runVouch(t, tc.args...)
@@ -339,10 +341,12 @@ func TestBadOptionsSendNothingAndKeepOutputs(t *testing.T) {
 func TestFailOnInconclusive(t *testing.T) {
 	srv := newRecordingServer(t)
 	dir := t.TempDir()
-	missing := filepath.Join(dir, "no-such-dir", "vouch-waf")
-	_, engineErr := wafscan.FindEngine(missing)
+	// No engine next to the test binary, none on $PATH, none named.
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("VOUCH_WAF_ENGINE", "")
+	_, engineErr := wafscan.FindEngine("")
 	if engineErr == nil {
-		t.Fatal("FindEngine found a missing engine")
+		t.Fatal("FindEngine found an engine with an empty PATH")
 	}
 	// tls: verified on the server (high); waf: inconclusive without an
 	// engine (medium).
@@ -351,9 +355,13 @@ func TestFailOnInconclusive(t *testing.T) {
 	scan := func(extra ...string) (int, string) {
 		t.Helper()
 		args := append([]string{"scan", "-c", trust, "-o", out, "--quiet", "--ca-file", srv.caFile, "--resolver", "127.0.0.1:1",
-			"--timeout", "3s", "--waf-engine", missing}, extra...)
+			"--timeout", "3s"}, extra...)
 		code, _, stderr := runVouch(t, args...)
 		return code, stderr
+	}
+	// An engine named but not there is a usage error, before any packet.
+	if code, stderr := scan("--waf-engine", filepath.Join(dir, "no-such-dir", "vouch-waf")); code != exitUsage || !strings.Contains(stderr, "--waf-engine") {
+		t.Errorf("--waf-engine missing: exit %d, want %d\n%s", code, exitUsage, stderr)
 	}
 	code, stderr := scan("--fail-on", "medium")
 	if code != exitOK {

@@ -350,8 +350,15 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // observations lists the header of every observation in s.
 func observations(s *posture.Snapshot) []posture.Observation { return s.Observations() }
 
+// countObserved counts the observations a scanner attempted, and those
+// that observed. An observation of a scanner that never ran (not_scanned:
+// the WAF engine is missing) is no attempt: its controls are inconclusive
+// and the report still says so.
 func countObserved(s *posture.Snapshot) (observed, total int) {
 	for _, o := range observations(s) {
+		if o.Missing != nil && o.Missing.Reason == posture.ReasonNotScanned {
+			continue
+		}
 		total++
 		if o.Observed() {
 			observed++
@@ -384,6 +391,16 @@ type outputOptions struct {
 
 func (a *app) outputOptions(dir string) (outputOptions, error) {
 	o := outputOptions{dir: dir, zip: a.v.GetBool("zip")}
+	if err := site.CheckBaseURL(a.v.GetString("base_url")); err != nil {
+		return o, usageErr("--base-url: %v", err)
+	}
+	if p := a.v.GetString("waf_engine"); p != "" {
+		if st, err := os.Stat(p); err != nil {
+			return o, usageErr("--waf-engine: %v", err)
+		} else if st.IsDir() {
+			return o, usageErr("--waf-engine %s: a directory, want the vouch-waf binary", p)
+		}
+	}
 	if p := a.v.GetString("sign_key"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
