@@ -144,6 +144,12 @@ func describeRule(w io.Writer, r posture.Rule) {
 	fmt.Fprintf(w, "\nExample:\n  verify: {kind: %s", r.ID)
 	for _, p := range r.Params {
 		switch {
+		case p.Required && p.Type == posture.ParamFile:
+			fmt.Fprintf(w, ", %s: checks/%s.yaml", p.Name, strings.ReplaceAll(r.ID, ".", "-"))
+		case p.Required && len(p.Enum) > 0:
+			fmt.Fprintf(w, ", %s: %q", p.Name, p.Enum[0])
+		case p.Required:
+			fmt.Fprintf(w, ", %s: ...", p.Name)
 		case p.Default == "":
 		case p.Type == posture.ParamInt || p.Type == posture.ParamBool || p.Type == posture.ParamEnum && !strings.ContainsAny(p.Default, "-~?+"):
 			fmt.Fprintf(w, ", %s: %s", p.Name, p.Default)
