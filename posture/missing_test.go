@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vouchdev/vouch/internal/nettest"
 )
 
 // Every error below is a real one, made against a server on 127.0.0.1 the
@@ -37,7 +39,7 @@ func TestMissingFor(t *testing.T) {
 		detail string // the Detail contains it
 	}{
 		{"refused dial", background, func(t *testing.T) error {
-			_, err := net.Dial("tcp", closedPort(t))
+			_, err := net.Dial("tcp", nettest.RefusedAddr(t))
 			return fmt.Errorf("x: dial: %w", err)
 		}, ReasonRefused, "connection refused"},
 		{"read deadline", background, func(t *testing.T) error {
@@ -48,7 +50,7 @@ func TestMissingFor(t *testing.T) {
 		}, ReasonTimeout, "i/o timeout"},
 		{"context deadline", expired, func(t *testing.T) error {
 			var d net.Dialer
-			_, err := d.DialContext(expired, "tcp", closedPort(t))
+			_, err := d.DialContext(expired, "tcp", nettest.RefusedAddr(t))
 			return err
 		}, ReasonTimeout, ""},
 		{"ctx error only", expired, func(*testing.T) error { return nil }, ReasonTimeout, "deadline exceeded"},
@@ -137,7 +139,7 @@ func TestMissingFor(t *testing.T) {
 			return fmt.Errorf("x: %w", &Missing{Reason: ReasonProtocolError, Detail: "STARTTLS refused"})
 		}, ReasonProtocolError, "STARTTLS refused"},
 		{"refused, by its text", background, func(t *testing.T) error {
-			_, err := net.Dial("tcp", closedPort(t))
+			_, err := net.Dial("tcp", nettest.RefusedAddr(t))
 			return errors.New(err.Error()) // as the WAF engine reports it
 		}, ReasonRefused, "connection refused"},
 		{"timeout, by its text", background, func(t *testing.T) error {
@@ -192,17 +194,6 @@ func TestWithReason(t *testing.T) {
 	if WithReason(ReasonError, nil) != nil {
 		t.Error("WithReason(r, nil) != nil")
 	}
-}
-
-// closedPort returns an address on 127.0.0.1 where nothing listens.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // serve accepts connections on 127.0.0.1 and hands each to handle, then

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/internal/dnstest"
+	"github.com/vouchdev/vouch/internal/nettest"
 	"github.com/vouchdev/vouch/posture"
 	"github.com/vouchdev/vouch/scanners/dnsscan"
 	"github.com/vouchdev/vouch/scanners/httpscan"
@@ -129,12 +130,7 @@ mx.refusing A 127.0.0.1
 
 // closedPort returns a TCP port on 127.0.0.1 where nothing listens.
 func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
+	_, port, _ := net.SplitHostPort(nettest.RefusedAddr(t))
 	return port
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -86,7 +87,7 @@ func listRules(w io.Writer, rules []posture.Rule) {
 func targetsOf(r posture.Rule) string {
 	var out []string
 	for _, n := range r.Needs {
-		if !strings.Contains(strings.Join(out, ","), string(n.Targets)) {
+		if !slices.Contains(out, string(n.Targets)) {
 			out = append(out, string(n.Targets))
 		}
 	}

@@ -152,13 +152,7 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 			lk.Missing = posture.MissingFor(ctx, &rcodeError{name: cur, qtype: typ, rcode: reply.Rcode})
 			return lk, ev, last
 		}
-		final := followCNAMEs(reply.Answer, cur)
-		var matched []dns.RR
-		for _, rr := range reply.Answer {
-			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, final) {
-				matched = append(matched, rr)
-			}
-		}
+		final, matched := answersAt(reply.Answer, cur, qtype)
 		if len(matched) > 0 {
 			lk.Found = posture.Yes
 			lk.Values = values(matched)
@@ -209,6 +203,19 @@ func isReferral(m *dns.Msg) bool {
 		}
 	}
 	return ns
+}
+
+// answersAt follows the CNAME chain from name within an answer section and
+// returns where it ends and the records of qtype there: what a question
+// for name/qtype was answered with, when anything.
+func answersAt(answer []dns.RR, name string, qtype uint16) (final string, matched []dns.RR) {
+	final = followCNAMEs(answer, name)
+	for _, rr := range answer {
+		if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, final) {
+			matched = append(matched, rr)
+		}
+	}
+	return final, matched
 }
 
 // followCNAMEs walks the CNAME chain that starts at name within rrs and

@@ -109,13 +109,7 @@ func (r *StubResolver) lookup(ctx context.Context, name string, qtype uint16) ([
 			return nil, &net.DNSError{Err: rcodeName(reply.Rcode), Name: name, Server: r.addr,
 				IsTemporary: reply.Rcode == dns.RcodeServerFailure, UnwrapErr: re}
 		}
-		final := followCNAMEs(reply.Answer, cur)
-		var out []dns.RR
-		for _, rr := range reply.Answer {
-			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, final) {
-				out = append(out, rr)
-			}
-		}
+		final, out := answersAt(reply.Answer, cur, qtype)
 		if len(out) > 0 {
 			return out, nil
 		}
