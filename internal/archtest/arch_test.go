@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"scanners/httpscan": {"posture"},
 	"scanners/dnsscan":  {"posture"},
 	"scanners/wafscan":  {"posture"},
+	"scanners/netlimit": {},
 	// The nuclei engine and the companion binary made of it (vouch-waf):
 	// the main vouch binary runs it as a process, so it never links nuclei.
 	"scanners/wafscan/engine": {"posture", "scanners/wafscan"},

@@ -1,0 +1,116 @@
+package netlimit
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// 40 dials to a real listener race for a limit of 3: the connections open
+// at once (counted from the underlying dial to the underlying Close, the
+// server only sees a close later) never exceed 3, and every dial gets
+// through.
+func TestDialKeepsPerHostLimit(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var open, peak atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 1)
+				c.Read(buf) // until the client closes
+				c.Close()
+			}()
+		}
+	}()
+	l := New(3)
+	var d net.Dialer
+	counted := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		n := open.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		return &countedConn{Conn: c, open: &open}, nil
+	}
+	dial := l.Dial(counted)
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := dial(context.Background(), "tcp", ln.Addr().String())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+			c.Close()
+			c.Close() // a second Close gives back nothing more
+			ok.Add(1)
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 40 {
+		t.Fatalf("%d of 40 dials succeeded", ok.Load())
+	}
+	if p := peak.Load(); p > 3 || p < 1 {
+		t.Fatalf("peak open connections = %d, want 1..3", p)
+	}
+}
+
+// A dial waiting for a slot ends with the context, and a failed dial gives
+// its slot back.
+func TestDialWaitEndsWithContext(t *testing.T) {
+	l := New(1)
+	release, err := l.Acquire(context.Background(), "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	fail := func(context.Context, string, string) (net.Conn, error) { return nil, &net.OpError{Op: "dial"} }
+	if _, err := l.Dial(fail)(ctx, "tcp", "127.0.0.1:1"); err != context.DeadlineExceeded {
+		t.Fatalf("err = %v, want deadline exceeded", err)
+	}
+	release()
+	if _, err := l.Dial(fail)(context.Background(), "tcp", "127.0.0.1:1"); err == nil {
+		t.Fatal("want the dial's own error")
+	}
+	// The failed dial gave its slot back: one more can be taken at once.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	r, err := l.Acquire(ctx2, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("slot not given back: %v", err)
+	}
+	r()
+}
+
+type countedConn struct {
+	net.Conn
+	open *atomic.Int64
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.open.Add(-1) })
+	return c.Conn.Close()
+}
