@@ -17,6 +17,7 @@ import (
 
 	"github.com/vouchdev/vouch/config"
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -172,6 +173,9 @@ type netOptions struct {
 	dialer       *net.Dialer
 	roots        *x509.CertPool
 	timeout      time.Duration
+	// limiter is the scan's one per-host connection budget (--per-host):
+	// every scanner's dials go through it.
+	limiter *netlimit.Limiter
 }
 
 // netOptions builds the dialer (resolving through --resolver) and root pool
@@ -181,7 +185,11 @@ func (a *app) netOptions() (netOptions, error) {
 	if timeout <= 0 {
 		return netOptions{}, usageErr("--timeout must be positive, got %s", timeout)
 	}
-	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}}
+	perHost := a.v.GetInt("per_host")
+	if perHost < 1 || perHost > 256 {
+		return netOptions{}, usageErr("--per-host must be from 1 to 256, got %d", perHost)
+	}
+	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}, limiter: netlimit.New(perHost)}
 	if r := strings.TrimSpace(a.v.GetString("resolver")); r != "" {
 		if err := checkHostPort(r); err != nil {
 			return netOptions{}, usageErr("--resolver %q: want HOST:PORT, e.g. 127.0.0.1:53 (%v)", r, err)

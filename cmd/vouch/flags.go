@@ -6,6 +6,7 @@ import (
 
 	"github.com/vouchdev/vouch/config"
 	"github.com/vouchdev/vouch/report"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Every flag vouch has, declared once. Commands pick the ones they take;
@@ -21,6 +22,8 @@ var (
 		Usage: "PEM file of extra CA certificates to trust (a private CA), added to the system roots"}
 	flagTimeout = config.Flag{Name: "timeout", Key: "timeout", Default: 5 * time.Second,
 		Usage: "timeout of one connection or DNS query"}
+	flagPerHost = config.Flag{Name: "per-host", Key: "per_host", Default: netlimit.DefaultPerHost,
+		Usage: "most connections open to one host at once, summed over every scanner (politeness: the target never sees more)"}
 	flagTargetTimeout = config.Flag{Name: "target-timeout", Key: "target_timeout", Default: 60 * time.Second,
 		Usage: "longest time one scanner may spend on one target before it is reported inconclusive"}
 	flagFailOn = config.Flag{Name: "fail-on", Key: "fail_on", Default: "high",
@@ -56,7 +59,7 @@ var (
 )
 
 // globalFlags are taken by every command.
-var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagNoColor, flagQuiet}
+var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagPerHost, flagNoColor, flagQuiet}
 
 var flagTemplates = config.Flag{Name: "template", Key: "templates", Default: []string{},
 	Usage: "a nuclei template file to run against the target as well (repeatable); see docs/waf.md"}
