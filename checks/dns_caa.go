@@ -81,7 +81,7 @@ func judgeCAA(o posture.DNSObservation, issuers []string, requireIODEF bool, exp
 	observed := fmt.Sprintf("CAA at %s: issue %s; issuewild %s; iodef %s", c.Domain,
 		caaList(c.Issue), caaList(c.IssueWild), or1(strings.Join(c.IODEF, ", "), "(none)"))
 	if len(c.Issues) > 0 {
-		observed += "; " + strings.Join(c.Issues, ", ")
+		observed += "; " + posture.JoinCodes(c.Issues, ", ")
 	}
 	if len(c.Issue) == 0 {
 		return contradicted(o.Observation, CodeCAANoIssue, expected, observed,

@@ -88,7 +88,7 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 		desc += ")"
 		found = append(found, desc)
 		for _, i := range k.Issues {
-			if i == CodeDKIMSHA1Only || strings.HasSuffix(i, ".h_unknown") {
+			if i == posture.CodeDKIMSHA1Only || i == posture.CodeDKIMHUnknown {
 				sha1 = append(sha1, fmt.Sprintf("%s (h=%s)", k.Selector, strings.Join(k.Hashes, ":")))
 				break
 			}
@@ -119,7 +119,7 @@ func judgeDKIM(o posture.DNSObservation, minBits int, expected string) posture.F
 		return contradicted(o.Observation, CodeDKIMKeyInsecure, expected, observed,
 			fmt.Sprintf("%s publishes RSA DKIM keys shorter than 1024 bits, whose signatures verifiers must not accept (RFC 8301 §3.2): %s", o.Domain, strings.Join(insecure, ", ")), ev)
 	case len(sha1) > 0:
-		return contradicted(o.Observation, CodeDKIMSHA1Only, expected, observed,
+		return contradicted(o.Observation, posture.CodeDKIMSHA1Only, expected, observed,
 			fmt.Sprintf("%s publishes DKIM keys that allow only sha1 (or no known) signatures, which verifiers must not accept (RFC 8301 §3.1): %s", o.Domain, strings.Join(sha1, ", ")), ev)
 	case len(weak) > 0:
 		return contradicted(o.Observation, CodeDKIMKeyWeak, expected, observed,

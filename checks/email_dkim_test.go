@@ -16,10 +16,10 @@ func dkimKey(sel string, found posture.Tri, kt string, bits int) posture.DKIMKey
 }
 
 // withHashes sets h= algorithms and an issue code ("" for none).
-func withHashes(k posture.DKIMKey, issue string, hashes ...string) posture.DKIMKey {
+func withHashes(k posture.DKIMKey, issue posture.Code, hashes ...string) posture.DKIMKey {
 	k.Hashes = hashes
 	if issue != "" {
-		k.Issues = []string{issue}
+		k.Issues = []posture.Code{issue}
 	}
 	return k
 }
@@ -61,12 +61,12 @@ func TestDKIM(t *testing.T) {
 		{"no selector tried", nil, dnsObs(), row{posture.Inconclusive, ""}},
 		{"rsa 512", nil, dkimObs(dkimKey("s1", Y, "rsa", 512), dkimKey("s2", Y, "rsa", 2048)), row{posture.Contradicted, CodeDKIMKeyInsecure}},
 		{"rsa 768 even with min_bits 512", map[string]string{"min_bits": "512"}, dkimObs(dkimKey("s1", Y, "rsa", 768)), row{posture.Contradicted, CodeDKIMKeyInsecure}},
-		{"h=sha1 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), CodeDKIMSHA1Only, "sha1")), row{posture.Contradicted, CodeDKIMSHA1Only}},
-		{"h=md5 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), "email.dkim.h_unknown", "md5")), row{posture.Contradicted, CodeDKIMSHA1Only}},
+		{"h=sha1 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), posture.CodeDKIMSHA1Only, "sha1")), row{posture.Contradicted, posture.CodeDKIMSHA1Only}},
+		{"h=md5 only", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), posture.CodeDKIMHUnknown, "md5")), row{posture.Contradicted, posture.CodeDKIMSHA1Only}},
 		{"h=sha1:sha256", nil, dkimObs(withHashes(dkimKey("s1", Y, "rsa", 2048), "", "sha1", "sha256")), row{posture.Verified, ""}},
 		{"testing flag is not a gap", nil, func() posture.DNSObservation {
 			k := dkimKey("s1", Y, "rsa", 2048)
-			k.Testing, k.Issues = true, []string{"email.dkim.testing"}
+			k.Testing, k.Issues = true, []posture.Code{posture.CodeDKIMTesting}
 			return dkimObs(k)
 		}(), row{posture.Verified, ""}},
 		{"resolver unreachable", nil, func() posture.DNSObservation {

@@ -90,12 +90,12 @@ func judgeDMARC(o posture.DNSObservation, minPolicy string, minPct int, requireR
 	}
 	observed := fmt.Sprintf("%s: %s", where, quote(strings.Join(d.Records, " | ")))
 	if len(d.Records) > 1 {
-		return contradicted(o.Observation, CodeDMARCMultipleRecords, expected, observed,
+		return contradicted(o.Observation, posture.CodeDMARCMultipleRecords, expected, observed,
 			fmt.Sprintf("%s publishes %d DMARC records; receivers ignore them all (RFC 7489 §6.6.3)", where, len(d.Records)), ev)
 	}
 	policy := strings.ToLower(strings.TrimSpace(d.Policy))
 	rank, known := dmarcPolicyRank[policy]
-	fatal := ""
+	var fatal posture.Code
 	for _, i := range d.Issues {
 		if i != "" && !slices.Contains(dmarcIgnoredIssues, i) {
 			fatal = i
@@ -111,7 +111,7 @@ func judgeDMARC(o posture.DNSObservation, minPolicy string, minPct int, requireR
 			fmt.Sprintf("the DMARC record of %s is invalid (%s), so receivers ignore it", o.Domain, code), ev)
 	}
 	if len(d.Issues) > 0 && fatal == "" {
-		observed += "; tags receivers ignore: " + strings.Join(d.Issues, ", ")
+		observed += "; tags receivers ignore: " + posture.JoinCodes(d.Issues, ", ")
 	}
 	if rank < dmarcPolicyRank[minPolicy] {
 		code := CodeDMARCPolicyWeak
@@ -132,7 +132,9 @@ func judgeDMARC(o posture.DNSObservation, minPolicy string, minPct int, requireR
 		}
 	}
 	for _, sub := range []struct {
-		tag, policy, code, what string
+		tag, policy string
+		code        posture.Code
+		what        string
 	}{
 		{"sp", d.SubdomainPolicy, CodeDMARCSubdomainPolicyWeak, "its subdomains"},
 		{"np", d.NonExistentPolicy, CodeDMARCNPWeak, "its non-existent subdomains (RFC 9091)"},

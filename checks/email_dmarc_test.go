@@ -53,23 +53,23 @@ func TestDMARC(t *testing.T) {
 		{"pct=50", nil, dmarcObs("v=DMARC1; p=reject; pct=50", posture.DMARC{Valid: true, Policy: "reject", Percent: 50}), row{posture.Contradicted, CodeDMARCPctPartial}},
 		{"pct=0 explicit", nil, dmarcObs("v=DMARC1; p=reject; pct=0", posture.DMARC{Valid: true, Policy: "reject", Percent: 0}), row{posture.Contradicted, CodeDMARCPctPartial}},
 		{"pct=50 accepted when declared", map[string]string{"pct": "50"}, dmarcObs("v=DMARC1; p=reject; pct=50", posture.DMARC{Valid: true, Policy: "reject", Percent: 50}), row{posture.Verified, ""}},
-		{"invalid with issue", nil, dmarcObs("v=DMARC1; p=block", posture.DMARC{Valid: false, Policy: "block", Issues: []string{"email.dmarc.policy_invalid"}}), row{posture.Contradicted, "email.dmarc.policy_invalid"}},
+		{"invalid with issue", nil, dmarcObs("v=DMARC1; p=block", posture.DMARC{Valid: false, Policy: "block", Issues: []posture.Code{"email.dmarc.policy_invalid"}}), row{posture.Contradicted, "email.dmarc.policy_invalid"}},
 		{"invalid without issue", nil, dmarcObs("v=DMARC1", posture.DMARC{Valid: false}), row{posture.Contradicted, CodeDMARCInvalid}},
 		// RFC 7489 §6.3: a bad fo=, ri=, adkim=, aspf= or ruf= (or
 		// np=, RFC 9091) is ignored, not the record; a bad sp= is not
 		// (§6.6.3 step 6).
 		{"bad fo= and ri= are ignored", nil, dmarcObs("v=DMARC1; p=reject; fo=2; ri=x", posture.DMARC{Valid: false, Policy: "reject", Percent: 100,
-			Issues: []string{"email.dmarc.fo_invalid", "email.dmarc.ri_invalid"}}), row{posture.Verified, ""}},
+			Issues: []posture.Code{"email.dmarc.fo_invalid", "email.dmarc.ri_invalid"}}), row{posture.Verified, ""}},
 		{"bad adkim= is ignored", nil, dmarcObs("v=DMARC1; p=reject; adkim=x", posture.DMARC{Valid: false, Policy: "reject", Percent: 100,
-			Issues: []string{"email.dmarc.adkim_invalid"}}), row{posture.Verified, ""}},
+			Issues: []posture.Code{"email.dmarc.adkim_invalid"}}), row{posture.Verified, ""}},
 		{"bad sp= is not", nil, dmarcObs("v=DMARC1; p=reject; sp=x", posture.DMARC{Valid: false, Policy: "reject", Percent: 100,
-			Issues: []string{"email.dmarc.fo_invalid", "email.dmarc.sp_invalid"}}), row{posture.Contradicted, "email.dmarc.sp_invalid"}},
+			Issues: []posture.Code{"email.dmarc.fo_invalid", "email.dmarc.sp_invalid"}}), row{posture.Contradicted, "email.dmarc.sp_invalid"}},
 		{"valid flag but unknown policy", nil, dmarcObs("v=DMARC1; p=x", posture.DMARC{Valid: true, Policy: "x"}), row{posture.Contradicted, CodeDMARCInvalid}},
 		{"two records", nil, func() posture.DNSObservation {
 			o := dmarcObs("v=DMARC1; p=reject", posture.DMARC{Valid: true, Policy: "reject", Percent: 100})
 			o.DMARC.Records = append(o.DMARC.Records, "v=DMARC1; p=none")
 			return o
-		}(), row{posture.Contradicted, CodeDMARCMultipleRecords}},
+		}(), row{posture.Contradicted, posture.CodeDMARCMultipleRecords}},
 		{"no record (nxdomain)", nil, func() posture.DNSObservation {
 			o := dnsObs()
 			o.DMARC = &posture.DMARC{Lookup: posture.Lookup{Name: "_dmarc.acme.example", Type: "TXT", RCode: "NXDOMAIN", Found: posture.No, Evidence: "dmarc-1"}}

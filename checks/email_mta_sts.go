@@ -93,7 +93,7 @@ func judgeMTASTSPolicy(o posture.DNSObservation, mode, expected string, txt post
 	observed += fmt.Sprintf("; mode %s, max_age %d, mx %s", or1(p.Mode, "(none)"), p.MaxAge, or1(strings.Join(p.MX, " "), "(none)"))
 	if !p.Valid {
 		return contradicted(o.Observation, CodeMTASTSPolicyInvalid, expected, observed,
-			fmt.Sprintf("the MTA-STS policy of %s is not valid (%s); senders ignore it", o.Domain, strings.Join(p.Issues, ", ")), ev)
+			fmt.Sprintf("the MTA-STS policy of %s is not valid (%s); senders ignore it", o.Domain, posture.JoinCodes(p.Issues, ", ")), ev)
 	}
 	if mtastsModeRank[p.Mode] < mtastsModeRank[mode] {
 		code := CodeMTASTSModeTesting
@@ -108,7 +108,7 @@ func judgeMTASTSPolicy(o posture.DNSObservation, mode, expected string, txt post
 			fmt.Sprintf("the MTA-STS policy of %s matches no mx pattern for MX host(s) %s: senders enforcing it will not deliver there", o.Domain, strings.Join(p.UnmatchedMX, ", ")), ev)
 	}
 	for _, i := range p.Issues {
-		if strings.HasSuffix(i, "content_type") {
+		if i == posture.CodeMTASTSPolicyContentType {
 			// §3.2: the media type MUST be text/plain, and senders
 			// SHOULD check it (against user-hosted content): those
 			// that do ignore this policy.
@@ -147,7 +147,7 @@ type txtPolicyView struct {
 	lookup  posture.Lookup
 	records []string
 	valid   bool
-	issues  []string
+	issues  []posture.Code
 }
 
 func mtastsView(m *posture.MTASTS) txtPolicyView {
@@ -158,7 +158,7 @@ func mtastsView(m *posture.MTASTS) txtPolicyView {
 }
 
 // judgeTXTPolicy judges a policy published as one TXT record at name.
-func judgeTXTPolicy(o posture.DNSObservation, what, name, expected string, v txtPolicyView, missingCode, invalidCode string) posture.Finding {
+func judgeTXTPolicy(o posture.DNSObservation, what, name, expected string, v txtPolicyView, missingCode, invalidCode posture.Code) posture.Finding {
 	if !o.Observed() {
 		return unobserved(o.Observation, expected)
 	}
@@ -182,7 +182,7 @@ func judgeTXTPolicy(o posture.DNSObservation, what, name, expected string, v txt
 	observed := quote(strings.Join(v.records, " | "))
 	if !v.valid {
 		return contradicted(o.Observation, invalidCode, expected, observed,
-			fmt.Sprintf("the %s record of %s is not usable (%s); senders ignore it", what, o.Domain, strings.Join(v.issues, ", ")), ev)
+			fmt.Sprintf("the %s record of %s is not usable (%s); senders ignore it", what, o.Domain, posture.JoinCodes(v.issues, ", ")), ev)
 	}
 	return verified(o.Observation, expected, observed, ev)
 }

@@ -15,7 +15,7 @@ func mtastsObs(valid bool, records ...string) posture.DNSObservation {
 		Valid:   valid,
 	}
 	if !valid && len(records) > 0 {
-		o.MTASTS.Issues = []string{"email.mta_sts.no_id"}
+		o.MTASTS.Issues = []posture.Code{"email.mta_sts.no_id"}
 	}
 	if valid {
 		o.MTASTS.Policy = enforcePolicy()
@@ -51,7 +51,7 @@ func TestMTASTS(t *testing.T) {
 		// RFC 8461 §3.2: the media type MUST be text/plain, and senders
 		// SHOULD check it: those that do ignore the policy.
 		{"served as text/html", nil, withPolicy(func(p *posture.MTASTSPolicy) {
-			p.ContentType, p.Issues = "text/html", []string{"email.mta_sts.policy_content_type"}
+			p.ContentType, p.Issues = "text/html", []posture.Code{posture.CodeMTASTSPolicyContentType}
 		}), row{posture.Contradicted, CodeMTASTSPolicyInvalid}},
 		{"text/plain with a charset", nil, withPolicy(func(p *posture.MTASTSPolicy) { p.ContentType = "text/plain; charset=utf-8" }), row{posture.Verified, ""}},
 		{"policy not fetched", nil, func() posture.DNSObservation {
@@ -64,10 +64,10 @@ func TestMTASTS(t *testing.T) {
 		{"enforce accepted for testing", map[string]string{"mode": "testing"}, mtastsObs(true, "v=STSv1; id=1"), row{posture.Verified, ""}},
 		{"mode none", map[string]string{"mode": "testing"}, withPolicy(func(p *posture.MTASTSPolicy) { p.Mode, p.MX = "none", nil }), row{posture.Contradicted, CodeMTASTSModeNone}},
 		{"unmatched MX", nil, withPolicy(func(p *posture.MTASTSPolicy) {
-			p.UnmatchedMX, p.Issues = []string{"mx2.acme.example"}, []string{"email.mta_sts.policy_mx_unmatched"}
+			p.UnmatchedMX, p.Issues = []string{"mx2.acme.example"}, []posture.Code{posture.CodeMTASTSPolicyMXUnmatched}
 		}), row{posture.Contradicted, CodeMTASTSMXUnmatched}},
 		{"invalid policy", nil, withPolicy(func(p *posture.MTASTSPolicy) {
-			p.Valid, p.Mode, p.Issues = false, "", []string{"email.mta_sts.policy_mode"}
+			p.Valid, p.Mode, p.Issues = false, "", []posture.Code{posture.CodeMTASTSPolicyMode}
 		}), row{posture.Contradicted, CodeMTASTSPolicyInvalid}},
 		{"404", nil, withPolicy(func(p *posture.MTASTSPolicy) {
 			*p = posture.MTASTSPolicy{URL: p.URL, Addresses: p.Addresses, Found: posture.No, Status: 404, Evidence: "sts-policy"}
@@ -106,7 +106,7 @@ func TestMTASTS(t *testing.T) {
 		{"invalid", nil, mtastsObs(false, "v=STSv1;"), row{posture.Contradicted, CodeMTASTSInvalid}},
 		{"two records", nil, func() posture.DNSObservation {
 			o := mtastsObs(false, "v=STSv1; id=a", "v=STSv1; id=b")
-			o.MTASTS.Issues = []string{"email.mta_sts.multiple_records"}
+			o.MTASTS.Issues = []posture.Code{"email.mta_sts.multiple_records"}
 			return o
 		}(), row{posture.Contradicted, CodeMTASTSInvalid}},
 		{"none", nil, mtastsObs(false), row{posture.Contradicted, CodeMTASTSMissing}},

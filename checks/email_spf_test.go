@@ -110,7 +110,7 @@ func TestCodesEmail(t *testing.T) {
 	}
 	re := regexp.MustCompile(`^(email\.(spf|mta_sts|tls_rpt|dmarc|dkim)|dns\.(caa|dnssec))\.[a-z0-9_]+$`)
 	for _, c := range codes {
-		if !re.MatchString(c) || !slices.Contains(Codes(), c) {
+		if !re.MatchString(string(c)) || !slices.Contains(Codes(), c) {
 			t.Errorf("checks: code %q is malformed or missing from Codes()", c)
 		}
 	}

@@ -16,7 +16,7 @@ func tlsrptObs(valid bool, records ...string) posture.DNSObservation {
 	if valid {
 		o.TLSRPT.RUA = []string{"mailto:tls@acme.example"}
 	} else if len(records) > 0 {
-		o.TLSRPT.Issues = []string{"email.tls_rpt.no_rua"}
+		o.TLSRPT.Issues = []posture.Code{"email.tls_rpt.no_rua"}
 	}
 	return o
 }

@@ -168,7 +168,7 @@ func evaluateControl(c posture.Control, snap *posture.Snapshot, waivers []postur
 
 // engineFailure gives a control one inconclusive finding the engine wrote
 // itself (unknown kind, no method).
-func engineFailure(res posture.ControlResult, code, msg string) posture.ControlResult {
+func engineFailure(res posture.ControlResult, code posture.Code, msg string) posture.ControlResult {
 	sev := res.Control.Severity.Max(posture.SeverityInfo)
 	res.Verdict = posture.Inconclusive
 	res.Severity = sev

@@ -24,7 +24,7 @@ func verified(o posture.Observation, expected, observed string, evidence []strin
 	}
 }
 
-func contradicted(o posture.Observation, code, expected, observed, message string, evidence []string) posture.Finding {
+func contradicted(o posture.Observation, code posture.Code, expected, observed, message string, evidence []string) posture.Finding {
 	return posture.Finding{
 		Target:     o.Target.Address,
 		Verdict:    posture.Contradicted,
@@ -146,7 +146,10 @@ func quote(s string) string {
 }
 
 // problem is one reason a claim does not hold.
-type problem struct{ code, text string }
+type problem struct {
+	code posture.Code
+	text string
+}
 
 // joinProblems says every problem; the finding's code is the first one's.
 func joinProblems(ps []problem) string {
@@ -167,6 +170,13 @@ func triOr(t posture.Tri) posture.Tri {
 // maxText bounds the text of one finding field; the full data stays in
 // the evidence.
 const maxText = 2000
+
+// leaf is the last dotted part of a code: unsafe_inline of
+// http.csp.unsafe_inline.
+func leaf(c posture.Code) string {
+	s := string(c)
+	return s[strings.LastIndexByte(s, '.')+1:]
+}
 
 // clean makes text built from server-sent data safe to print: valid UTF-8,
 // no control characters (a terminal escape sequence in a TXT record must

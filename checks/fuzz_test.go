@@ -24,7 +24,7 @@ func FuzzServerText(f *testing.F) {
 		spfO := spfObs(all, spf)
 		snap.DNS[0].SPF = spfO.SPF
 		snap.DNS[0].DKIM = []posture.DKIMKey{dkimKey(vendor, posture.Yes, policy, pct)}
-		snap.HTTP[0].HSTS = &posture.HSTS{Raw: hstsRaw, Valid: true, MaxAge: int64(pct), Issues: []string{vendor}}
+		snap.HTTP[0].HSTS = &posture.HSTS{Raw: hstsRaw, Valid: true, MaxAge: int64(pct), Issues: []posture.Code{posture.Code(vendor)}}
 		snap.WAF = []posture.WAFObservation{wafObs(posture.Yes, vendor, true)}
 		decl := declareAll()
 		decl.Controls = append(decl.Controls, verifyCtl("waf-vendor", "waf.present", map[string]string{"vendor": policy}))

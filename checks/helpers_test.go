@@ -86,7 +86,7 @@ func assertQuotes(t *testing.T, f posture.Finding) {
 // the single finding a one-observation snapshot gives.
 type row struct {
 	verdict posture.Verdict
-	code    string
+	code    posture.Code
 }
 
 func expectOne(t *testing.T, fs []posture.Finding, want row) posture.Finding {

@@ -85,8 +85,8 @@ func judgeCookies(o posture.HTTPObservation, names []string, expected string) po
 		if !slices.Contains(judged, c.Name) {
 			judged = append(judged, c.Name)
 		}
-		add := func(code, text string) {
-			key := code + "\x00" + c.Name
+		add := func(code posture.Code, text string) {
+			key := string(code) + "\x00" + c.Name
 			if problemSeen[key] {
 				return
 			}
@@ -109,9 +109,9 @@ func judgeCookies(o posture.HTTPObservation, names []string, expected string) po
 		}
 		for _, code := range c.Issues {
 			switch code {
-			case CodeCookieHostPrefix:
+			case posture.CodeCookieHostPrefix:
 				add(code, "breaks the __Host- rules (Secure, Path=/, no Domain, set over HTTPS)")
-			case CodeCookieSecurePrefix:
+			case posture.CodeCookieSecurePrefix:
 				add(code, "breaks the __Secure- rules (Secure, set over HTTPS)")
 			}
 		}

@@ -13,7 +13,7 @@ func cookieObs(cs ...posture.Cookie) posture.HTTPObservation {
 	return o
 }
 
-func cookie(name string, secure, httpOnly bool, sameSite string, issues ...string) posture.Cookie {
+func cookie(name string, secure, httpOnly bool, sameSite string, issues ...posture.Code) posture.Cookie {
 	return posture.Cookie{URL: "https://app.acme.example/", Raw: name + "=1", Name: name, Secure: secure, HttpOnly: httpOnly, SameSite: sameSite, Issues: issues}
 }
 
@@ -32,8 +32,8 @@ func TestCookiesSecure(t *testing.T) {
 		{"not httponly", nil, cookieObs(cookie("lang", true, false, "Lax")), row{posture.Contradicted, CodeCookieNotHTTPOnly}},
 		{"no samesite", nil, cookieObs(cookie("lang", true, true, "")), row{posture.Contradicted, CodeCookieNoSameSite}},
 		{"samesite none", nil, cookieObs(cookie("lang", true, true, "None")), row{posture.Contradicted, CodeCookieSameSiteNone}},
-		{"host prefix broken", nil, cookieObs(cookie("__Host-sid", true, true, "Lax", CodeCookieHostPrefix)), row{posture.Contradicted, CodeCookieHostPrefix}},
-		{"secure prefix broken", nil, cookieObs(cookie("__Secure-x", true, true, "Lax", CodeCookieSecurePrefix)), row{posture.Contradicted, CodeCookieSecurePrefix}},
+		{"host prefix broken", nil, cookieObs(cookie("__Host-sid", true, true, "Lax", posture.CodeCookieHostPrefix)), row{posture.Contradicted, posture.CodeCookieHostPrefix}},
+		{"secure prefix broken", nil, cookieObs(cookie("__Secure-x", true, true, "Lax", posture.CodeCookieSecurePrefix)), row{posture.Contradicted, posture.CodeCookieSecurePrefix}},
 		{"other scanner facts are not this check's", nil, cookieObs(cookie("lang", true, true, "Lax", "http.cookie.domain_broad")), row{posture.Verified, ""}},
 		{"names: others are not judged", map[string]string{"names": "__Host-sid"}, cookieObs(good, cookie("track", false, false, "")), row{posture.Verified, ""}},
 		{"names: a named cookie is bad", sidOnly, cookieObs(good, cookie("csrf", true, false, "Strict")), row{posture.Contradicted, CodeCookieNotHTTPOnly}},

@@ -68,7 +68,7 @@ func judgeHSTS(o posture.HTTPObservation, minAge int64, incSub, preload bool, ex
 		if len(h.Issues) > 0 && h.Issues[0] != "" {
 			code = h.Issues[0]
 		}
-		ps = append(ps, problem{code, "the header is invalid (" + code + "), so browsers ignore it"})
+		ps = append(ps, problem{code, "the header is invalid (" + string(code) + "), so browsers ignore it"})
 	} else {
 		if h.MaxAge < minAge {
 			ps = append(ps, problem{CodeHSTSMaxAgeShort, fmt.Sprintf("max-age=%d is shorter than %d", h.MaxAge, minAge)})

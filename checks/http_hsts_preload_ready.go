@@ -105,8 +105,8 @@ func preloadableHeader(h *posture.HSTS, where string) []problem {
 	}
 	var ps []problem
 	for _, is := range h.Issues {
-		if is == CodeHSTSMultipleHeaders {
-			ps = append(ps, problem{CodeHSTSMultipleHeaders, where + " sends more than one Strict-Transport-Security header"})
+		if is == posture.CodeHSTSMultipleHeaders {
+			ps = append(ps, problem{posture.CodeHSTSMultipleHeaders, where + " sends more than one Strict-Transport-Security header"})
 		}
 	}
 	if h.MaxAge < preloadMinMaxAge {

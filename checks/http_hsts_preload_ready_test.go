@@ -50,7 +50,7 @@ func TestHSTSPreloadReady(t *testing.T) {
 			return o
 		}(), row{posture.Verified, ""}},
 		{"no header", preloadObs(nil, nil, posture.Yes, up, final), row{posture.Contradicted, CodeHSTSMissing}},
-		{"malformed header: the parse issue", preloadObs(&posture.HSTS{Raw: "max-age=forever", Issues: []string{"http.hsts.max_age_invalid"}}, nil, posture.Yes, up, final),
+		{"malformed header: the parse issue", preloadObs(&posture.HSTS{Raw: "max-age=forever", Issues: []posture.Code{"http.hsts.max_age_invalid"}}, nil, posture.Yes, up, final),
 			row{posture.Contradicted, "http.hsts.max_age_invalid"}},
 		{"max-age below a year", preloadObs(&posture.HSTS{Raw: "max-age=31535999; includeSubDomains; preload", Valid: true, MaxAge: 31535999, IncludeSubDomains: true, Preload: true}, preloadable(), posture.Yes, up, final),
 			row{posture.Contradicted, CodeHSTSMaxAgeShort}},
@@ -58,8 +58,12 @@ func TestHSTSPreloadReady(t *testing.T) {
 			row{posture.Verified, ""}},
 		{"no includeSubDomains", preloadObs(hsts(63072000, false, true), preloadable(), posture.Yes, up, final), row{posture.Contradicted, CodeHSTSNoIncludeSubdomains}},
 		{"no preload", preloadObs(hsts(63072000, true, false), preloadable(), posture.Yes, up, final), row{posture.Contradicted, CodeHSTSNoPreload}},
-		{"two headers", preloadObs(func() *posture.HSTS { h := preloadable(); h.Issues = []string{CodeHSTSMultipleHeaders}; return h }(), preloadable(), posture.Yes, up, final),
-			row{posture.Contradicted, CodeHSTSMultipleHeaders}},
+		{"two headers", preloadObs(func() *posture.HSTS {
+			h := preloadable()
+			h.Issues = []posture.Code{posture.CodeHSTSMultipleHeaders}
+			return h
+		}(), preloadable(), posture.Yes, up, final),
+			row{posture.Contradicted, posture.CodeHSTSMultipleHeaders}},
 		{"plain HTTP served", preloadObs(preloadable(), nil, posture.No, hop(plainRoot, 200, "", "hop-1")), row{posture.Contradicted, CodeHSTSHTTPNotRedirected}},
 		{"redirect without Location", preloadObs(preloadable(), nil, posture.No, hop(plainRoot, 301, "", "hop-1")), row{posture.Contradicted, CodeHSTSHTTPNotRedirected}},
 		{"www first", preloadObs(preloadable(), preloadable(), posture.No,

@@ -33,11 +33,11 @@ func TestHSTS(t *testing.T) {
 		{"one day fine with lower min", map[string]string{"min_max_age": "86400"}, hstsObs(hsts(86400, false, false)), row{posture.Verified, ""}},
 		{"includeSubDomains required", both, hstsObs(hsts(31536000, false, true)), row{posture.Contradicted, CodeHSTSNoIncludeSubdomains}},
 		{"preload required", both, hstsObs(hsts(31536000, true, false)), row{posture.Contradicted, CodeHSTSNoPreload}},
-		{"invalid, scanner issue passed through", nil, hstsObs(&posture.HSTS{Raw: "includeSubDomains", Issues: []string{"http.hsts.max_age_missing"}}), row{posture.Contradicted, "http.hsts.max_age_missing"}},
+		{"invalid, scanner issue passed through", nil, hstsObs(&posture.HSTS{Raw: "includeSubDomains", Issues: []posture.Code{"http.hsts.max_age_missing"}}), row{posture.Contradicted, "http.hsts.max_age_missing"}},
 		// RFC 6797 §8.1: a header over a certificate that did not verify
 		// is ignored by browsers.
-		{"over an untrusted certificate", nil, hstsObs(&posture.HSTS{Raw: "max-age=31536000", MaxAge: 31536000, Issues: []string{CodeHSTSUntrustedCertificate}}),
-			row{posture.Contradicted, CodeHSTSUntrustedCertificate}},
+		{"over an untrusted certificate", nil, hstsObs(&posture.HSTS{Raw: "max-age=31536000", MaxAge: 31536000, Issues: []posture.Code{posture.CodeHSTSUntrustedCertificate}}),
+			row{posture.Contradicted, posture.CodeHSTSUntrustedCertificate}},
 		{"invalid without issue", nil, hstsObs(&posture.HSTS{Raw: "max-age=abc"}), row{posture.Contradicted, CodeHSTSInvalid}},
 		{"https not reachable", nil, func() posture.HTTPObservation {
 			o := hstsObs(nil)

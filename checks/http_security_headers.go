@@ -69,19 +69,19 @@ func judgeSecurityHeaders(o posture.HTTPObservation, req []string, expected stri
 		switch r {
 		case "nosniff":
 			if !sh.NoSniff {
-				ps = append(ps, problem{CodeHeadersNoSniffMissing, "no X-Content-Type-Options: nosniff (got " + quote(sh.XContentTypeOptions) + ")"})
+				ps = append(ps, problem{posture.CodeHeadersNoSniffMissing, "no X-Content-Type-Options: nosniff (got " + quote(sh.XContentTypeOptions) + ")"})
 			}
 		case "frame":
 			if !sh.FrameProtection {
-				ps = append(ps, problem{CodeHeadersNoFrameProtection, "no frame protection (X-Frame-Options " + quote(sh.XFrameOptions) + "; no CSP frame-ancestors, or one that allows any site and overrides X-Frame-Options)"})
+				ps = append(ps, problem{posture.CodeHeadersNoFrameProtection, "no frame protection (X-Frame-Options " + quote(sh.XFrameOptions) + "; no CSP frame-ancestors, or one that allows any site and overrides X-Frame-Options)"})
 			}
 		case "csp":
 			if len(sh.CSP) == 0 {
-				ps = append(ps, problem{CodeHeadersCSPMissing, "no enforced Content-Security-Policy"})
+				ps = append(ps, problem{posture.CodeHeadersCSPMissing, "no enforced Content-Security-Policy"})
 			}
 		case "csp_safe":
 			if len(sh.CSP) == 0 {
-				ps = append(ps, problem{CodeHeadersCSPMissing, "no enforced Content-Security-Policy"})
+				ps = append(ps, problem{posture.CodeHeadersCSPMissing, "no enforced Content-Security-Policy"})
 				continue
 			}
 			if bad := cspUnsafeIssues(sh.CSP); len(bad) > 0 {
@@ -101,7 +101,7 @@ func judgeSecurityHeaders(o posture.HTTPObservation, req []string, expected stri
 			}
 		case "no_version_banner":
 			if len(sh.VersionBanners) > 0 {
-				ps = append(ps, problem{CodeHeadersVersionBanner, "version banner " + quote(strings.Join(sh.VersionBanners, "; "))})
+				ps = append(ps, problem{posture.CodeHeadersVersionBanner, "version banner " + quote(strings.Join(sh.VersionBanners, "; "))})
 			}
 		}
 	}
@@ -126,7 +126,7 @@ func cspUnsafeIssues(ps []posture.CSPPolicy) []string {
 			}
 		}
 		if all {
-			out = append(out, strings.TrimPrefix(code, areaCSP))
+			out = append(out, leaf(code))
 		}
 	}
 	return out

@@ -29,23 +29,23 @@ func TestSecurityHeaders(t *testing.T) {
 		want   row
 	}{
 		{"defaults hold", nil, headersObs(goodHeaders()), row{posture.Verified, ""}},
-		{"no nosniff", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.NoSniff = false })), row{posture.Contradicted, CodeHeadersNoSniffMissing}},
-		{"no frame protection", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.FrameProtection = false })), row{posture.Contradicted, CodeHeadersNoFrameProtection}},
-		{"no CSP", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.CSP = nil })), row{posture.Contradicted, CodeHeadersCSPMissing}},
-		{"nothing at all: the first requirement names the code", nil, headersObs(&posture.SecurityHeaders{}), row{posture.Contradicted, CodeHeadersNoSniffMissing}},
+		{"no nosniff", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.NoSniff = false })), row{posture.Contradicted, posture.CodeHeadersNoSniffMissing}},
+		{"no frame protection", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.FrameProtection = false })), row{posture.Contradicted, posture.CodeHeadersNoFrameProtection}},
+		{"no CSP", nil, headersObs(with(func(s *posture.SecurityHeaders) { s.CSP = nil })), row{posture.Contradicted, posture.CodeHeadersCSPMissing}},
+		{"nothing at all: the first requirement names the code", nil, headersObs(&posture.SecurityHeaders{}), row{posture.Contradicted, posture.CodeHeadersNoSniffMissing}},
 		{"only csp required", map[string]string{"require": "csp"}, headersObs(with(func(s *posture.SecurityHeaders) { s.NoSniff, s.FrameProtection = false, false })), row{posture.Verified, ""}},
 		{"unsafe CSP passes csp, not csp_safe", map[string]string{"require": "csp"}, headersObs(with(func(s *posture.SecurityHeaders) {
-			s.CSP[0].Issues = []string{"http.csp.unsafe_inline"}
+			s.CSP[0].Issues = []posture.Code{"http.csp.unsafe_inline"}
 		})), row{posture.Verified, ""}},
 		{"csp_safe: unsafe-inline", map[string]string{"require": "csp_safe"}, headersObs(with(func(s *posture.SecurityHeaders) {
-			s.CSP[0].Issues = []string{"http.csp.unsafe_inline"}
+			s.CSP[0].Issues = []posture.Code{"http.csp.unsafe_inline"}
 		})), row{posture.Contradicted, CodeHeadersCSPUnsafe}},
 		{"csp_safe: a second strict policy blocks it", map[string]string{"require": "csp_safe"}, headersObs(with(func(s *posture.SecurityHeaders) {
-			s.CSP[0].Issues = []string{"http.csp.unsafe_inline"}
+			s.CSP[0].Issues = []posture.Code{"http.csp.unsafe_inline"}
 			s.CSP = append(s.CSP, posture.CSPPolicy{Raw: "script-src 'self'"})
 		})), row{posture.Verified, ""}},
 		{"csp_safe: no default-src is not unsafe", map[string]string{"require": "csp_safe"}, headersObs(with(func(s *posture.SecurityHeaders) {
-			s.CSP[0].Issues = []string{"http.csp.no_default_src"}
+			s.CSP[0].Issues = []posture.Code{"http.csp.no_default_src"}
 		})), row{posture.Verified, ""}},
 		{"all required, referrer missing", all, headersObs(with(func(s *posture.SecurityHeaders) {
 			s.PermissionsPolicy, s.CrossOriginOpenerPolicy = "geolocation=()", "same-origin"
@@ -57,7 +57,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"coop", map[string]string{"require": "coop"}, headersObs(goodHeaders()), row{posture.Contradicted, CodeHeadersCOOPMissing}},
 		{"version banner", map[string]string{"require": "no_version_banner"}, headersObs(with(func(s *posture.SecurityHeaders) {
 			s.VersionBanners = []string{"Server: nginx/1.18.0"}
-		})), row{posture.Contradicted, CodeHeadersVersionBanner}},
+		})), row{posture.Contradicted, posture.CodeHeadersVersionBanner}},
 		{"headers not recorded", nil, headersObs(nil), row{posture.Inconclusive, ""}},
 		{"https not reachable", nil, func() posture.HTTPObservation {
 			o := headersObs(nil)
@@ -91,7 +91,7 @@ func TestSecurityHeaders(t *testing.T) {
 // The codes of codes_http.go are unique, dotted, and each once in Codes().
 func TestCodesHTTP(t *testing.T) {
 	codes := CodesHTTP()
-	count := map[string]int{}
+	count := map[posture.Code]int{}
 	for _, c := range Codes() {
 		count[c]++
 	}
@@ -103,7 +103,7 @@ func TestCodesHTTP(t *testing.T) {
 			t.Errorf("checks: code %q is not an http code", c)
 		}
 	}
-	if len(codes) != 28 {
-		t.Errorf("checks: %d HTTP codes, want 28", len(codes))
+	if len(codes) != 16 {
+		t.Errorf("checks: %d HTTP codes, want 16", len(codes))
 	}
 }

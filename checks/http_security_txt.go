@@ -36,7 +36,7 @@ func init() {
 }
 
 // secTxtAdvisory are scanner issues that break only a SHOULD.
-var secTxtAdvisory = []string{CodeSecTxtExpiresTooFar, CodeSecTxtDuplicate}
+var secTxtAdvisory = []posture.Code{posture.CodeSecTxtExpiresTooFar, posture.CodeSecTxtDuplicateField}
 
 func runSecurityTxt(in Input) []posture.Finding {
 	signed := in.Args.Bool("require_signed")
@@ -66,17 +66,17 @@ func judgeSecurityTxt(o posture.HTTPObservation, in Input, requireSigned bool, e
 	}
 	ev := or(one(st.Evidence), o.EvidenceIDs())
 	if !st.Found {
-		return contradicted(o.Observation, CodeSecTxtMissing, expected, fmt.Sprintf("%s answered status %d", st.URL, st.Status),
+		return contradicted(o.Observation, posture.CodeSecTxtMissing, expected, fmt.Sprintf("%s answered status %d", st.URL, st.Status),
 			fmt.Sprintf("%s publishes no security.txt", o.Target.Address), ev)
 	}
 	var ps []problem
 	for _, code := range st.Issues {
-		if code == "" || code == CodeSecTxtExpired || slices.Contains(secTxtAdvisory, code) {
+		if code == "" || code == posture.CodeSecTxtExpired || slices.Contains(secTxtAdvisory, code) {
 			continue // expiry is judged below at the verdict's time
 		}
-		text := code
+		text := string(code)
 		for _, d := range st.IssueDetails {
-			if strings.HasPrefix(d, code+": ") {
+			if strings.HasPrefix(d, string(code)+": ") {
 				text = d
 				break
 			}
@@ -84,7 +84,7 @@ func judgeSecurityTxt(o posture.HTTPObservation, in Input, requireSigned bool, e
 		ps = append(ps, problem{code, text})
 	}
 	if !st.Expires.IsZero() && !st.Expires.After(in.Now) {
-		ps = append(ps, problem{CodeSecTxtExpired, fmt.Sprintf("it expired on %s", st.Expires.UTC().Format("2006-01-02 15:04 MST"))})
+		ps = append(ps, problem{posture.CodeSecTxtExpired, fmt.Sprintf("it expired on %s", st.Expires.UTC().Format("2006-01-02 15:04 MST"))})
 	}
 	if requireSigned && !st.Signed {
 		ps = append(ps, problem{CodeSecTxtUnsigned, "it is not OpenPGP-signed"})
@@ -93,14 +93,14 @@ func judgeSecurityTxt(o posture.HTTPObservation, in Input, requireSigned bool, e
 	if st.Signed {
 		observed += ", signed"
 	}
-	var advisories []string
+	var advisories []posture.Code
 	for _, code := range st.Issues {
 		if slices.Contains(secTxtAdvisory, code) {
 			advisories = append(advisories, code)
 		}
 	}
 	if len(advisories) > 0 {
-		observed += "; advisory: " + strings.Join(advisories, ", ")
+		observed += "; advisory: " + posture.JoinCodes(advisories, ", ")
 	}
 	if len(ps) > 0 {
 		return contradicted(o.Observation, ps[0].code, expected, observed, o.Target.Address+": security.txt: "+joinProblems(ps), ev)

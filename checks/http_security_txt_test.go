@@ -33,19 +33,19 @@ func TestSecurityTxt(t *testing.T) {
 		{"valid", nil, secTxtObs(goodSecTxt()), row{posture.Verified, ""}},
 		{"far expiry is advisory", nil, secTxtObs(with(func(s *posture.SecurityTxt) {
 			s.Expires = t0.AddDate(3, 0, 0)
-			s.Issues = []string{CodeSecTxtExpiresTooFar}
+			s.Issues = []posture.Code{posture.CodeSecTxtExpiresTooFar}
 		})), row{posture.Verified, ""}},
-		{"not found", nil, secTxtObs(&posture.SecurityTxt{URL: "https://app.acme.example/.well-known/security.txt", Status: 404, Evidence: "sectxt-1", Issues: []string{CodeSecTxtMissing}}), row{posture.Contradicted, CodeSecTxtMissing}},
+		{"not found", nil, secTxtObs(&posture.SecurityTxt{URL: "https://app.acme.example/.well-known/security.txt", Status: 404, Evidence: "sectxt-1", Issues: []posture.Code{posture.CodeSecTxtMissing}}), row{posture.Contradicted, posture.CodeSecTxtMissing}},
 		{"scanner issue passed through", nil, secTxtObs(with(func(s *posture.SecurityTxt) {
 			s.Contact = nil
-			s.Issues = []string{"http.securitytxt.no_contact"}
+			s.Issues = []posture.Code{"http.securitytxt.no_contact"}
 			s.IssueDetails = []string{"http.securitytxt.no_contact: no Contact field"}
 		})), row{posture.Contradicted, "http.securitytxt.no_contact"}},
 		{"expired at the verdict's time, whatever the scanner said", nil, secTxtObs(with(func(s *posture.SecurityTxt) {
 			s.Expires = t0.Add(-time.Hour)
-		})), row{posture.Contradicted, CodeSecTxtExpired}},
+		})), row{posture.Contradicted, posture.CodeSecTxtExpired}},
 		{"scanner's expired ignored when still current at the verdict's time", nil, secTxtObs(with(func(s *posture.SecurityTxt) {
-			s.Issues = []string{CodeSecTxtExpired}
+			s.Issues = []posture.Code{posture.CodeSecTxtExpired}
 		})), row{posture.Verified, ""}},
 		{"unsigned when signing required", signed, secTxtObs(goodSecTxt()), row{posture.Contradicted, CodeSecTxtUnsigned}},
 		{"signed", signed, secTxtObs(with(func(s *posture.SecurityTxt) { s.Signed = true })), row{posture.Verified, ""}},

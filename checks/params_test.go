@@ -105,7 +105,7 @@ func TestArgs(t *testing.T) {
 // inconclusive and nothing is looked at.
 func TestParamFailureIsInconclusive(t *testing.T) {
 	snap := &posture.Snapshot{TLS: []posture.TLSObservation{tlsObs(modern)}}
-	for params, code := range map[string]string{"1.4": CodeParamInvalid, "": CodeParamUnknown} {
+	for params, code := range map[string]posture.Code{"1.4": CodeParamInvalid, "": CodeParamUnknown} {
 		p := map[string]string{"min": params}
 		if params == "" {
 			p = map[string]string{"minimum": "1.2"}

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -156,58 +158,47 @@ func TestRegisterRejects(t *testing.T) {
 	}
 }
 
-// The codes*.go files are the one place issue codes are spelled: every
-// Code constant is in Codes(), values are unique, and no check spells a
-// code literally.
+// The codes*.go files are the one place this package spells its issue
+// codes: every Code constant there is typed posture.Code and spelled as
+// one literal, is in Codes(), is not also a scanner's code (a code shared
+// with a scanner is the posture constant), and no other file of the
+// package spells any code, of any family, literally.
 func TestCodes(t *testing.T) {
 	fset := token.NewFileSet()
 	files, _ := filepath.Glob("codes*.go")
-	exprs := map[string]ast.Expr{}
-	var names []string
+	var consts []posture.Code
 	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == len(vs.Names) {
-				for i, id := range vs.Names {
-					exprs[id.Name] = vs.Values[i]
-					if strings.HasPrefix(id.Name, "Code") {
-						names = append(names, id.Name)
-					}
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok {
+				return true
+			}
+			for i, id := range vs.Names {
+				if !strings.HasPrefix(id.Name, "Code") {
+					continue
 				}
+				sel, typed := vs.Type.(*ast.SelectorExpr)
+				if !typed || sel.Sel.Name != "Code" || fmt.Sprint(sel.X) != "posture" {
+					t.Errorf("checks: %s: %s is not declared as posture.Code", fset.Position(id.Pos()), id.Name)
+					continue
+				}
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Errorf("checks: %s: %s is not one string literal", fset.Position(id.Pos()), id.Name)
+					continue
+				}
+				v, _ := strconv.Unquote(lit.Value)
+				consts = append(consts, posture.Code(v))
 			}
 			return true
 		})
-	}
-	// eval folds string constants made of literals, other constants and +.
-	var eval func(e ast.Expr) string
-	eval = func(e ast.Expr) string {
-		switch x := e.(type) {
-		case *ast.BasicLit:
-			s, err := strconv.Unquote(x.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		case *ast.Ident:
-			if v, ok := exprs[x.Name]; ok {
-				return eval(v)
-			}
-		case *ast.BinaryExpr:
-			if x.Op == token.ADD {
-				return eval(x.X) + eval(x.Y)
-			}
-		case *ast.ParenExpr:
-			return eval(x.X)
-		}
-		t.Fatalf("checks: cannot fold code expression %T", e)
-		return ""
-	}
-	var consts []string
-	for _, n := range names {
-		consts = append(consts, eval(exprs[n]))
 	}
 	slices.Sort(consts)
 	if !slices.Equal(consts, Codes()) {
@@ -216,10 +207,15 @@ func TestCodes(t *testing.T) {
 	if len(slices.Compact(slices.Clone(consts))) != len(consts) {
 		t.Errorf("checks: two code constants share a value")
 	}
-	codeRE := regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+){2,}$|^check\.[a-z_]+$|^waf\.[a-z_]+$`)
-	for _, c := range consts {
-		if !codeRE.MatchString(c) {
-			t.Errorf("checks: code %q is not a dotted lower-case id", c)
+	for _, c := range Codes() {
+		if slices.Contains(posture.ScannerCodes(), c) {
+			t.Errorf("checks: %s is defined both here and in posture: use posture's constant", c)
+		}
+	}
+	codeRE := regexp.MustCompile(`^(tls|http|email|dns|waf)(\.[a-z0-9_]+){2,}$|^(check|waf)\.[a-z_]+$`)
+	for _, c := range AllCodes() {
+		if !codeRE.MatchString(string(c)) {
+			t.Errorf("checks: code %q is not a dotted lower-case id of a known family", c)
 		}
 	}
 
@@ -250,8 +246,23 @@ func TestCodes(t *testing.T) {
 		}
 		for _, m := range literal.FindAllString(string(b), -1) {
 			if !kinds[m] {
-				t.Errorf("checks: %s spells the code %s literally; use a constant from codes*.go", name, m)
+				t.Errorf("checks: %s spells the code %s literally; use a posture.Code constant", name, m)
 			}
+		}
+		for _, c := range AllCodes() {
+			if bytes.Contains(b, []byte(strconv.Quote(string(c)))) && !kinds[strconv.Quote(string(c))] {
+				t.Errorf("checks: %s spells the code %q literally; use its constant", name, c)
+			}
+		}
+	}
+}
+
+// The literal-code scan above catches every code of more than one part.
+func TestCodeLiteralScanCoversEveryCode(t *testing.T) {
+	literal := regexp.MustCompile(`"(tls|http|email|dns|waf|nuclei|check)\.[a-z0-9_]+(\.[a-z0-9_.]+)?"`)
+	for _, c := range AllCodes() {
+		if !literal.MatchString(strconv.Quote(string(c))) {
+			t.Errorf("checks: the literal-code pattern misses %s", c)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,6 +49,9 @@ func checkReport(t *testing.T, r posture.Report, decl posture.Declaration) {
 			}
 			if (f.Verdict == posture.Verified || f.Verdict == posture.Contradicted) && f.Reason != nil {
 				t.Errorf("checks: %s: %s with a could-not-observe reason: %+v", c.Control.ID, f.Verdict, f)
+			}
+			if f.Code != "" && !slices.Contains(AllCodes(), f.Code) {
+				t.Errorf("checks: %s: code %s is no constant of AllCodes (posture/codes_*.go, checks/codes*.go)", c.Control.ID, f.Code)
 			}
 		}
 	}

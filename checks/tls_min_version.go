@@ -33,7 +33,7 @@ func init() {
 }
 
 // enabledCode is the issue code for an old protocol that is accepted.
-var enabledCode = map[string]string{
+var enabledCode = map[string]posture.Code{
 	posture.SSLv3:   CodeTLSSSL3Enabled,
 	posture.TLSv1_0: CodeTLS10Enabled,
 	posture.TLSv1_1: CodeTLS11Enabled,

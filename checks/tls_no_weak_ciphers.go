@@ -35,7 +35,7 @@ func init() {
 
 // weakFamilies are the families judged weak, worst first.
 var weakFamilies = []struct {
-	code  string
+	code  posture.Code
 	label string
 	match func(name string) bool
 }{

@@ -79,7 +79,7 @@ func TestTLSNoWeakCiphers(t *testing.T) {
 // Each family matches the IANA names the scanner reports for it, a suite
 // in two families counts as the worse, and strong suites match none.
 func TestWeakFamily(t *testing.T) {
-	for name, want := range map[string]string{
+	for name, want := range map[string]posture.Code{
 		"TLS_RSA_WITH_NULL_MD5":                         CodeCipherNull,
 		"TLS_NULL_WITH_NULL_NULL":                       CodeCipherNull,
 		"TLS_ECDH_anon_WITH_AES_256_CBC_SHA":            CodeCipherAnon,
@@ -95,7 +95,7 @@ func TestWeakFamily(t *testing.T) {
 		"TLS_RSA_WITH_SEED_CBC_SHA":                     "",
 		"TLS_RSA_WITH_IDEA_CBC_SHA":                     "",
 	} {
-		got := ""
+		var got posture.Code
 		if f := weakFamily(name); f >= 0 {
 			got = weakFamilies[f].code
 		}

@@ -93,7 +93,7 @@ type DMARC struct {
 	// with the external-destination authorisation of RFC 7489 §7.1 for
 	// those outside the record's organisational domain.
 	ReportDestinations []DMARCReportDestination `json:"report_destinations,omitempty"`
-	Issues             []string                 `json:"issues,omitempty"`
+	Issues             []Code                   `json:"issues,omitempty"`
 }
 
 // DMARCReportDestination is one mailto: URI of rua= or ruf=.
@@ -128,7 +128,7 @@ type DKIMKey struct {
 	Hashes []string `json:"hashes,omitempty"`
 	// Issues are the key record's issue codes (syntax, weak key, sha1
 	// only, ...).
-	Issues []string `json:"issues,omitempty"`
+	Issues []Code `json:"issues,omitempty"`
 }
 
 // SPFTree is an SPF record with every record it reaches through include:
@@ -208,7 +208,7 @@ type MTASTS struct {
 	Records []string `json:"records,omitempty"`
 	Valid   bool     `json:"valid"`
 	ID      string   `json:"id,omitempty"`
-	Issues  []string `json:"issues,omitempty"`
+	Issues  []Code   `json:"issues,omitempty"`
 	// Policy is the policy file; nil when it was not fetched (no TXT
 	// record announces one, or the scanner has no HTTPS client).
 	Policy *MTASTSPolicy `json:"policy,omitempty"`
@@ -244,7 +244,7 @@ type MTASTSPolicy struct {
 	// UnmatchedMX are the domain's MX hosts that no mx pattern matches:
 	// in enforce mode senders refuse to deliver to them.
 	UnmatchedMX []string `json:"unmatched_mx,omitempty"`
-	Issues      []string `json:"issues,omitempty"`
+	Issues      []Code   `json:"issues,omitempty"`
 	Missing     *Missing `json:"missing,omitempty"`
 	Evidence    string   `json:"evidence,omitempty"`
 }
@@ -257,7 +257,7 @@ type TLSRPT struct {
 	Valid   bool     `json:"valid"`
 	// RUA are the report destinations (mailto: or https: URIs).
 	RUA    []string `json:"rua,omitempty"`
-	Issues []string `json:"issues,omitempty"`
+	Issues []Code   `json:"issues,omitempty"`
 }
 
 // CAA is the CAA record set that governs certificate issuance for the
@@ -275,7 +275,7 @@ type CAA struct {
 	Issue     []string `json:"issue,omitempty"`
 	IssueWild []string `json:"issuewild,omitempty"`
 	IODEF     []string `json:"iodef,omitempty"`
-	Issues    []string `json:"issues,omitempty"`
+	Issues    []Code   `json:"issues,omitempty"`
 }
 
 // CAARecord is one CAA property.

@@ -87,7 +87,7 @@ type SecurityHeaders struct {
 	// a version (Server: nginx/1.18.0).
 	VersionBanners []string `json:"version_banners,omitempty"`
 	// Issues are stable codes such as http.headers.nosniff_missing.
-	Issues []string `json:"issues,omitempty"`
+	Issues []Code `json:"issues,omitempty"`
 }
 
 // CSPPolicy is one parsed Content-Security-Policy (W3C CSP Level 3 §2.2).
@@ -95,7 +95,7 @@ type CSPPolicy struct {
 	Raw        string         `json:"raw"`
 	Directives []CSPDirective `json:"directives,omitempty"`
 	// Issues are stable codes such as http.csp.unsafe_inline.
-	Issues []string `json:"issues,omitempty"`
+	Issues []Code `json:"issues,omitempty"`
 }
 
 // CSPDirective is one directive: its name, lower-cased, and its values.
@@ -132,7 +132,7 @@ type SecurityTxt struct {
 	Hiring             []string  `json:"hiring,omitempty"`
 	// Issues are stable codes such as http.securitytxt.no_contact;
 	// IssueDetails says, line by line, what each one is about.
-	Issues       []string `json:"issues,omitempty"`
+	Issues       []Code   `json:"issues,omitempty"`
 	IssueDetails []string `json:"issue_details,omitempty"`
 	Missing      *Missing `json:"missing,omitempty"`
 }
@@ -157,12 +157,12 @@ type HTTPHop struct {
 
 // HSTS is a parsed Strict-Transport-Security header (RFC 6797).
 type HSTS struct {
-	Raw               string   `json:"raw"`
-	Valid             bool     `json:"valid"`
-	MaxAge            int64    `json:"max_age"`
-	IncludeSubDomains bool     `json:"include_subdomains"`
-	Preload           bool     `json:"preload"`
-	Issues            []string `json:"issues,omitempty"` // stable codes such as http.hsts.max_age_missing
+	Raw               string `json:"raw"`
+	Valid             bool   `json:"valid"`
+	MaxAge            int64  `json:"max_age"`
+	IncludeSubDomains bool   `json:"include_subdomains"`
+	Preload           bool   `json:"preload"`
+	Issues            []Code `json:"issues,omitempty"` // stable codes such as http.hsts.max_age_missing
 }
 
 // Cookie is a Set-Cookie header seen in the chain, the HTTPS response or
@@ -187,5 +187,5 @@ type Cookie struct {
 	// Issues are stable codes such as http.cookie.host_prefix_violation:
 	// facts about the attributes (prefix rules, Domain breadth), not
 	// judgements of policy.
-	Issues []string `json:"issues,omitempty"`
+	Issues []Code `json:"issues,omitempty"`
 }

@@ -43,7 +43,7 @@ type Finding struct {
 	Verdict   Verdict  `json:"verdict"`
 	Severity  Severity `json:"severity"`
 	// Code is a stable issue code for a gap, such as tls.protocol.tls10_enabled.
-	Code     string `json:"code,omitempty"`
+	Code     Code   `json:"code,omitempty"`
 	Expected string `json:"expected,omitempty"`
 	Observed string `json:"observed,omitempty"`
 	Message  string `json:"message,omitempty"`

@@ -107,7 +107,7 @@ func index(r *posture.Report) indexed {
 	for _, c := range r.Controls {
 		x.controls[c.Control.ID] = c
 		for _, f := range c.Findings {
-			k := driftKey{c.Control.ID, f.Target, f.Code}
+			k := driftKey{c.Control.ID, f.Target, string(f.Code)}
 			if old, ok := x.keys[k]; !ok || posture.Combine(old.Verdict, f.Verdict) != old.Verdict {
 				x.keys[k] = f
 			}

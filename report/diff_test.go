@@ -208,3 +208,43 @@ func TestDiffTargetGone(t *testing.T) {
 		t.Errorf("drift rows:\n got  %v\n want %v", got, want)
 	}
 }
+
+// A baseline written before a code was renamed still matches: read back,
+// the old code is the code it became, so the same gap is still failing,
+// not "fixed" under its old name and "regressed" under its new one.
+func TestDiffBaselineWithRenamedCode(t *testing.T) {
+	var from, to posture.Code
+	for f, t := range posture.Aliases() {
+		from, to = f, t
+		break
+	}
+	if from == "" {
+		t.Fatal("no alias to test with")
+	}
+	mk := func(code posture.Code) *posture.Report {
+		r := &posture.Report{SchemaVersion: posture.SchemaVersion, ScanID: "s-" + string(code), Controls: []posture.ControlResult{{
+			Control: posture.Control{ID: "dkim"}, Verdict: posture.Contradicted, Severity: posture.SeverityMedium,
+			Findings: []posture.Finding{{ControlID: "dkim", Target: "acme.example", Verdict: posture.Contradicted,
+				Severity: posture.SeverityMedium, Code: code}},
+		}}}
+		r.Summarize()
+		return r
+	}
+	// The old report is what an older vouch wrote: its JSON spells the
+	// old code.
+	b, err := json.Marshal(mk(from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(string(from))) {
+		t.Fatalf("the baseline does not spell %s: %s", from, b)
+	}
+	old, err := ReadReport(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Diff(old, mk(to))
+	if got := rowsOf(d); len(got) != 1 || got[0].kind != DriftStillFailing || got[0].code != string(to) {
+		t.Errorf("drift of a renamed code: %v, want one still_failing %s", got, to)
+	}
+}

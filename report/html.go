@@ -186,7 +186,7 @@ func htmlControlOf(c posture.ControlResult) htmlControl {
 	for _, f := range c.Findings {
 		hf := htmlFinding{
 			Target: f.Target, Verdict: label(f.Verdict), Class: string(f.Verdict),
-			Severity: string(f.Severity), Code: f.Code, Message: f.Message,
+			Severity: string(f.Severity), Code: string(f.Code), Message: f.Message,
 			Expected: f.Expected, Observed: f.Observed, Evidence: f.Evidence,
 			Remediation: f.Remediation, ObservedAt: stamp(f.ObservedAt),
 		}

@@ -199,7 +199,7 @@ func junitFailureOf(c posture.ControlResult, fs []posture.Finding) *junitFailure
 			continue
 		}
 		if fail == nil {
-			typ := f.Code
+			typ := string(f.Code)
 			if typ == "" {
 				typ = ruleID(c, f)
 			}
@@ -215,7 +215,7 @@ func junitFailureOf(c posture.ControlResult, fs []posture.Finding) *junitFailure
 				lines = append(lines, k+": "+v)
 			}
 		}
-		add("code", f.Code)
+		add("code", string(f.Code))
 		add("severity", string(f.Severity))
 		add("expected", f.Expected)
 		add("observed", observed(f))

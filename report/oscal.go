@@ -280,7 +280,7 @@ func writeOSCAL(w io.Writer, r *posture.Report) error {
 		}
 		for i, x := range c.Findings {
 			o := oscalObservation{
-				UUID:        nameUUID(id, "observation", c.Control.ID, x.Target, x.Code, x.RuleID, strconv.Itoa(i)),
+				UUID:        nameUUID(id, "observation", c.Control.ID, x.Target, string(x.Code), x.RuleID, strconv.Itoa(i)),
 				Title:       oscalMarkup(strings.TrimSpace(x.RuleID+" on "+x.Target), "observation"),
 				Description: observationText(x),
 				Methods:     []string{"TEST"},
@@ -294,7 +294,7 @@ func writeOSCAL(w io.Writer, r *posture.Report) error {
 				o.Props = append(o.Props, prop("target", x.Target))
 			}
 			if x.Code != "" {
-				o.Props = append(o.Props, prop("issue-code", x.Code))
+				o.Props = append(o.Props, prop("issue-code", string(x.Code)))
 			}
 			if x.Waiver != nil {
 				o.Remarks = oscalMarkup(waiverText(x.Waiver), "")

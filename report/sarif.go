@@ -156,7 +156,7 @@ func securitySeverity(s posture.Severity) string {
 // fingerprint identifies a gap across runs: same control, target and
 // issue code, same fingerprint, whatever the wording or the time.
 func fingerprint(f posture.Finding) string {
-	h := sha256.Sum256([]byte(f.ControlID + "|" + f.Target + "|" + f.Code))
+	h := sha256.Sum256([]byte(f.ControlID + "|" + f.Target + "|" + string(f.Code)))
 	return hex.EncodeToString(h[:])
 }
 
@@ -280,7 +280,7 @@ func sarifResultOf(c posture.ControlResult, f posture.Finding, rule string, idx 
 			Control:  c.Control.ID,
 			Target:   f.Target,
 			Severity: string(f.Severity),
-			Code:     f.Code,
+			Code:     string(f.Code),
 			Evidence: f.Evidence,
 		},
 	}

@@ -107,7 +107,7 @@ func writeHTTPBlocks(tw io.Writer, s *posture.Snapshot) {
 			fmt.Fprintf(tw, "  https\t%d %s\n", o.HTTPS.Status, o.HTTPS.URL)
 		}
 		if o.HSTS != nil {
-			fmt.Fprintf(tw, "  hsts\t%s\tmax-age=%d includeSubDomains=%t preload=%t valid=%t %s\n", o.HSTS.Raw, o.HSTS.MaxAge, o.HSTS.IncludeSubDomains, o.HSTS.Preload, o.HSTS.Valid, strings.Join(o.HSTS.Issues, " "))
+			fmt.Fprintf(tw, "  hsts\t%s\tmax-age=%d includeSubDomains=%t preload=%t valid=%t %s\n", o.HSTS.Raw, o.HSTS.MaxAge, o.HSTS.IncludeSubDomains, o.HSTS.Preload, o.HSTS.Valid, posture.JoinCodes(o.HSTS.Issues, " "))
 		} else {
 			fmt.Fprintf(tw, "  hsts\t(none)\n")
 		}

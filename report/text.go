@@ -117,7 +117,7 @@ func observed(f posture.Finding) string {
 	case f.Message != "":
 		return f.Message
 	}
-	return f.Code
+	return string(f.Code)
 }
 
 func waiverText(w *posture.Waiver) string {

@@ -92,7 +92,7 @@ controls:
 	}
 	type want struct {
 		verdict posture.Verdict
-		code    string
+		code    posture.Code
 	}
 	var (
 		verified = want{posture.Verified, ""}
@@ -150,10 +150,10 @@ controls:
 				var codes []string
 				mx := false
 				for _, f := range c.Findings {
-					codes = append(codes, f.Code)
+					codes = append(codes, string(f.Code))
 					mx = mx || strings.Contains(f.Message+f.Observed, "mx.mail.example")
 				}
-				if c.Verdict != w.verdict || (w.code != "" && !strings.Contains(strings.Join(codes, " "), w.code)) {
+				if c.Verdict != w.verdict || (w.code != "" && !strings.Contains(strings.Join(codes, " "), string(w.code))) {
 					t.Errorf("%s: %s %v, want %s %s; findings: %+v", c.Control.ID, c.Verdict, codes, w.verdict, w.code, c.Findings)
 				}
 				if c.Verdict == posture.Contradicted && !mx {

@@ -10,12 +10,6 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of CAA record sets, recorded by the scanner.
-const (
-	IssueCAAUnknownCritical = "dns.caa.unknown_critical_tag"
-	IssueCAASyntax          = "dns.caa.syntax"
-)
-
 // lookupCAA finds the CAA record set that governs domain (RFC 8659 §3):
 // the set at the domain or, when it has none, at its parent, and so on
 // up to, not including, the root: the top-level domain is asked too. A
@@ -49,7 +43,7 @@ func readCAA(c *posture.CAA, values []string) {
 	for _, v := range values {
 		rec, ok := ParseCAAValue(v)
 		if !ok {
-			c.Issues = appendOnce(c.Issues, IssueCAASyntax)
+			c.Issues = appendOnce(c.Issues, posture.CodeCAASyntax)
 			continue
 		}
 		c.Records = append(c.Records, rec)
@@ -64,7 +58,7 @@ func readCAA(c *posture.CAA, values []string) {
 			if rec.Critical {
 				// A CA must not issue when it meets a critical
 				// property it does not understand (§4.1).
-				c.Issues = appendOnce(c.Issues, IssueCAAUnknownCritical)
+				c.Issues = appendOnce(c.Issues, posture.CodeCAAUnknownCritical)
 			}
 		}
 	}

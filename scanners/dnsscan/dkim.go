@@ -7,24 +7,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes a DKIM key record can carry.
 const (
-	IssueDKIMVInvalid      = "email.dkim.v_invalid"         // v= present but not DKIM1: verifiers discard the key
-	IssueDKIMVNotFirst     = "email.dkim.v_not_first"       // v= present but not the first tag
-	IssueDKIMSyntax        = "email.dkim.syntax"            // a part that is not tag=value, or a bad tag name
-	IssueDKIMDuplicateTag  = "email.dkim.duplicate_tag"     // a tag given twice: the whole record is invalid (RFC 6376 §3.2)
-	IssueDKIMKUnknown      = "email.dkim.k_unknown"         // k= neither rsa nor ed25519
-	IssueDKIMPInvalid      = "email.dkim.p_invalid"         // p= is not base64 of a key of type k
-	IssueDKIMKeyMismatch   = "email.dkim.key_type_mismatch" // p= holds a key of another type than k= says
-	IssueDKIMEd25519NotRaw = "email.dkim.ed25519_not_raw"   // an Ed25519 key as SubjectPublicKeyInfo, not the raw 32 bytes RFC 8463 asks for
-	IssueDKIMSHA1Only      = "email.dkim.sha1_only"         // h= allows sha1 alone: verifiers must not accept sha1 signatures (RFC 8301 §3.1)
-	IssueDKIMHUnknown      = "email.dkim.h_unknown"         // h= lists no algorithm verifiers know
-	// Key-strength flags the scanner adds to posture.DKIMKey.Issues (not
-	// parse issues: such a key is a well-formed record).
-	IssueDKIMRevoked        = "email.dkim.revoked" // empty p=: the key is revoked
-	IssueDKIMTesting        = "email.dkim.testing" // t=y: the domain is testing DKIM; verifiers may treat failures as unsigned
 	dkimDefaultKeyType      = "rsa"
 	ed25519PublicKeyBitSize = 8 * ed25519.PublicKeySize
 )
@@ -52,7 +39,7 @@ type DKIMRecord struct {
 	// Hashes are the algorithms of h=, lower case; nil when h= is absent
 	// (all allowed).
 	Hashes []string
-	Issues []string
+	Issues []posture.Code
 }
 
 // Valid reports whether the record has no issues.
@@ -74,7 +61,7 @@ func ParseDKIMKey(record string) (DKIMRecord, error) {
 			return r, ErrNotDKIM
 		}
 		if tl.tags[0].name != "v" {
-			r.issue(IssueDKIMVNotFirst)
+			r.issue(posture.CodeDKIMVNotFirst)
 		}
 	}
 	p, ok := tl.byName["p"]
@@ -82,16 +69,16 @@ func ParseDKIMKey(record string) (DKIMRecord, error) {
 		return r, ErrNotDKIM
 	}
 	if tl.syntax {
-		r.issue(IssueDKIMSyntax)
+		r.issue(posture.CodeDKIMSyntax)
 	}
 	if tl.duplicate {
-		r.issue(IssueDKIMDuplicateTag)
+		r.issue(posture.CodeDKIMDuplicateTag)
 	}
 	if k, ok := tl.byName["k"]; ok {
 		r.KeyType = strings.ToLower(k)
 	}
 	if r.KeyType != "rsa" && r.KeyType != "ed25519" {
-		r.issue(IssueDKIMKUnknown)
+		r.issue(posture.CodeDKIMKUnknown)
 	}
 	if t, ok := tl.byName["t"]; ok {
 		for f := range strings.SplitSeq(t, ":") {
@@ -117,15 +104,15 @@ func ParseDKIMKey(record string) (DKIMRecord, error) {
 		}
 		switch {
 		case !known:
-			r.issue(IssueDKIMHUnknown)
+			r.issue(posture.CodeDKIMHUnknown)
 		case !containsString(r.Hashes, "sha256"):
-			r.issue(IssueDKIMSHA1Only)
+			r.issue(posture.CodeDKIMSHA1Only)
 		}
 	}
 	der, err := decodeBase64(p)
 	switch {
 	case err != nil:
-		r.issue(IssueDKIMPInvalid)
+		r.issue(posture.CodeDKIMPInvalid)
 		return r, nil
 	case len(der) == 0:
 		r.Revoked = true
@@ -145,13 +132,13 @@ func (r *DKIMRecord) rsaBits(der []byte) int {
 		if k, ok := pub.(*rsa.PublicKey); ok {
 			return k.N.BitLen()
 		}
-		r.issue(IssueDKIMKeyMismatch)
+		r.issue(posture.CodeDKIMKeyMismatch)
 		return 0
 	}
 	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
 		return k.N.BitLen()
 	}
-	r.issue(IssueDKIMPInvalid)
+	r.issue(posture.CodeDKIMPInvalid)
 	return 0
 }
 
@@ -161,17 +148,17 @@ func (r *DKIMRecord) ed25519Bits(der []byte) int {
 	}
 	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
 		if _, ok := pub.(ed25519.PublicKey); ok {
-			r.issue(IssueDKIMEd25519NotRaw)
+			r.issue(posture.CodeDKIMEd25519NotRaw)
 			return ed25519PublicKeyBitSize
 		}
-		r.issue(IssueDKIMKeyMismatch)
+		r.issue(posture.CodeDKIMKeyMismatch)
 		return 0
 	}
-	r.issue(IssueDKIMPInvalid)
+	r.issue(posture.CodeDKIMPInvalid)
 	return 0
 }
 
-func (r *DKIMRecord) issue(code string) {
+func (r *DKIMRecord) issue(code posture.Code) {
 	for _, c := range r.Issues {
 		if c == code {
 			return

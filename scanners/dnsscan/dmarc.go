@@ -5,26 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-)
 
-// Issue codes a DMARC record can carry. They are stable IDs: checks and
-// baselines quote them.
-const (
-	IssueDMARCMultipleRecords = "email.dmarc.multiple_records" // more than one v=DMARC1 record: none applies (RFC 7489 §6.6.3)
-	IssueDMARCVNotFirst       = "email.dmarc.v_not_first"      // v= is not the first tag: receivers discard the record
-	IssueDMARCSyntax          = "email.dmarc.syntax"           // a part that is not tag=value, or a bad tag name
-	IssueDMARCDuplicateTag    = "email.dmarc.duplicate_tag"    // a tag given twice (the first is kept)
-	IssueDMARCPMissing        = "email.dmarc.p_missing"        // no p= tag
-	IssueDMARCPInvalid        = "email.dmarc.p_invalid"        // p= not none, quarantine or reject
-	IssueDMARCSPInvalid       = "email.dmarc.sp_invalid"       // sp= not none, quarantine or reject
-	IssueDMARCNPInvalid       = "email.dmarc.np_invalid"       // np= not none, quarantine or reject (RFC 9091 §4.1)
-	IssueDMARCPctInvalid      = "email.dmarc.pct_invalid"      // pct= not an integer 0..100
-	IssueDMARCADKIMInvalid    = "email.dmarc.adkim_invalid"    // adkim= not r or s
-	IssueDMARCASPFInvalid     = "email.dmarc.aspf_invalid"     // aspf= not r or s
-	IssueDMARCFOInvalid       = "email.dmarc.fo_invalid"       // fo= not a ':'-list of 0, 1, d, s
-	IssueDMARCRIInvalid       = "email.dmarc.ri_invalid"       // ri= not a 32-bit unsigned integer
-	IssueDMARCRUAInvalid      = "email.dmarc.rua_invalid"      // an rua= entry that is not a URI
-	IssueDMARCRUFInvalid      = "email.dmarc.ruf_invalid"      // an ruf= entry that is not a URI
+	"github.com/vouchdev/vouch/posture"
 )
 
 // ErrNotDMARC is returned by ParseDMARC for text that is not a DMARC
@@ -50,7 +32,7 @@ type DMARCRecord struct {
 	RI                int
 	// Issues lists what makes the record invalid, by issue code, in the
 	// order found.
-	Issues []string
+	Issues []posture.Code
 }
 
 // Valid reports whether the record has no issues.
@@ -69,61 +51,61 @@ func ParseDMARC(record string) (DMARCRecord, error) {
 	if v != "DMARC1" {
 		// "v=DMARC1 p=reject": a missing ';' swallows the rest into v.
 		if f := strings.Fields(v); len(f) > 0 && f[0] == "DMARC1" {
-			r.issue(IssueDMARCSyntax)
+			r.issue(posture.CodeDMARCSyntax)
 		} else {
 			return r, ErrNotDMARC
 		}
 	}
 	if tl.tags[0].name != "v" {
-		r.issue(IssueDMARCVNotFirst)
+		r.issue(posture.CodeDMARCVNotFirst)
 	}
 	if tl.syntax {
-		r.issue(IssueDMARCSyntax)
+		r.issue(posture.CodeDMARCSyntax)
 	}
 	if tl.duplicate {
-		r.issue(IssueDMARCDuplicateTag)
+		r.issue(posture.CodeDMARCDuplicateTag)
 	}
 
 	if p, ok := tl.byName["p"]; !ok {
-		r.issue(IssueDMARCPMissing)
+		r.issue(posture.CodeDMARCPMissing)
 	} else if pol, ok := dmarcPolicy(p); ok {
 		r.Policy = pol
 	} else {
-		r.issue(IssueDMARCPInvalid)
+		r.issue(posture.CodeDMARCPInvalid)
 	}
 	if sp, ok := tl.byName["sp"]; ok {
 		if pol, ok := dmarcPolicy(sp); ok {
 			r.SubdomainPolicy = pol
 		} else {
-			r.issue(IssueDMARCSPInvalid)
+			r.issue(posture.CodeDMARCSPInvalid)
 		}
 	}
 	if np, ok := tl.byName["np"]; ok {
 		if pol, ok := dmarcPolicy(np); ok {
 			r.NonExistentPolicy = pol
 		} else {
-			r.issue(IssueDMARCNPInvalid)
+			r.issue(posture.CodeDMARCNPInvalid)
 		}
 	}
 	if pct, ok := tl.byName["pct"]; ok {
 		if n, ok := smallUint(pct, 3); ok && n <= 100 {
 			r.Percent = n
 		} else {
-			r.issue(IssueDMARCPctInvalid)
+			r.issue(posture.CodeDMARCPctInvalid)
 		}
 	}
 	if s, ok := tl.byName["adkim"]; ok {
 		if a, ok := alignment(s); ok {
 			r.ADKIM = a
 		} else {
-			r.issue(IssueDMARCADKIMInvalid)
+			r.issue(posture.CodeDMARCADKIMInvalid)
 		}
 	}
 	if s, ok := tl.byName["aspf"]; ok {
 		if a, ok := alignment(s); ok {
 			r.ASPF = a
 		} else {
-			r.issue(IssueDMARCASPFInvalid)
+			r.issue(posture.CodeDMARCASPFInvalid)
 		}
 	}
 	if fo, ok := tl.byName["fo"]; ok {
@@ -132,7 +114,7 @@ func ParseDMARC(record string) (DMARCRecord, error) {
 			switch trimWSP(opt) {
 			case "0", "1", "d", "s":
 			default:
-				r.issue(IssueDMARCFOInvalid)
+				r.issue(posture.CodeDMARCFOInvalid)
 			}
 		}
 	}
@@ -140,28 +122,28 @@ func ParseDMARC(record string) (DMARCRecord, error) {
 		if n, err := strconv.ParseUint(ri, 10, 32); err == nil && allDigits(ri) {
 			r.RI = int(n)
 		} else {
-			r.issue(IssueDMARCRIInvalid)
+			r.issue(posture.CodeDMARCRIInvalid)
 		}
 	}
 	if s, ok := tl.byName["rua"]; ok {
 		var bad bool
 		r.RUA, bad = dmarcURIs(s)
 		if bad {
-			r.issue(IssueDMARCRUAInvalid)
+			r.issue(posture.CodeDMARCRUAInvalid)
 		}
 	}
 	if s, ok := tl.byName["ruf"]; ok {
 		var bad bool
 		r.RUF, bad = dmarcURIs(s)
 		if bad {
-			r.issue(IssueDMARCRUFInvalid)
+			r.issue(posture.CodeDMARCRUFInvalid)
 		}
 	}
 	return r, nil
 }
 
 // issue adds code once.
-func (r *DMARCRecord) issue(code string) {
+func (r *DMARCRecord) issue(code posture.Code) {
 	for _, c := range r.Issues {
 		if c == code {
 			return

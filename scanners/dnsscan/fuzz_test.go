@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 // Real records, as published by large senders (keys shortened where the
@@ -96,7 +98,7 @@ func FuzzParseDKIMKey(f *testing.F) {
 		if r.KeyBits < 0 || (r.Revoked && r.KeyBits != 0) {
 			t.Fatalf("bits %d revoked %v", r.KeyBits, r.Revoked)
 		}
-		if (r.KeyType != "rsa" && r.KeyType != "ed25519") != slices.Contains(r.Issues, IssueDKIMKUnknown) {
+		if (r.KeyType != "rsa" && r.KeyType != "ed25519") != slices.Contains(r.Issues, posture.CodeDKIMKUnknown) {
 			t.Fatalf("key type %q with issues %v", r.KeyType, r.Issues)
 		}
 		if r.KeyBits > 0 && !slices.Contains([]string{"rsa", "ed25519"}, r.KeyType) {

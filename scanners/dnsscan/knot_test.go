@@ -359,7 +359,7 @@ vouch.test._report._dmarc.reports TXT "v=DMARC1"
 
 	type verdict struct {
 		v    posture.Verdict
-		code string
+		code posture.Code
 	}
 	for _, tc := range []struct {
 		kind   string

@@ -6,17 +6,6 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of MTA-STS and TLS-RPT records, recorded by the scanner.
-const (
-	IssueMTASTSMultipleRecords = "email.mta_sts.multiple_records"
-	IssueMTASTSSyntax          = "email.mta_sts.syntax"
-	IssueMTASTSNoID            = "email.mta_sts.no_id"
-	IssueTLSRPTMultipleRecords = "email.tls_rpt.multiple_records"
-	IssueTLSRPTSyntax          = "email.tls_rpt.syntax"
-	IssueTLSRPTNoRUA           = "email.tls_rpt.no_rua"
-	IssueTLSRPTBadRUA          = "email.tls_rpt.bad_rua"
-)
-
 // MTASTSRecord is a parsed MTA-STS TXT record (RFC 8461 §3.1):
 //
 //	sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep]
@@ -26,7 +15,7 @@ const (
 //	sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
 type MTASTSRecord struct {
 	ID     string
-	Issues []string
+	Issues []posture.Code
 }
 
 // Valid reports whether the record can be used.
@@ -36,7 +25,7 @@ func (r MTASTSRecord) Valid() bool { return len(r.Issues) == 0 }
 // first and is case-sensitive.
 func ParseMTASTS(record string) MTASTSRecord {
 	var r MTASTSRecord
-	syntax := func() { r.Issues = appendOnce(r.Issues, IssueMTASTSSyntax) }
+	syntax := func() { r.Issues = appendOnce(r.Issues, posture.CodeMTASTSSyntax) }
 	if !eachSTSTag(record, "v=STSv1", validSTSValue, syntax, func(name, value string) {
 		if name == "id" {
 			if len(value) > 32 || !isAlnum(value) {
@@ -49,7 +38,7 @@ func ParseMTASTS(record string) MTASTSRecord {
 		return r
 	}
 	if r.ID == "" {
-		r.Issues = appendOnce(r.Issues, IssueMTASTSNoID)
+		r.Issues = appendOnce(r.Issues, posture.CodeMTASTSNoID)
 	}
 	return r
 }
@@ -124,7 +113,7 @@ func isAlnum(s string) bool {
 	return true
 }
 
-func appendOnce(list []string, s string) []string {
+func appendOnce[T comparable](list []T, s T) []T {
 	if containsString(list, s) {
 		return list
 	}
@@ -145,7 +134,7 @@ func mtaSTS(lk posture.Lookup) *posture.MTASTS {
 		r := ParseMTASTS(m.Records[0])
 		m.Valid, m.ID, m.Issues = r.Valid(), r.ID, r.Issues
 	default:
-		m.Issues = []string{IssueMTASTSMultipleRecords}
+		m.Issues = []posture.Code{posture.CodeMTASTSMultipleRecords}
 	}
 	return m
 }
@@ -157,7 +146,7 @@ func mtaSTS(lk posture.Lookup) *posture.MTASTS {
 //	tlsrpt-rua     = %s"rua=" tlsrpt-uri *("," tlsrpt-uri)
 type TLSRPTRecord struct {
 	RUA    []string
-	Issues []string
+	Issues []posture.Code
 }
 
 // Valid reports whether the record can be used.
@@ -166,7 +155,7 @@ func (r TLSRPTRecord) Valid() bool { return len(r.Issues) == 0 }
 // ParseTLSRPT parses a TLS-RPT record.
 func ParseTLSRPT(record string) TLSRPTRecord {
 	var r TLSRPTRecord
-	syntax := func() { r.Issues = appendOnce(r.Issues, IssueTLSRPTSyntax) }
+	syntax := func() { r.Issues = appendOnce(r.Issues, posture.CodeTLSRPTSyntax) }
 	nonEmpty := func(v string) bool { return v != "" }
 	if !eachSTSTag(record, "v=TLSRPTv1", nonEmpty, syntax, func(name, value string) {
 		if name != "rua" {
@@ -179,14 +168,14 @@ func ParseTLSRPT(record string) TLSRPTRecord {
 				strings.HasPrefix(lower, "https://") && len(u) > len("https://") {
 				r.RUA = append(r.RUA, u)
 			} else {
-				r.Issues = appendOnce(r.Issues, IssueTLSRPTBadRUA)
+				r.Issues = appendOnce(r.Issues, posture.CodeTLSRPTBadRUA)
 			}
 		}
 	}) {
 		return r
 	}
 	if len(r.RUA) == 0 {
-		r.Issues = appendOnce(r.Issues, IssueTLSRPTNoRUA)
+		r.Issues = appendOnce(r.Issues, posture.CodeTLSRPTNoRUA)
 	}
 	return r
 }
@@ -205,7 +194,7 @@ func tlsRPT(lk posture.Lookup) *posture.TLSRPT {
 		r := ParseTLSRPT(t.Records[0])
 		t.Valid, t.RUA, t.Issues = r.Valid(), r.RUA, r.Issues
 	default:
-		t.Issues = []string{IssueTLSRPTMultipleRecords}
+		t.Issues = []posture.Code{posture.CodeTLSRPTMultipleRecords}
 	}
 	return t
 }

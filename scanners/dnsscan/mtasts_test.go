@@ -13,18 +13,18 @@ import (
 func TestParseMTASTS(t *testing.T) {
 	tests := []struct {
 		record, id string
-		issues     []string
+		issues     []posture.Code
 	}{
 		{"v=STSv1; id=20160831085700Z;", "20160831085700Z", nil},
 		{"v=STSv1;id=abc", "abc", nil},
 		{"v=STSv1; id=abc; ext.x=foo", "abc", nil},
-		{"v=STSv1;", "", []string{IssueMTASTSNoID}},
-		{"v=stsv1; id=abc", "", []string{IssueMTASTSSyntax}},
-		{"id=abc; v=STSv1", "", []string{IssueMTASTSSyntax}},
-		{"v=STSv1; id=abc-def", "", []string{IssueMTASTSSyntax, IssueMTASTSNoID}},
-		{"v=STSv1; id=" + strings.Repeat("a", 33), "", []string{IssueMTASTSSyntax, IssueMTASTSNoID}},
-		{"v=STSv1; id=a; id=b", "a", []string{IssueMTASTSSyntax}},
-		{"v=STSv1;; id=a", "a", []string{IssueMTASTSSyntax}},
+		{"v=STSv1;", "", []posture.Code{posture.CodeMTASTSNoID}},
+		{"v=stsv1; id=abc", "", []posture.Code{posture.CodeMTASTSSyntax}},
+		{"id=abc; v=STSv1", "", []posture.Code{posture.CodeMTASTSSyntax}},
+		{"v=STSv1; id=abc-def", "", []posture.Code{posture.CodeMTASTSSyntax, posture.CodeMTASTSNoID}},
+		{"v=STSv1; id=" + strings.Repeat("a", 33), "", []posture.Code{posture.CodeMTASTSSyntax, posture.CodeMTASTSNoID}},
+		{"v=STSv1; id=a; id=b", "a", []posture.Code{posture.CodeMTASTSSyntax}},
+		{"v=STSv1;; id=a", "a", []posture.Code{posture.CodeMTASTSSyntax}},
 	}
 	for _, tt := range tests {
 		r := ParseMTASTS(tt.record)
@@ -38,14 +38,14 @@ func TestParseTLSRPT(t *testing.T) {
 	tests := []struct {
 		record string
 		rua    []string
-		issues []string
+		issues []posture.Code
 	}{
 		{"v=TLSRPTv1; rua=mailto:reports@example.com", []string{"mailto:reports@example.com"}, nil},
 		{"v=TLSRPTv1;rua=mailto:a@x.example,https://r.example/tlsrpt;", []string{"mailto:a@x.example", "https://r.example/tlsrpt"}, nil},
-		{"v=TLSRPTv1", nil, []string{IssueTLSRPTNoRUA}},
-		{"v=TLSRPTv1; rua=ftp://x.example", nil, []string{IssueTLSRPTBadRUA, IssueTLSRPTNoRUA}},
-		{"v=TLSRPTv1; rua=mailto:a@x.example, http://x.example", []string{"mailto:a@x.example"}, []string{IssueTLSRPTBadRUA}},
-		{"rua=mailto:a@x.example; v=TLSRPTv1", nil, []string{IssueTLSRPTSyntax}},
+		{"v=TLSRPTv1", nil, []posture.Code{posture.CodeTLSRPTNoRUA}},
+		{"v=TLSRPTv1; rua=ftp://x.example", nil, []posture.Code{posture.CodeTLSRPTBadRUA, posture.CodeTLSRPTNoRUA}},
+		{"v=TLSRPTv1; rua=mailto:a@x.example, http://x.example", []string{"mailto:a@x.example"}, []posture.Code{posture.CodeTLSRPTBadRUA}},
+		{"rua=mailto:a@x.example; v=TLSRPTv1", nil, []posture.Code{posture.CodeTLSRPTSyntax}},
 	}
 	for _, tt := range tests {
 		r := ParseTLSRPT(tt.record)
@@ -113,15 +113,15 @@ slow.test.              TXT "v=spf1 -all"
 	}
 	c := o.CAA
 	if c == nil || c.Domain != "sts.test" || !slices.Equal(c.Issue, []string{"letsencrypt.org"}) || !slices.Equal(c.IssueWild, []string{""}) ||
-		!slices.Equal(c.IODEF, []string{"mailto:security@sts.test"}) || !slices.Equal(c.Issues, []string{IssueCAAUnknownCritical}) || len(c.Records) != 4 {
+		!slices.Equal(c.IODEF, []string{"mailto:security@sts.test"}) || !slices.Equal(c.Issues, []posture.Code{posture.CodeCAAUnknownCritical}) || len(c.Records) != 4 {
 		t.Errorf("dnsscan: sts.test CAA %+v", o.CAA)
 	}
 
 	o = scan(t, res, "two.sts.test")
-	if m := o.MTASTS; m.Valid || !slices.Equal(m.Issues, []string{IssueMTASTSMultipleRecords}) || len(m.Records) != 2 {
+	if m := o.MTASTS; m.Valid || !slices.Equal(m.Issues, []posture.Code{posture.CodeMTASTSMultipleRecords}) || len(m.Records) != 2 {
 		t.Errorf("dnsscan: two.sts.test MTA-STS %+v", m)
 	}
-	if r := o.TLSRPT; r.Valid || !slices.Equal(r.Issues, []string{IssueTLSRPTNoRUA}) {
+	if r := o.TLSRPT; r.Valid || !slices.Equal(r.Issues, []posture.Code{posture.CodeTLSRPTNoRUA}) {
 		t.Errorf("dnsscan: two.sts.test TLS-RPT %+v", r)
 	}
 	// No CAA at two.sts.test: the set at sts.test governs it.

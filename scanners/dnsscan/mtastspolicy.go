@@ -19,20 +19,7 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of the MTA-STS policy file (RFC 8461 §3.2, §3.3), recorded
-// by the scanner in posture.MTASTSPolicy.Issues.
 const (
-	IssueMTASTSPolicyVersion      = "email.mta_sts.policy_version"      // version missing or not STSv1
-	IssueMTASTSPolicyMode         = "email.mta_sts.policy_mode"         // mode missing or not enforce, testing or none
-	IssueMTASTSPolicyMaxAge       = "email.mta_sts.policy_max_age"      // max_age missing, not 1-10 digits, or above 31557600
-	IssueMTASTSPolicyNoMX         = "email.mta_sts.policy_no_mx"        // no mx pattern in a testing or enforce policy
-	IssueMTASTSPolicySyntax       = "email.mta_sts.policy_syntax"       // a line that is not "key: value", or a bad mx pattern
-	IssueMTASTSPolicyDuplicate    = "email.mta_sts.policy_duplicate"    // version, mode or max_age given twice (the first is used)
-	IssueMTASTSPolicyContentType  = "email.mta_sts.policy_content_type" // the response is not text/plain
-	IssueMTASTSPolicyHostMissing  = "email.mta_sts.policy_host_missing" // mta-sts.<domain> has no address
-	IssueMTASTSPolicyHTTPStatus   = "email.mta_sts.policy_http_status"  // the response is not 200 (3xx are not followed)
-	IssueMTASTSPolicyTLS          = "email.mta_sts.policy_tls"          // the certificate of mta-sts.<domain> does not validate
-	IssueMTASTSPolicyMXUnmatched  = "email.mta_sts.policy_mx_unmatched" // an MX host no mx pattern matches
 	mtastsPolicyPath              = "/.well-known/mta-sts.txt"
 	mtastsMaxAgeLimit             = 31557600
 	DefaultPolicyTimeout          = 10 * time.Second
@@ -52,14 +39,14 @@ type MTASTSPolicyFile struct {
 	Mode    string
 	MaxAge  int
 	MX      []string
-	Issues  []string
+	Issues  []posture.Code
 }
 
 // Valid reports whether senders can use the policy: the duplicate-field
 // issue does not count (senders use the first value).
 func (p MTASTSPolicyFile) Valid() bool {
 	for _, i := range p.Issues {
-		if i != IssueMTASTSPolicyDuplicate {
+		if i != posture.CodeMTASTSPolicyDuplicate {
 			return false
 		}
 	}
@@ -70,7 +57,7 @@ func (p MTASTSPolicyFile) Valid() bool {
 // and mode are case-sensitive; lines end in LF or CRLF.
 func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
 	var p MTASTSPolicyFile
-	issue := func(c string) { p.Issues = appendOnce(p.Issues, c) }
+	issue := func(c posture.Code) { p.Issues = appendOnce(p.Issues, c) }
 	seen := map[string]bool{}
 	var haveVersion, haveMode, haveMaxAge bool
 	lines := strings.Split(text, "\n")
@@ -79,18 +66,18 @@ func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
 		if line == "" {
 			// Empty lines: only a final terminator is allowed.
 			if i < len(lines)-1 {
-				issue(IssueMTASTSPolicySyntax)
+				issue(posture.CodeMTASTSPolicySyntax)
 			}
 			continue
 		}
 		key, value, ok := strings.Cut(line, ":")
 		value = strings.Trim(value, " \t")
 		if !ok || !validSTSName(key) || value == "" {
-			issue(IssueMTASTSPolicySyntax)
+			issue(posture.CodeMTASTSPolicySyntax)
 			continue
 		}
 		if key != "mx" && seen[key] {
-			issue(IssueMTASTSPolicyDuplicate)
+			issue(posture.CodeMTASTSPolicyDuplicate)
 			continue
 		}
 		seen[key] = true
@@ -99,7 +86,7 @@ func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
 			haveVersion = true
 			p.Version = value
 			if value != "STSv1" {
-				issue(IssueMTASTSPolicyVersion)
+				issue(posture.CodeMTASTSPolicyVersion)
 			}
 		case "mode":
 			haveMode = true
@@ -107,19 +94,19 @@ func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
 			case "enforce", "testing", "none":
 				p.Mode = value
 			default:
-				issue(IssueMTASTSPolicyMode)
+				issue(posture.CodeMTASTSPolicyMode)
 			}
 		case "max_age":
 			haveMaxAge = true
 			n, err := strconv.Atoi(value)
 			if len(value) > 10 || !allDigits(value) || err != nil || n > mtastsMaxAgeLimit {
-				issue(IssueMTASTSPolicyMaxAge)
+				issue(posture.CodeMTASTSPolicyMaxAge)
 			} else {
 				p.MaxAge = n
 			}
 		case "mx":
 			if !validMXPattern(value) {
-				issue(IssueMTASTSPolicySyntax)
+				issue(posture.CodeMTASTSPolicySyntax)
 				continue
 			}
 			p.MX = append(p.MX, strings.ToLower(strings.TrimSuffix(value, ".")))
@@ -128,16 +115,16 @@ func ParseMTASTSPolicy(text string) MTASTSPolicyFile {
 		}
 	}
 	if !haveVersion {
-		issue(IssueMTASTSPolicyVersion)
+		issue(posture.CodeMTASTSPolicyVersion)
 	}
 	if !haveMode {
-		issue(IssueMTASTSPolicyMode)
+		issue(posture.CodeMTASTSPolicyMode)
 	}
 	if !haveMaxAge {
-		issue(IssueMTASTSPolicyMaxAge)
+		issue(posture.CodeMTASTSPolicyMaxAge)
 	}
 	if len(p.MX) == 0 && p.Mode != "none" {
-		issue(IssueMTASTSPolicyNoMX)
+		issue(posture.CodeMTASTSPolicyNoMX)
 	}
 	return p
 }
@@ -203,7 +190,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	if len(p.Addresses) == 0 {
 		if absent == 2 {
 			p.Found = posture.No
-			p.Issues = []string{IssueMTASTSPolicyHostMissing}
+			p.Issues = []posture.Code{posture.CodeMTASTSPolicyHostMissing}
 			fmt.Fprintf(&data, ";; %s has no A or AAAA record\n", host)
 		} else {
 			p.Missing = failed
@@ -265,7 +252,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 			// certificate that does not validate (§3.3).
 			p.Found = posture.No
 			p.TLSError = cv.Error()
-			p.Issues = []string{IssueMTASTSPolicyTLS}
+			p.Issues = []posture.Code{posture.CodeMTASTSPolicyTLS}
 		} else {
 			p.Missing = posture.MissingFor(ctx, err)
 		}
@@ -290,7 +277,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	}
 	if resp.StatusCode != http.StatusOK {
 		p.Found = posture.No
-		p.Issues = []string{IssueMTASTSPolicyHTTPStatus}
+		p.Issues = []posture.Code{posture.CodeMTASTSPolicyHTTPStatus}
 		return p, ids, ev
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
@@ -310,7 +297,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	p.Valid, p.Version, p.Mode, p.MaxAge, p.MX = pf.Valid(), pf.Version, pf.Mode, pf.MaxAge, pf.MX
 	p.Issues = append(p.Issues, pf.Issues...)
 	if mt, _, err := mime.ParseMediaType(p.ContentType); err != nil || mt != "text/plain" {
-		p.Issues = appendOnce(p.Issues, IssueMTASTSPolicyContentType)
+		p.Issues = appendOnce(p.Issues, posture.CodeMTASTSPolicyContentType)
 	}
 	if pf.Mode != "none" && len(pf.MX) > 0 {
 		for _, h := range mx {
@@ -329,7 +316,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 			}
 		}
 		if len(p.UnmatchedMX) > 0 {
-			p.Issues = appendOnce(p.Issues, IssueMTASTSPolicyMXUnmatched)
+			p.Issues = appendOnce(p.Issues, posture.CodeMTASTSPolicyMXUnmatched)
 		}
 	}
 	return p, ids, ev

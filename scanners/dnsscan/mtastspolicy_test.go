@@ -24,24 +24,24 @@ func TestParseMTASTSPolicy(t *testing.T) {
 		mode       string
 		maxAge     int
 		mx         []string
-		issues     []string
+		issues     []posture.Code
 	}{
 		{"rfc example", "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n",
 			"enforce", 604800, []string{"mail.example.com", "*.example.net", "backupmx.example.com"}, nil},
 		{"lf and no final newline", "version: STSv1\nmode: testing\nmx: MX.Example.COM.\nmax_age: 86400", "testing", 86400, []string{"mx.example.com"}, nil},
 		{"mode none needs no mx", "version: STSv1\nmode: none\nmax_age: 86400\n", "none", 86400, nil, nil},
 		{"extension ignored", "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 1\nfoo_bar: x y z\n", "enforce", 1, []string{"a.example"}, nil},
-		{"no version", "mode: enforce\nmx: a.example\nmax_age: 1\n", "enforce", 1, []string{"a.example"}, []string{IssueMTASTSPolicyVersion}},
-		{"wrong version case", "version: stsv1\nmode: enforce\nmx: a.example\nmax_age: 1\n", "enforce", 1, []string{"a.example"}, []string{IssueMTASTSPolicyVersion}},
-		{"bad mode", "version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 1\n", "", 1, []string{"a.example"}, []string{IssueMTASTSPolicyMode}},
-		{"max_age too big", "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557601\n", "enforce", 0, []string{"a.example"}, []string{IssueMTASTSPolicyMaxAge}},
-		{"max_age signed", "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n", "enforce", 0, []string{"a.example"}, []string{IssueMTASTSPolicyMaxAge}},
-		{"no mx", "version: STSv1\nmode: enforce\nmax_age: 1\n", "enforce", 1, nil, []string{IssueMTASTSPolicyNoMX}},
-		{"bad mx and junk line", "version: STSv1\nmode: enforce\nmx: *.*.example\nnot a field\nmx: ok.example\nmax_age: 1\n", "enforce", 1, []string{"ok.example"}, []string{IssueMTASTSPolicySyntax}},
-		{"duplicate mode keeps the first", "version: STSv1\nmode: testing\nmode: enforce\nmx: a.example\nmax_age: 1\n", "testing", 1, []string{"a.example"}, []string{IssueMTASTSPolicyDuplicate}},
+		{"no version", "mode: enforce\nmx: a.example\nmax_age: 1\n", "enforce", 1, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyVersion}},
+		{"wrong version case", "version: stsv1\nmode: enforce\nmx: a.example\nmax_age: 1\n", "enforce", 1, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyVersion}},
+		{"bad mode", "version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 1\n", "", 1, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyMode}},
+		{"max_age too big", "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557601\n", "enforce", 0, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyMaxAge}},
+		{"max_age signed", "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n", "enforce", 0, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyMaxAge}},
+		{"no mx", "version: STSv1\nmode: enforce\nmax_age: 1\n", "enforce", 1, nil, []posture.Code{posture.CodeMTASTSPolicyNoMX}},
+		{"bad mx and junk line", "version: STSv1\nmode: enforce\nmx: *.*.example\nnot a field\nmx: ok.example\nmax_age: 1\n", "enforce", 1, []string{"ok.example"}, []posture.Code{posture.CodeMTASTSPolicySyntax}},
+		{"duplicate mode keeps the first", "version: STSv1\nmode: testing\nmode: enforce\nmx: a.example\nmax_age: 1\n", "testing", 1, []string{"a.example"}, []posture.Code{posture.CodeMTASTSPolicyDuplicate}},
 		{"html error page", "<html><body>Not here</body></html>\n", "", 0, nil,
-			[]string{IssueMTASTSPolicySyntax, IssueMTASTSPolicyVersion, IssueMTASTSPolicyMode, IssueMTASTSPolicyMaxAge, IssueMTASTSPolicyNoMX}},
-		{"empty", "", "", 0, nil, []string{IssueMTASTSPolicyVersion, IssueMTASTSPolicyMode, IssueMTASTSPolicyMaxAge, IssueMTASTSPolicyNoMX}},
+			[]posture.Code{posture.CodeMTASTSPolicySyntax, posture.CodeMTASTSPolicyVersion, posture.CodeMTASTSPolicyMode, posture.CodeMTASTSPolicyMaxAge, posture.CodeMTASTSPolicyNoMX}},
+		{"empty", "", "", 0, nil, []posture.Code{posture.CodeMTASTSPolicyVersion, posture.CodeMTASTSPolicyMode, posture.CodeMTASTSPolicyMaxAge, posture.CodeMTASTSPolicyNoMX}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +49,7 @@ func TestParseMTASTSPolicy(t *testing.T) {
 			if p.Mode != tt.mode || p.MaxAge != tt.maxAge || !slices.Equal(p.MX, tt.mx) || !slices.Equal(p.Issues, tt.issues) {
 				t.Errorf("dnsscan: ParseMTASTSPolicy = mode %q max_age %d mx %v issues %v; want %q %d %v %v", p.Mode, p.MaxAge, p.MX, p.Issues, tt.mode, tt.maxAge, tt.mx, tt.issues)
 			}
-			wantValid := len(tt.issues) == 0 || slices.Equal(tt.issues, []string{IssueMTASTSPolicyDuplicate})
+			wantValid := len(tt.issues) == 0 || slices.Equal(tt.issues, []posture.Code{posture.CodeMTASTSPolicyDuplicate})
 			if p.Valid() != wantValid {
 				t.Errorf("dnsscan: Valid() = %v, want %v", p.Valid(), wantValid)
 			}
@@ -192,7 +192,7 @@ testing.test.   MX 10 mx.testing.test.
 		status     int
 		mode       string
 		valid      bool
-		issues     []string
+		issues     []posture.Code
 		missing    posture.Reason
 		unmatched  []string
 		maxAge     int
@@ -210,20 +210,20 @@ testing.test.   MX 10 mx.testing.test.
 		{"enforce.test", true, want{found: posture.Yes, status: 200, mode: "enforce", valid: true, maxAge: 604800,
 			mx: []string{"mx1.enforce.test", "*.mx.enforce.test"}, addresses: 2, bodyPrefix: "version: STSv1"}},
 		{"testing.test", true, want{found: posture.Yes, status: 200, mode: "testing", valid: true, maxAge: 86400, mx: []string{"mx.elsewhere.test"},
-			unmatched: []string{"mx.testing.test"}, issues: []string{IssueMTASTSPolicyMXUnmatched}, addresses: 2}},
+			unmatched: []string{"mx.testing.test"}, issues: []posture.Code{posture.CodeMTASTSPolicyMXUnmatched}, addresses: 2}},
 		{"badtype.test", true, want{found: posture.Yes, status: 200, mode: "enforce", valid: true, maxAge: 86400, mx: []string{"mx.badtype.test"},
-			issues: []string{IssueMTASTSPolicyContentType}, addresses: 2}},
-		{"garbage.test", true, want{found: posture.Yes, status: 200, issues: []string{IssueMTASTSPolicySyntax, IssueMTASTSPolicyVersion, IssueMTASTSPolicyMode, IssueMTASTSPolicyMaxAge, IssueMTASTSPolicyNoMX}, addresses: 2}},
+			issues: []posture.Code{posture.CodeMTASTSPolicyContentType}, addresses: 2}},
+		{"garbage.test", true, want{found: posture.Yes, status: 200, issues: []posture.Code{posture.CodeMTASTSPolicySyntax, posture.CodeMTASTSPolicyVersion, posture.CodeMTASTSPolicyMode, posture.CodeMTASTSPolicyMaxAge, posture.CodeMTASTSPolicyNoMX}, addresses: 2}},
 		{"big.test", true, want{found: posture.Unknown, status: 200, missing: posture.ReasonTooLarge, addresses: 2}},
-		{"redirect.test", true, want{found: posture.No, status: 302, issues: []string{IssueMTASTSPolicyHTTPStatus}, addresses: 2}},
-		{"gone.test", true, want{found: posture.No, status: 404, issues: []string{IssueMTASTSPolicyHTTPStatus}, addresses: 2}},
+		{"redirect.test", true, want{found: posture.No, status: 302, issues: []posture.Code{posture.CodeMTASTSPolicyHTTPStatus}, addresses: 2}},
+		{"gone.test", true, want{found: posture.No, status: 404, issues: []posture.Code{posture.CodeMTASTSPolicyHTTPStatus}, addresses: 2}},
 		// A server error or a rate limit says nothing of whether the
 		// policy is published: not observed, not absent.
 		{"unavailable.test", true, want{found: posture.Unknown, status: 503, missing: posture.ReasonError, addresses: 2}},
 		{"ratelimited.test", true, want{found: posture.Unknown, status: 429, missing: posture.ReasonError, addresses: 2}},
 		{"slowpolicy.test", true, want{found: posture.Unknown, missing: posture.ReasonTimeout, addresses: 2}},
-		{"untrusted.test", false, want{found: posture.No, issues: []string{IssueMTASTSPolicyTLS}, untrusted: true, addresses: 2}},
-		{"nohost.test", true, want{found: posture.No, issues: []string{IssueMTASTSPolicyHostMissing}}},
+		{"untrusted.test", false, want{found: posture.No, issues: []posture.Code{posture.CodeMTASTSPolicyTLS}, untrusted: true, addresses: 2}},
+		{"nohost.test", true, want{found: posture.No, issues: []posture.Code{posture.CodeMTASTSPolicyHostMissing}}},
 		{"nourl.test", true, want{nilPolicy: true}},
 	} {
 		t.Run(tc.domain, func(t *testing.T) {

@@ -260,21 +260,21 @@ func lookupDMARC(ctx context.Context, sess *session, domain string) (*posture.DM
 		// is not first: receivers discard it; its owner may not know.
 		for _, l := range looked {
 			for _, v := range l.Values {
-				if r, err := ParseDMARC(v); err == nil && containsString(r.Issues, IssueDMARCVNotFirst) {
-					d.Issues = []string{IssueDMARCVNotFirst}
+				if r, err := ParseDMARC(v); err == nil && containsString(r.Issues, posture.CodeDMARCVNotFirst) {
+					d.Issues = []posture.Code{posture.CodeDMARCVNotFirst}
 				}
 			}
 		}
 		return d, ids
 	case len(recs) > 1:
 		d.Domain, d.Records = where, recs
-		d.Issues = []string{IssueDMARCMultipleRecords}
+		d.Issues = []posture.Code{posture.CodeDMARCMultipleRecords}
 		return d, ids
 	}
 	d.Domain, d.Records = where, recs
 	r, err := ParseDMARC(recs[0])
 	if err != nil {
-		d.Issues = []string{IssueDMARCSyntax}
+		d.Issues = []posture.Code{posture.CodeDMARCSyntax}
 		return d, ids
 	}
 	d.Valid = r.Valid()
@@ -382,13 +382,14 @@ func dkimKey(sel string, lk posture.Lookup) (key posture.DKIMKey, isKey bool) {
 		}
 		key.KeyType, key.KeyBits, key.Revoked, key.Testing = r.KeyType, r.KeyBits, r.Revoked, r.Testing
 		key.Hashes = r.Hashes
-		key.Issues = append([]string(nil), r.Issues...)
-		switch {
-		case r.Revoked:
-			key.Issues = appendOnce(key.Issues, IssueDKIMRevoked)
+		key.Issues = append([]posture.Code(nil), r.Issues...)
+		// The key's type and size are recorded as data; how many bits
+		// are enough is email.dkim's to judge (its min_bits parameter).
+		if r.Revoked {
+			key.Issues = appendOnce(key.Issues, posture.CodeDKIMRevoked)
 		}
 		if r.Testing {
-			key.Issues = appendOnce(key.Issues, IssueDKIMTesting)
+			key.Issues = appendOnce(key.Issues, posture.CodeDKIMTesting)
 		}
 		return key, true
 	}
@@ -423,7 +424,7 @@ func runBounded(n int, tasks []func()) {
 	}
 }
 
-func containsString(list []string, s string) bool {
+func containsString[T comparable](list []T, s T) bool {
 	for _, x := range list {
 		if x == s {
 			return true

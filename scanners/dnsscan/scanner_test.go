@@ -148,7 +148,7 @@ func TestScanDMARC(t *testing.T) {
 		where      string
 		policy     string
 		valid      bool
-		issues     []string
+		issues     []posture.Code
 		records    int
 	}{
 		{"reject.test", posture.Yes, "", "_dmarc.reject.test", "reject.test", "reject", true, nil, 1},
@@ -156,10 +156,10 @@ func TestScanDMARC(t *testing.T) {
 		{"missing.test", posture.No, "", "_dmarc.missing.test", "", "", false, nil, 0},
 		{"broken.test", posture.Unknown, posture.ReasonServFail, "_dmarc.broken.test", "", "", false, nil, 0},
 		{"slow.test", posture.Unknown, posture.ReasonTimeout, "_dmarc.slow.test", "", "", false, nil, 0},
-		{"multi.test", posture.Yes, "", "_dmarc.multi.test", "multi.test", "", false, []string{IssueDMARCMultipleRecords}, 2},
+		{"multi.test", posture.Yes, "", "_dmarc.multi.test", "multi.test", "", false, []posture.Code{posture.CodeDMARCMultipleRecords}, 2},
 		{"mail.example.test", posture.Yes, "", "_dmarc.example.test", "example.test", "quarantine", true, nil, 1},
-		{"vnf.test", posture.Yes, "", "_dmarc.vnf.test", "", "", false, []string{IssueDMARCVNotFirst}, 0},
-		{"bad.test", posture.Yes, "", "_dmarc.bad.test", "bad.test", "", false, []string{IssueDMARCPInvalid, IssueDMARCPctInvalid}, 1},
+		{"vnf.test", posture.Yes, "", "_dmarc.vnf.test", "", "", false, []posture.Code{posture.CodeDMARCVNotFirst}, 0},
+		{"bad.test", posture.Yes, "", "_dmarc.bad.test", "bad.test", "", false, []posture.Code{posture.CodeDMARCPInvalid, posture.CodeDMARCPctInvalid}, 1},
 		{"MAIL.Example.TEST.", posture.Yes, "", "_dmarc.example.test", "example.test", "quarantine", true, nil, 1},
 	} {
 		t.Run(tc.domain, func(t *testing.T) {

@@ -16,21 +16,21 @@ func TestCookieIssues(t *testing.T) {
 		name   string
 		c      posture.Cookie
 		url    string
-		issues []string
+		issues []posture.Code
 	}{
 		{"__Host- done right", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/"}, https, nil},
-		{"__Host- case-insensitive, no Secure", posture.Cookie{Name: "__HOST-sid", Path: "/"}, https, []string{IssueCookieHostPrefix}},
-		{"__Host- with Domain", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/", Domain: "app.acme.example"}, https, []string{IssueCookieHostPrefix}},
-		{"__Host- without Path=/", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/app"}, https, []string{IssueCookieHostPrefix}},
-		{"__Host- over http", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/"}, plain, []string{IssueCookieHostPrefix, IssueCookieSecureOverHTTP}},
+		{"__Host- case-insensitive, no Secure", posture.Cookie{Name: "__HOST-sid", Path: "/"}, https, []posture.Code{posture.CodeCookieHostPrefix}},
+		{"__Host- with Domain", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/", Domain: "app.acme.example"}, https, []posture.Code{posture.CodeCookieHostPrefix}},
+		{"__Host- without Path=/", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/app"}, https, []posture.Code{posture.CodeCookieHostPrefix}},
+		{"__Host- over http", posture.Cookie{Name: "__Host-sid", Secure: true, Path: "/"}, plain, []posture.Code{posture.CodeCookieHostPrefix, posture.CodeCookieSecureOverHTTP}},
 		{"__Secure- done right", posture.Cookie{Name: "__Secure-id", Secure: true, Domain: "app.acme.example"}, https, nil},
-		{"__Secure- without Secure", posture.Cookie{Name: "__Secure-id"}, https, []string{IssueCookieSecurePrefix}},
-		{"Domain of a parent", posture.Cookie{Name: "a", Domain: ".acme.example"}, https, []string{IssueCookieDomainBroad}},
-		{"Domain of another site", posture.Cookie{Name: "a", Domain: "evil.example"}, https, []string{IssueCookieDomainMismatch}},
-		{"Domain that only ends alike", posture.Cookie{Name: "a", Domain: "p.acme.example"}, "https://app.acme.example/", []string{IssueCookieDomainMismatch}},
-		{"Max-Age two years", posture.Cookie{Name: "a", MaxAge: 2 * 365 * 86400}, https, []string{IssueCookieLongLived}},
+		{"__Secure- without Secure", posture.Cookie{Name: "__Secure-id"}, https, []posture.Code{posture.CodeCookieSecurePrefix}},
+		{"Domain of a parent", posture.Cookie{Name: "a", Domain: ".acme.example"}, https, []posture.Code{posture.CodeCookieDomainBroad}},
+		{"Domain of another site", posture.Cookie{Name: "a", Domain: "evil.example"}, https, []posture.Code{posture.CodeCookieDomainMismatch}},
+		{"Domain that only ends alike", posture.Cookie{Name: "a", Domain: "p.acme.example"}, "https://app.acme.example/", []posture.Code{posture.CodeCookieDomainMismatch}},
+		{"Max-Age two years", posture.Cookie{Name: "a", MaxAge: 2 * 365 * 86400}, https, []posture.Code{posture.CodeCookieLongLived}},
 		{"Max-Age one year", posture.Cookie{Name: "a", MaxAge: 365 * 86400}, https, nil},
-		{"Expires in five years", posture.Cookie{Name: "a", Expires: now.AddDate(5, 0, 0)}, https, []string{IssueCookieLongLived}},
+		{"Expires in five years", posture.Cookie{Name: "a", Expires: now.AddDate(5, 0, 0)}, https, []posture.Code{posture.CodeCookieLongLived}},
 		{"Max-Age wins over Expires", posture.Cookie{Name: "a", MaxAge: 60, Expires: now.AddDate(5, 0, 0)}, https, nil},
 		{"session cookie", posture.Cookie{Name: "a"}, plain, nil},
 	}
@@ -57,13 +57,13 @@ func TestScanCookieAttributes(t *testing.T) {
 		name   string
 		maxAge int
 		exp    string
-		issues []string
+		issues []posture.Code
 	}
 	want := []sum{
-		{"__Host-bad", 0, "", []string{IssueCookieHostPrefix}},
+		{"__Host-bad", 0, "", []posture.Code{posture.CodeCookieHostPrefix}},
 		{"__Secure-ok", 3600, "", nil},
 		{"old", 0, "2015-10-21T07:28:00Z", nil},
-		{"forever", 0, "2100-01-01T00:00:00Z", []string{IssueCookieLongLived}},
+		{"forever", 0, "2100-01-01T00:00:00Z", []posture.Code{posture.CodeCookieLongLived}},
 		{"gone", -1, "", nil},
 	}
 	if len(o.Cookies) != len(want) {

@@ -81,7 +81,7 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 			// header of a connection with certificate errors (RFC 6797
 			// §8.1).
 			h.Valid = false
-			h.Issues = append([]string{IssueHSTSUntrustedCertificate}, h.Issues...)
+			h.Issues = append([]posture.Code{posture.CodeHSTSUntrustedCertificate}, h.Issues...)
 		}
 	}
 	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
@@ -115,7 +115,7 @@ func hstsOf(h http.Header) *posture.HSTS {
 	}
 	p := ParseHSTS(vals[0])
 	if len(vals) > 1 {
-		p.Issues = appendIssue(p.Issues, IssueHSTSMultipleHeaders)
+		p.Issues = appendIssue(p.Issues, posture.CodeHSTSMultipleHeaders)
 	}
 	return &p
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 // FuzzParseHSTS feeds ParseHSTS with arbitrary header values, seeded with
@@ -33,9 +35,9 @@ func FuzzParseHSTS(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	valid := map[string]bool{
-		IssueHSTSEmpty: false, IssueHSTSMaxAgeMissing: false, IssueHSTSMaxAgeInvalid: false,
-		IssueHSTSDuplicateDirective: false, IssueHSTSSyntax: false, IssueHSTSUnexpectedValue: true,
+	valid := map[posture.Code]bool{
+		posture.CodeHSTSEmpty: false, posture.CodeHSTSMaxAgeMissing: false, posture.CodeHSTSMaxAgeInvalid: false,
+		posture.CodeHSTSDuplicateDirective: false, posture.CodeHSTSSyntax: false, posture.CodeHSTSUnexpectedValue: true,
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		h := ParseHSTS(raw)
@@ -45,7 +47,7 @@ func FuzzParseHSTS(f *testing.F) {
 		if h.MaxAge < 0 {
 			t.Fatalf("MaxAge = %d", h.MaxAge)
 		}
-		seen := map[string]bool{}
+		seen := map[posture.Code]bool{}
 		allowValid := true
 		for _, code := range h.Issues {
 			ok, known := valid[code]
@@ -100,15 +102,15 @@ func FuzzParseSecurityTxt(f *testing.F) {
 			}
 		}
 	}
-	known := map[string]bool{
-		IssueSecTxtNoContact: true, IssueSecTxtNoExpires: true, IssueSecTxtExpired: true, IssueSecTxtExpiresTooFar: true,
-		IssueSecTxtMultipleExpires: true, IssueSecTxtDuplicateField: true, IssueSecTxtInvalidField: true,
-		IssueSecTxtSyntax: true, IssueSecTxtNotUTF8: true,
+	known := map[posture.Code]bool{
+		posture.CodeSecTxtNoContact: true, posture.CodeSecTxtNoExpires: true, posture.CodeSecTxtExpired: true, posture.CodeSecTxtExpiresTooFar: true,
+		posture.CodeSecTxtMultipleExpires: true, posture.CodeSecTxtDuplicateField: true, posture.CodeSecTxtInvalidField: true,
+		posture.CodeSecTxtSyntax: true, posture.CodeSecTxtNotUTF8: true,
 	}
 	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st := ParseSecurityTxt(b, now)
-		seen := map[string]bool{}
+		seen := map[posture.Code]bool{}
 		for _, c := range st.Issues {
 			if !known[c] || seen[c] {
 				t.Fatalf("issue %q unknown or repeated: %q", c, st.Issues)
@@ -118,10 +120,10 @@ func FuzzParseSecurityTxt(f *testing.F) {
 		if len(st.IssueDetails) > maxIssueDetails || len(st.IssueDetails) < len(st.Issues) {
 			t.Fatalf("%d details for %d issues", len(st.IssueDetails), len(st.Issues))
 		}
-		if (len(st.Contact) == 0) != seen[IssueSecTxtNoContact] {
+		if (len(st.Contact) == 0) != seen[posture.CodeSecTxtNoContact] {
 			t.Fatalf("contact %q but issues %q", st.Contact, st.Issues)
 		}
-		if seen[IssueSecTxtExpired] && st.Expires.After(now) {
+		if seen[posture.CodeSecTxtExpired] && st.Expires.After(now) {
 			t.Fatalf("expired issue for %s", st.Expires)
 		}
 		for _, c := range st.Contact {
@@ -168,7 +170,7 @@ func FuzzParseCSP(f *testing.F) {
 				}
 			}
 		}
-		if seen["frame-ancestors"] == slices.Contains(p.Issues, IssueCSPNoFrameAncestors) {
+		if seen["frame-ancestors"] == slices.Contains(p.Issues, posture.CodeCSPNoFrameAncestors) {
 			t.Fatalf("frame-ancestors %v but issues %q", seen["frame-ancestors"], p.Issues)
 		}
 	})

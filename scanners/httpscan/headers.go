@@ -9,46 +9,6 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of the security headers, as recorded in
-// posture.SecurityHeaders.Issues and posture.CSPPolicy.Issues. They are
-// API: never rename one.
-const (
-	// IssueHeadersNoSniffMissing: no X-Content-Type-Options: nosniff
-	// (WHATWG Fetch §3.5 — the only value defined).
-	IssueHeadersNoSniffMissing = "http.headers.nosniff_missing"
-	// IssueHeadersFrameOptionsInvalid: X-Frame-Options is present but
-	// neither DENY nor SAMEORIGIN (RFC 7034 §2.1; ALLOW-FROM is obsolete
-	// and ignored by browsers).
-	IssueHeadersFrameOptionsInvalid = "http.headers.frame_options_invalid"
-	// IssueHeadersNoFrameProtection: neither X-Frame-Options DENY or
-	// SAMEORIGIN nor an enforced CSP frame-ancestors.
-	IssueHeadersNoFrameProtection = "http.headers.no_frame_protection"
-	// IssueHeadersCSPMissing: no enforced Content-Security-Policy.
-	IssueHeadersCSPMissing = "http.headers.csp_missing"
-	// IssueHeadersVersionBanner: Server, X-Powered-By or a similar header
-	// names software with its version.
-	IssueHeadersVersionBanner = "http.headers.version_banner"
-
-	// IssueCSPUnsafeInline: scripts fall back to 'unsafe-inline' with no
-	// nonce, hash or 'strict-dynamic' that would cancel it (CSP3 §6.7.3).
-	IssueCSPUnsafeInline = "http.csp.unsafe_inline"
-	// IssueCSPUnsafeEval: scripts allow 'unsafe-eval'.
-	IssueCSPUnsafeEval = "http.csp.unsafe_eval"
-	// IssueCSPWildcardSource: script or object sources allow any host:
-	// "*" or a bare scheme such as https: or data:.
-	IssueCSPWildcardSource = "http.csp.wildcard_source"
-	// IssueCSPNoDefaultSrc: the policy has no default-src.
-	IssueCSPNoDefaultSrc = "http.csp.no_default_src"
-	// IssueCSPNoFrameAncestors: the policy has no frame-ancestors.
-	IssueCSPNoFrameAncestors = "http.csp.no_frame_ancestors"
-	// IssueCSPDuplicateDirective: a directive repeats; the first counts
-	// (CSP3 §2.2.1).
-	IssueCSPDuplicateDirective = "http.csp.duplicate_directive"
-	// IssueCSPInvalidDirective: a directive name that is not a token
-	// of ALPHA, DIGIT and "-" (CSP3 §2.2.1 step 2.4).
-	IssueCSPInvalidDirective = "http.csp.invalid_directive"
-)
-
 // maxCSPPolicies and maxCSPDirectives bound what is parsed of
 // server-sent policies.
 const (
@@ -74,11 +34,11 @@ func ParseCSP(raw string) posture.CSPPolicy {
 		fields := strings.FieldsFunc(tok, isASCIIWS)
 		name := strings.ToLower(fields[0])
 		if !isDirectiveName(name) {
-			p.Issues = appendIssue(p.Issues, IssueCSPInvalidDirective)
+			p.Issues = appendIssue(p.Issues, posture.CodeCSPInvalidDirective)
 			continue
 		}
 		if _, dup := byName[name]; dup {
-			p.Issues = appendIssue(p.Issues, IssueCSPDuplicateDirective)
+			p.Issues = appendIssue(p.Issues, posture.CodeCSPDuplicateDirective)
 			continue
 		}
 		if len(p.Directives) == maxCSPDirectives {
@@ -111,10 +71,10 @@ func ParseCSP(raw string) posture.CSPPolicy {
 			}
 		}
 		if inline && !cancels {
-			p.Issues = appendIssue(p.Issues, IssueCSPUnsafeInline)
+			p.Issues = appendIssue(p.Issues, posture.CodeCSPUnsafeInline)
 		}
 		if eval {
-			p.Issues = appendIssue(p.Issues, IssueCSPUnsafeEval)
+			p.Issues = appendIssue(p.Issues, posture.CodeCSPUnsafeEval)
 		}
 	}
 	object, hasObject := byName["object-src"]
@@ -123,15 +83,15 @@ func ParseCSP(raw string) posture.CSPPolicy {
 	}
 	for _, v := range append(append([]string{}, script...), object...) {
 		if isWildcardSource(v) {
-			p.Issues = appendIssue(p.Issues, IssueCSPWildcardSource)
+			p.Issues = appendIssue(p.Issues, posture.CodeCSPWildcardSource)
 			break
 		}
 	}
 	if !hasDefault {
-		p.Issues = appendIssue(p.Issues, IssueCSPNoDefaultSrc)
+		p.Issues = appendIssue(p.Issues, posture.CodeCSPNoDefaultSrc)
 	}
 	if _, ok := byName["frame-ancestors"]; !ok {
-		p.Issues = appendIssue(p.Issues, IssueCSPNoFrameAncestors)
+		p.Issues = appendIssue(p.Issues, posture.CodeCSPNoFrameAncestors)
 	}
 	return p
 }
@@ -196,14 +156,14 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	first, _, _ := strings.Cut(sh.XContentTypeOptions, ",")
 	sh.NoSniff = strings.EqualFold(strings.Trim(first, " \t"), "nosniff")
 	if !sh.NoSniff {
-		sh.Issues = appendIssue(sh.Issues, IssueHeadersNoSniffMissing)
+		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersNoSniffMissing)
 	}
 	switch v := strings.ToUpper(strings.Trim(sh.XFrameOptions, " \t")); v {
 	case "DENY", "SAMEORIGIN":
 		sh.FrameOptions = v
 	case "":
 	default:
-		sh.Issues = appendIssue(sh.Issues, IssueHeadersFrameOptionsInvalid)
+		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersFrameOptionsInvalid)
 	}
 	// An enforced frame-ancestors makes browsers ignore X-Frame-Options
 	// (HTML, "check a navigation response's adherence to
@@ -225,10 +185,10 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 		sh.FrameProtection = ancestorsProtect
 	}
 	if !sh.FrameProtection {
-		sh.Issues = appendIssue(sh.Issues, IssueHeadersNoFrameProtection)
+		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersNoFrameProtection)
 	}
 	if len(sh.CSP) == 0 {
-		sh.Issues = appendIssue(sh.Issues, IssueHeadersCSPMissing)
+		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersCSPMissing)
 	}
 	for _, name := range bannerHeaders {
 		for _, v := range h.Values(name) {
@@ -238,7 +198,7 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 		}
 	}
 	if len(sh.VersionBanners) > 0 {
-		sh.Issues = appendIssue(sh.Issues, IssueHeadersVersionBanner)
+		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersVersionBanner)
 	}
 	return sh
 }

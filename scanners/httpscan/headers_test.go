@@ -13,26 +13,26 @@ func TestParseCSP(t *testing.T) {
 	tests := []struct {
 		raw        string
 		directives []string
-		issues     []string
+		issues     []posture.Code
 	}{
 		{"default-src 'self'; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, nil},
 		{"DEFAULT-SRC 'self';;  FRAME-ANCESTORS 'self' ; ", []string{"default-src", "frame-ancestors"}, nil},
-		{"script-src 'self' 'unsafe-inline'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPUnsafeInline}},
+		{"script-src 'self' 'unsafe-inline'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPUnsafeInline}},
 		{"script-src 'self' 'unsafe-inline' 'nonce-abc'" + good, []string{"script-src", "default-src", "frame-ancestors"}, nil},
-		{"script-src 'unsafe-inline' 'sha256-xyz' 'unsafe-eval'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPUnsafeEval}},
-		{"default-src 'self' 'unsafe-inline'; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []string{IssueCSPUnsafeInline}},
+		{"script-src 'unsafe-inline' 'sha256-xyz' 'unsafe-eval'" + good, []string{"script-src", "default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPUnsafeEval}},
+		{"default-src 'self' 'unsafe-inline'; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPUnsafeInline}},
 		{"default-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'", []string{"default-src", "script-src", "frame-ancestors"}, nil},
-		{"script-src *" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
-		{"script-src https:" + good, []string{"script-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
-		{"object-src data:" + good, []string{"object-src", "default-src", "frame-ancestors"}, []string{IssueCSPWildcardSource}},
+		{"script-src *" + good, []string{"script-src", "default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPWildcardSource}},
+		{"script-src https:" + good, []string{"script-src", "default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPWildcardSource}},
+		{"object-src data:" + good, []string{"object-src", "default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPWildcardSource}},
 		{"script-src https://cdn.example" + good, []string{"script-src", "default-src", "frame-ancestors"}, nil},
 		{"img-src *" + good, []string{"img-src", "default-src", "frame-ancestors"}, nil},
-		{"frame-ancestors 'none'", []string{"frame-ancestors"}, []string{IssueCSPNoDefaultSrc}},
-		{"default-src 'self'", []string{"default-src"}, []string{IssueCSPNoFrameAncestors}},
-		{"upgrade-insecure-requests", []string{"upgrade-insecure-requests"}, []string{IssueCSPNoDefaultSrc, IssueCSPNoFrameAncestors}},
-		{"default-src 'self'; default-src *; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []string{IssueCSPDuplicateDirective}},
-		{"dëfault-src 'self'" + good, []string{"default-src", "frame-ancestors"}, []string{IssueCSPInvalidDirective}},
-		{"", nil, []string{IssueCSPNoDefaultSrc, IssueCSPNoFrameAncestors}},
+		{"frame-ancestors 'none'", []string{"frame-ancestors"}, []posture.Code{posture.CodeCSPNoDefaultSrc}},
+		{"default-src 'self'", []string{"default-src"}, []posture.Code{posture.CodeCSPNoFrameAncestors}},
+		{"upgrade-insecure-requests", []string{"upgrade-insecure-requests"}, []posture.Code{posture.CodeCSPNoDefaultSrc, posture.CodeCSPNoFrameAncestors}},
+		{"default-src 'self'; default-src *; frame-ancestors 'none'", []string{"default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPDuplicateDirective}},
+		{"dëfault-src 'self'" + good, []string{"default-src", "frame-ancestors"}, []posture.Code{posture.CodeCSPInvalidDirective}},
+		{"", nil, []posture.Code{posture.CodeCSPNoDefaultSrc, posture.CodeCSPNoFrameAncestors}},
 	}
 	for _, tt := range tests {
 		p := ParseCSP(tt.raw)
@@ -61,10 +61,10 @@ func TestSecurityHeaders(t *testing.T) {
 		frameProtection bool
 		csp, cspRO      int
 		banners         []string
-		issues          []string
+		issues          []posture.Code
 	}{
 		{"none", nil, false, "", false, 0, 0, nil,
-			[]string{IssueHeadersNoSniffMissing, IssueHeadersNoFrameProtection, IssueHeadersCSPMissing}},
+			[]posture.Code{posture.CodeHeadersNoSniffMissing, posture.CodeHeadersNoFrameProtection, posture.CodeHeadersCSPMissing}},
 		{"all good", [][2]string{
 			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "deny"},
 			{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
@@ -80,18 +80,18 @@ func TestSecurityHeaders(t *testing.T) {
 			{"X-Content-Type-Options", "sniff"}, {"X-Frame-Options", "ALLOW-FROM https://a.example"},
 			{"Content-Security-Policy-Report-Only", "default-src 'self'; frame-ancestors 'none'"},
 		}, false, "", false, 0, 1, nil,
-			[]string{IssueHeadersNoSniffMissing, IssueHeadersFrameOptionsInvalid, IssueHeadersNoFrameProtection, IssueHeadersCSPMissing}},
+			[]posture.Code{posture.CodeHeadersNoSniffMissing, posture.CodeHeadersFrameOptionsInvalid, posture.CodeHeadersNoFrameProtection, posture.CodeHeadersCSPMissing}},
 		// frame-ancestors * lets any site frame the page, and an
 		// enforced frame-ancestors makes browsers ignore X-Frame-Options
 		// (HTML, "X-Frame-Options" processing): no protection.
 		{"frame-ancestors * protects nothing, even beside X-Frame-Options", [][2]string{
 			{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"},
 			{"Content-Security-Policy", "default-src 'self'; frame-ancestors *"},
-		}, true, "DENY", false, 1, 0, nil, []string{IssueHeadersNoFrameProtection}},
+		}, true, "DENY", false, 1, 0, nil, []posture.Code{posture.CodeHeadersNoFrameProtection}},
 		{"frame-ancestors https: protects nothing", [][2]string{
 			{"X-Content-Type-Options", "nosniff"},
 			{"Content-Security-Policy", "default-src 'self'; frame-ancestors https:"},
-		}, true, "", false, 1, 0, nil, []string{IssueHeadersNoFrameProtection}},
+		}, true, "", false, 1, 0, nil, []posture.Code{posture.CodeHeadersNoFrameProtection}},
 		{"one strict frame-ancestors among policies protects", [][2]string{
 			{"X-Content-Type-Options", "nosniff"},
 			{"Content-Security-Policy", "default-src 'self'; frame-ancestors *"},
@@ -103,7 +103,7 @@ func TestSecurityHeaders(t *testing.T) {
 			{"Server", "Apache/2.4.57 (Debian)"}, {"X-Powered-By", "PHP/8.1.2"}, {"X-AspNet-Version", "4.0.30319"},
 		}, true, "SAMEORIGIN", true, 1, 0,
 			[]string{"Server: Apache/2.4.57 (Debian)", "X-Powered-By: PHP/8.1.2", "X-AspNet-Version: 4.0.30319"},
-			[]string{IssueHeadersVersionBanner}},
+			[]posture.Code{posture.CodeHeadersVersionBanner}},
 	}
 	ca := newCA(t)
 	for _, tt := range tests {

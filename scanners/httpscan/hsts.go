@@ -7,42 +7,6 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of a Strict-Transport-Security header, as recorded in
-// posture.HSTS.Issues. They are API (checks, baselines and waivers name
-// them): never rename one.
-const (
-	// IssueHSTSEmpty: the header field is present with an empty value.
-	IssueHSTSEmpty = "http.hsts.empty"
-	// IssueHSTSMaxAgeMissing: no max-age directive (it is required,
-	// RFC 6797 §6.1.1).
-	IssueHSTSMaxAgeMissing = "http.hsts.max_age_missing"
-	// IssueHSTSMaxAgeInvalid: max-age has no value or a value that is
-	// not delta-seconds (1*DIGIT, optionally quoted).
-	IssueHSTSMaxAgeInvalid = "http.hsts.max_age_invalid"
-	// IssueHSTSDuplicateDirective: a directive appears more than once
-	// (RFC 6797 §6.1 rule 2).
-	IssueHSTSDuplicateDirective = "http.hsts.duplicate_directive"
-	// IssueHSTSMultipleHeaders: the response carries more than one
-	// Strict-Transport-Security field; only the first counts (RFC 6797
-	// §8.1). Set by the scanner, not by ParseHSTS.
-	IssueHSTSMultipleHeaders = "http.hsts.multiple_headers"
-	// IssueHSTSSyntax: the value does not follow the grammar of RFC 6797
-	// §6.1 (a directive name or value that is not a token or a quoted
-	// string, an unterminated quote, a stray character).
-	IssueHSTSSyntax = "http.hsts.syntax_error"
-	// IssueHSTSUnexpectedValue: includeSubDomains or preload carries a
-	// value. includeSubDomains is defined without one (RFC 6797 §6.1.2),
-	// so the header is invalid; preload is not defined by RFC 6797 (it is
-	// the convention of the browsers' preload lists), so preload=x is an
-	// unknown directive: ignored, and Preload stays false.
-	IssueHSTSUnexpectedValue = "http.hsts.unexpected_value"
-	// IssueHSTSUntrustedCertificate: the header came over a connection
-	// whose certificate did not verify (observed without verification):
-	// a user agent ignores it (RFC 6797 §8.1). Set by the scanner, not by
-	// ParseHSTS, which then also sets Valid to false.
-	IssueHSTSUntrustedCertificate = "http.hsts.untrusted_certificate"
-)
-
 // ParseHSTS parses a Strict-Transport-Security value strictly per RFC 6797
 // §6.1:
 //
@@ -64,15 +28,15 @@ const (
 func ParseHSTS(raw string) posture.HSTS {
 	h := posture.HSTS{Raw: raw}
 	if trimOWS(raw) == "" {
-		h.Issues = []string{IssueHSTSEmpty}
+		h.Issues = []posture.Code{posture.CodeHSTSEmpty}
 		return h
 	}
 	var (
 		valid        = true
 		maxAgeSeen   bool
 		seen         = map[string]bool{}
-		issue        = func(code string) { h.Issues = appendIssue(h.Issues, code) }
-		invalidIssue = func(code string) { issue(code); valid = false }
+		issue        = func(code posture.Code) { h.Issues = appendIssue(h.Issues, code) }
+		invalidIssue = func(code posture.Code) { issue(code); valid = false }
 	)
 	for _, part := range splitDirectives(raw) {
 		part = trimOWS(part)
@@ -83,7 +47,7 @@ func ParseHSTS(raw string) posture.HSTS {
 		lname := strings.ToLower(name)
 		if lname != "" {
 			if seen[lname] {
-				invalidIssue(IssueHSTSDuplicateDirective)
+				invalidIssue(posture.CodeHSTSDuplicateDirective)
 				continue
 			}
 			seen[lname] = true
@@ -93,9 +57,9 @@ func ParseHSTS(raw string) posture.HSTS {
 		}
 		if !ok {
 			if lname == "max-age" {
-				invalidIssue(IssueHSTSMaxAgeInvalid)
+				invalidIssue(posture.CodeHSTSMaxAgeInvalid)
 			} else {
-				invalidIssue(IssueHSTSSyntax)
+				invalidIssue(posture.CodeHSTSSyntax)
 			}
 			continue
 		}
@@ -103,33 +67,33 @@ func ParseHSTS(raw string) posture.HSTS {
 		case "max-age":
 			n, ok := parseDeltaSeconds(value)
 			if !hasValue || !ok {
-				invalidIssue(IssueHSTSMaxAgeInvalid)
+				invalidIssue(posture.CodeHSTSMaxAgeInvalid)
 				continue
 			}
 			h.MaxAge = n
 		case "includesubdomains":
 			if hasValue {
-				invalidIssue(IssueHSTSUnexpectedValue)
+				invalidIssue(posture.CodeHSTSUnexpectedValue)
 				continue
 			}
 			h.IncludeSubDomains = true
 		case "preload":
 			if hasValue {
-				issue(IssueHSTSUnexpectedValue)
+				issue(posture.CodeHSTSUnexpectedValue)
 				continue
 			}
 			h.Preload = true
 		}
 	}
 	if !maxAgeSeen {
-		invalidIssue(IssueHSTSMaxAgeMissing)
+		invalidIssue(posture.CodeHSTSMaxAgeMissing)
 	}
 	h.Valid = valid
 	return h
 }
 
 // appendIssue adds code to issues unless it is there already.
-func appendIssue(issues []string, code string) []string {
+func appendIssue(issues []posture.Code, code posture.Code) []posture.Code {
 	for _, c := range issues {
 		if c == code {
 			return issues

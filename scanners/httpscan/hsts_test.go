@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 func TestParseHSTS(t *testing.T) {
@@ -13,7 +15,7 @@ func TestParseHSTS(t *testing.T) {
 		maxAge            int64
 		includeSubDomains bool
 		preload           bool
-		issues            []string
+		issues            []posture.Code
 	}{
 		// Valid headers.
 		{"max-age=31536000", true, 31536000, false, false, nil},
@@ -32,48 +34,48 @@ func TestParseHSTS(t *testing.T) {
 		{"max-age=99999999999999999999999", true, math.MaxInt64, false, false, nil},
 		{"max-age=9223372036854775807", true, math.MaxInt64, false, false, nil},
 		// preload is not RFC 6797's: with a value it is an unknown directive.
-		{"max-age=1; preload=yes", true, 1, false, false, []string{IssueHSTSUnexpectedValue}},
+		{"max-age=1; preload=yes", true, 1, false, false, []posture.Code{posture.CodeHSTSUnexpectedValue}},
 
 		// Empty.
-		{"", false, 0, false, false, []string{IssueHSTSEmpty}},
-		{" \t ", false, 0, false, false, []string{IssueHSTSEmpty}},
+		{"", false, 0, false, false, []posture.Code{posture.CodeHSTSEmpty}},
+		{" \t ", false, 0, false, false, []posture.Code{posture.CodeHSTSEmpty}},
 
 		// max-age missing or invalid.
-		{"includeSubDomains", false, 0, true, false, []string{IssueHSTSMaxAgeMissing}},
-		{";", false, 0, false, false, []string{IssueHSTSMaxAgeMissing}},
-		{"max-age", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=abc", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=-1", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=+1", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=1.5", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{`max-age=""`, false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{`max-age="abc"`, false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{`max-age="123`, false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{`max-age="12"3`, false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{`max-age=12"3"`, false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=1 includeSubDomains", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max-age=31536000, includeSubDomains", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid}},
-		{"max_age=300", false, 0, false, false, []string{IssueHSTSMaxAgeMissing}},
+		{"includeSubDomains", false, 0, true, false, []posture.Code{posture.CodeHSTSMaxAgeMissing}},
+		{";", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeMissing}},
+		{"max-age", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=abc", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=-1", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=+1", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=1.5", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{`max-age=""`, false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{`max-age="abc"`, false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{`max-age="123`, false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{`max-age="12"3`, false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{`max-age=12"3"`, false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=1 includeSubDomains", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max-age=31536000, includeSubDomains", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid}},
+		{"max_age=300", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeMissing}},
 
 		// Duplicates (RFC 6797 §6.1 rule 2).
-		{"max-age=1; max-age=2", false, 1, false, false, []string{IssueHSTSDuplicateDirective}},
-		{"max-age=1; MAX-AGE=1", false, 1, false, false, []string{IssueHSTSDuplicateDirective}},
-		{"max-age=1; includeSubDomains; includesubdomains", false, 1, true, false, []string{IssueHSTSDuplicateDirective}},
-		{"max-age=1; foo; foo=2", false, 1, false, false, []string{IssueHSTSDuplicateDirective}},
-		{"max-age=abc; max-age=1", false, 0, false, false, []string{IssueHSTSMaxAgeInvalid, IssueHSTSDuplicateDirective}},
+		{"max-age=1; max-age=2", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
+		{"max-age=1; MAX-AGE=1", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
+		{"max-age=1; includeSubDomains; includesubdomains", false, 1, true, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
+		{"max-age=1; foo; foo=2", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
+		{"max-age=abc; max-age=1", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid, posture.CodeHSTSDuplicateDirective}},
 
 		// Syntax (RFC 6797 §6.1 rule 4).
-		{"max-age=1; includeSubDomains=yes", false, 1, false, false, []string{IssueHSTSUnexpectedValue}},
-		{`max-age=1; includeSubDomains=""`, false, 1, false, false, []string{IssueHSTSUnexpectedValue}},
-		{"max-age=1; foo bar", false, 1, false, false, []string{IssueHSTSSyntax}},
-		{"max-age=1; =x", false, 1, false, false, []string{IssueHSTSSyntax}},
-		{"max-age=1; foo=", false, 1, false, false, []string{IssueHSTSSyntax}},
-		{`max-age=1; foo="unterminated`, false, 1, false, false, []string{IssueHSTSSyntax}},
-		{"max-age=1; f\x00o", false, 1, false, false, []string{IssueHSTSSyntax}},
-		{"max-age=1; föo", false, 1, false, false, []string{IssueHSTSSyntax}},
-		{"=1", false, 0, false, false, []string{IssueHSTSSyntax, IssueHSTSMaxAgeMissing}},
-		{"max-age=1; a b; c d; max-age=2", false, 1, false, false, []string{IssueHSTSSyntax, IssueHSTSDuplicateDirective}},
+		{"max-age=1; includeSubDomains=yes", false, 1, false, false, []posture.Code{posture.CodeHSTSUnexpectedValue}},
+		{`max-age=1; includeSubDomains=""`, false, 1, false, false, []posture.Code{posture.CodeHSTSUnexpectedValue}},
+		{"max-age=1; foo bar", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{"max-age=1; =x", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{"max-age=1; foo=", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{`max-age=1; foo="unterminated`, false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{"max-age=1; f\x00o", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{"max-age=1; föo", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
+		{"=1", false, 0, false, false, []posture.Code{posture.CodeHSTSSyntax, posture.CodeHSTSMaxAgeMissing}},
+		{"max-age=1; a b; c d; max-age=2", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax, posture.CodeHSTSDuplicateDirective}},
 	}
 	for _, tt := range tests {
 		got := ParseHSTS(tt.raw)

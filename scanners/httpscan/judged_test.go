@@ -27,7 +27,7 @@ func TestScannedAndJudged(t *testing.T) {
 		kind    string
 		params  map[string]string
 		verdict posture.Verdict
-		code    string
+		code    posture.Code
 	}
 	tests := []struct {
 		name  string
@@ -118,8 +118,8 @@ func TestScannedAndJudged(t *testing.T) {
 				}
 			},
 			want: []verdict{
-				{"http.hsts", nil, posture.Contradicted, httpscan.IssueHSTSMaxAgeInvalid},
-				{"http.hsts_preload_ready", nil, posture.Contradicted, httpscan.IssueHSTSMaxAgeInvalid},
+				{"http.hsts", nil, posture.Contradicted, posture.CodeHSTSMaxAgeInvalid},
+				{"http.hsts_preload_ready", nil, posture.Contradicted, posture.CodeHSTSMaxAgeInvalid},
 			},
 		},
 		{

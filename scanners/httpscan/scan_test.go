@@ -331,15 +331,15 @@ func TestHSTS(t *testing.T) {
 		{"quoted max-age", []string{`max-age="600"`},
 			&posture.HSTS{Raw: `max-age="600"`, Valid: true, MaxAge: 600}},
 		{"malformed", []string{"max-age=forever"},
-			&posture.HSTS{Raw: "max-age=forever", Issues: []string{IssueHSTSMaxAgeInvalid}}},
+			&posture.HSTS{Raw: "max-age=forever", Issues: []posture.Code{posture.CodeHSTSMaxAgeInvalid}}},
 		{"duplicate directive", []string{"max-age=600; max-age=0"},
-			&posture.HSTS{Raw: "max-age=600; max-age=0", MaxAge: 600, Issues: []string{IssueHSTSDuplicateDirective}}},
+			&posture.HSTS{Raw: "max-age=600; max-age=0", MaxAge: 600, Issues: []posture.Code{posture.CodeHSTSDuplicateDirective}}},
 		{"empty", []string{""},
-			&posture.HSTS{Raw: "", Issues: []string{IssueHSTSEmpty}}},
+			&posture.HSTS{Raw: "", Issues: []posture.Code{posture.CodeHSTSEmpty}}},
 		{"two fields: the first counts", []string{"max-age=600", "max-age=0; includeSubDomains"},
-			&posture.HSTS{Raw: "max-age=600", Valid: true, MaxAge: 600, Issues: []string{IssueHSTSMultipleHeaders}}},
+			&posture.HSTS{Raw: "max-age=600", Valid: true, MaxAge: 600, Issues: []posture.Code{posture.CodeHSTSMultipleHeaders}}},
 		{"two fields, the first invalid", []string{"includeSubDomains", "max-age=600"},
-			&posture.HSTS{Raw: "includeSubDomains", IncludeSubDomains: true, Issues: []string{IssueHSTSMaxAgeMissing, IssueHSTSMultipleHeaders}}},
+			&posture.HSTS{Raw: "includeSubDomains", IncludeSubDomains: true, Issues: []posture.Code{posture.CodeHSTSMaxAgeMissing, posture.CodeHSTSMultipleHeaders}}},
 	}
 	ca := newCA(t)
 	// The plain-HTTP origin sends HSTS too: it must be ignored (RFC 6797 §8.1).
@@ -389,7 +389,7 @@ func TestCookies(t *testing.T) {
 		return []posture.Cookie{
 			{URL: u, Raw: "__Host-sid=abc; Secure; HttpOnly; SameSite=Strict; Path=/", Name: "__Host-sid", Secure: true, HttpOnly: true, SameSite: "Strict", Path: "/"},
 			{URL: u, Raw: "pref=dark", Name: "pref"},
-			{URL: u, Raw: "lang=en; Domain=example.test; Path=/docs; SameSite=None; Secure", Name: "lang", Secure: true, SameSite: "None", Domain: "example.test", Path: "/docs", Issues: []string{IssueCookieDomainMismatch}},
+			{URL: u, Raw: "lang=en; Domain=example.test; Path=/docs; SameSite=None; Secure", Name: "lang", Secure: true, SameSite: "None", Domain: "example.test", Path: "/docs", Issues: []posture.Code{posture.CodeCookieDomainMismatch}},
 			{URL: u, Raw: "odd=1; SameSite=Sometimes", Name: "odd"},
 		}
 	}
@@ -601,8 +601,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	// RFC 6797 §8.1: a UA ignores the header of a response received with
 	// certificate errors: it is recorded, but not valid.
 	for _, h := range []*posture.HSTS{o.HSTS, o.Redirects[1].HSTS} {
-		if h == nil || h.Valid || len(h.Issues) == 0 || h.Issues[0] != IssueHSTSUntrustedCertificate {
-			t.Errorf("HSTS over an untrusted certificate: %+v; want invalid, %s first", h, IssueHSTSUntrustedCertificate)
+		if h == nil || h.Valid || len(h.Issues) == 0 || h.Issues[0] != posture.CodeHSTSUntrustedCertificate {
+			t.Errorf("HSTS over an untrusted certificate: %+v; want invalid, %s first", h, posture.CodeHSTSUntrustedCertificate)
 		}
 	}
 	notes, ok := evidenceByID(o, "http/"+ts.URL+"/notes")

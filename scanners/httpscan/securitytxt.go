@@ -11,43 +11,6 @@ import (
 	"github.com/vouchdev/vouch/posture"
 )
 
-// Issue codes of a security.txt file, as recorded in
-// posture.SecurityTxt.Issues. They are API: never rename one.
-const (
-	// IssueSecTxtMissing: the server answered, but with no file (a
-	// status other than 200). Set by the scanner.
-	IssueSecTxtMissing = "http.securitytxt.missing"
-	// IssueSecTxtNotTextPlain: the Content-Type is not text/plain
-	// (RFC 9116 §3). Set by the scanner.
-	IssueSecTxtNotTextPlain = "http.securitytxt.not_text_plain"
-	// IssueSecTxtNoContact: no Contact field; at least one is required
-	// (RFC 9116 §2.5.3).
-	IssueSecTxtNoContact = "http.securitytxt.no_contact"
-	// IssueSecTxtNoExpires: no Expires field; exactly one is required
-	// (RFC 9116 §2.5.5).
-	IssueSecTxtNoExpires = "http.securitytxt.no_expires"
-	// IssueSecTxtExpired: the Expires date has passed (RFC 9116 §2.5.5).
-	IssueSecTxtExpired = "http.securitytxt.expired"
-	// IssueSecTxtExpiresTooFar: Expires is more than a year ahead; RFC
-	// 9116 §2.5.5 recommends less than a year.
-	IssueSecTxtExpiresTooFar = "http.securitytxt.expires_too_far"
-	// IssueSecTxtMultipleExpires: Expires appears more than once; it
-	// must appear once only (RFC 9116 §2.5.5). The first counts.
-	IssueSecTxtMultipleExpires = "http.securitytxt.multiple_expires"
-	// IssueSecTxtDuplicateField: a field allowed once only other than
-	// Expires (Preferred-Languages, RFC 9116 §2.5.8) appears again.
-	IssueSecTxtDuplicateField = "http.securitytxt.duplicate_field"
-	// IssueSecTxtInvalidField: a known field whose value breaks its rule
-	// (a URI that is not absolute, a web URI that is not https://, a
-	// date that is not RFC 3339, a language list that is not one).
-	IssueSecTxtInvalidField = "http.securitytxt.invalid_field"
-	// IssueSecTxtSyntax: a line that is neither a field, a comment, a
-	// folded continuation nor blank; or a malformed signed message frame.
-	IssueSecTxtSyntax = "http.securitytxt.syntax_error"
-	// IssueSecTxtNotUTF8: the file is not valid UTF-8 (RFC 9116 §2.3).
-	IssueSecTxtNotUTF8 = "http.securitytxt.not_utf8"
-)
-
 const (
 	pgpSignedBegin = "-----BEGIN PGP SIGNED MESSAGE-----"
 	pgpSigBegin    = "-----BEGIN PGP SIGNATURE-----"
@@ -79,7 +42,7 @@ func ParseSecurityTxt(text []byte, now time.Time) posture.SecurityTxt {
 	var st posture.SecurityTxt
 	p := &secTxtParser{st: &st}
 	if !utf8.Valid(text) {
-		p.issue(IssueSecTxtNotUTF8, "the file is not valid UTF-8")
+		p.issue(posture.CodeSecTxtNotUTF8, "the file is not valid UTF-8")
 		text = bytes.ToValidUTF8(text, []byte("\uFFFD"))
 	}
 	lines := splitLines(string(text))
@@ -90,15 +53,15 @@ func ParseSecurityTxt(text []byte, now time.Time) posture.SecurityTxt {
 	p.parse(lines)
 
 	if len(st.Contact) == 0 {
-		p.issue(IssueSecTxtNoContact, "no Contact field")
+		p.issue(posture.CodeSecTxtNoContact, "no Contact field")
 	}
 	switch {
 	case p.expiresSeen == 0:
-		p.issue(IssueSecTxtNoExpires, "no Expires field")
+		p.issue(posture.CodeSecTxtNoExpires, "no Expires field")
 	case !st.Expires.IsZero() && !st.Expires.After(now):
-		p.issue(IssueSecTxtExpired, fmt.Sprintf("Expires %s has passed (at %s)", st.Expires.Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
+		p.issue(posture.CodeSecTxtExpired, fmt.Sprintf("Expires %s has passed (at %s)", st.Expires.Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 	case !st.Expires.IsZero() && st.Expires.After(now.AddDate(1, 0, 0)):
-		p.issue(IssueSecTxtExpiresTooFar, fmt.Sprintf("Expires %s is more than a year ahead", st.Expires.Format(time.RFC3339)))
+		p.issue(posture.CodeSecTxtExpiresTooFar, fmt.Sprintf("Expires %s is more than a year ahead", st.Expires.Format(time.RFC3339)))
 	}
 	return st
 }
@@ -109,10 +72,10 @@ type secTxtParser struct {
 	langsSeen   int
 }
 
-func (p *secTxtParser) issue(code, detail string) {
+func (p *secTxtParser) issue(code posture.Code, detail string) {
 	p.st.Issues = appendIssue(p.st.Issues, code)
 	if len(p.st.IssueDetails) < maxIssueDetails {
-		p.st.IssueDetails = append(p.st.IssueDetails, code+": "+detail)
+		p.st.IssueDetails = append(p.st.IssueDetails, string(code)+": "+detail)
 	}
 }
 
@@ -144,11 +107,11 @@ func (p *secTxtParser) unsign(lines []string) ([]string, bool) {
 	// Armor headers ("Hash: SHA256") up to a blank line.
 	for ; i < len(lines) && trimWSP(lines[i]) != ""; i++ {
 		if !strings.Contains(lines[i], ": ") {
-			p.issue(IssueSecTxtSyntax, fmt.Sprintf("signed message: armor header %q is not Name: value", lines[i]))
+			p.issue(posture.CodeSecTxtSyntax, fmt.Sprintf("signed message: armor header %q is not Name: value", lines[i]))
 		}
 	}
 	if i == len(lines) {
-		p.issue(IssueSecTxtSyntax, "signed message: no blank line after the armor headers")
+		p.issue(posture.CodeSecTxtSyntax, "signed message: no blank line after the armor headers")
 		return nil, true
 	}
 	i++
@@ -161,12 +124,12 @@ func (p *secTxtParser) unsign(lines []string) ([]string, bool) {
 		if rest, ok := strings.CutPrefix(l, "- "); ok {
 			l = rest
 		} else if strings.HasPrefix(l, "-") {
-			p.issue(IssueSecTxtSyntax, fmt.Sprintf("signed message: line %q starts with a dash that is not escaped", l))
+			p.issue(posture.CodeSecTxtSyntax, fmt.Sprintf("signed message: line %q starts with a dash that is not escaped", l))
 		}
 		body = append(body, l)
 	}
 	if i == len(lines) {
-		p.issue(IssueSecTxtSyntax, "signed message: no signature block")
+		p.issue(posture.CodeSecTxtSyntax, "signed message: no signature block")
 		return body, true
 	}
 	end := -1
@@ -177,12 +140,12 @@ func (p *secTxtParser) unsign(lines []string) ([]string, bool) {
 		}
 	}
 	if end < 0 {
-		p.issue(IssueSecTxtSyntax, "signed message: signature block not closed")
+		p.issue(posture.CodeSecTxtSyntax, "signed message: signature block not closed")
 		return body, true
 	}
 	for j := end + 1; j < len(lines); j++ {
 		if trimWSP(lines[j]) != "" {
-			p.issue(IssueSecTxtSyntax, "signed message: text after the signature block")
+			p.issue(posture.CodeSecTxtSyntax, "signed message: text after the signature block")
 			break
 		}
 	}
@@ -209,7 +172,7 @@ func (p *secTxtParser) parse(lines []string) {
 			continue
 		case l[0] == ' ' || l[0] == '\t':
 			if !folding {
-				p.issue(IssueSecTxtSyntax, fmt.Sprintf("line %d: indented text that continues no field", n+1))
+				p.issue(posture.CodeSecTxtSyntax, fmt.Sprintf("line %d: indented text that continues no field", n+1))
 				continue
 			}
 			f := &fields[len(fields)-1]
@@ -218,7 +181,7 @@ func (p *secTxtParser) parse(lines []string) {
 		}
 		name, value, ok := strings.Cut(l, ":")
 		if !ok || !isFieldName(name) {
-			p.issue(IssueSecTxtSyntax, fmt.Sprintf("line %d: %q is not a field, a comment or blank", n+1, clip(l)))
+			p.issue(posture.CodeSecTxtSyntax, fmt.Sprintf("line %d: %q is not a field, a comment or blank", n+1, clip(l)))
 			folding = false
 			continue
 		}
@@ -235,7 +198,7 @@ func (p *secTxtParser) field(f secTxtField) {
 	where := fmt.Sprintf("line %d: %s", f.line, f.name)
 	uri := func(dst *[]string, requireHTTPS bool) {
 		if err := checkURI(f.value, requireHTTPS); err != "" {
-			p.issue(IssueSecTxtInvalidField, fmt.Sprintf("%s %q %s", where, clip(f.value), err))
+			p.issue(posture.CodeSecTxtInvalidField, fmt.Sprintf("%s %q %s", where, clip(f.value), err))
 			return
 		}
 		*dst = append(*dst, f.value)
@@ -256,27 +219,27 @@ func (p *secTxtParser) field(f secTxtField) {
 	case "expires":
 		p.expiresSeen++
 		if p.expiresSeen > 1 {
-			p.issue(IssueSecTxtMultipleExpires, where+" repeats Expires; the first counts")
+			p.issue(posture.CodeSecTxtMultipleExpires, where+" repeats Expires; the first counts")
 			return
 		}
 		st.ExpiresRaw = f.value
 		t, ok := parseRFC3339(f.value)
 		if !ok {
-			p.issue(IssueSecTxtInvalidField, fmt.Sprintf("%s %q is not an RFC 3339 date-time", where, clip(f.value)))
+			p.issue(posture.CodeSecTxtInvalidField, fmt.Sprintf("%s %q is not an RFC 3339 date-time", where, clip(f.value)))
 			return
 		}
 		st.Expires = t.UTC()
 	case "preferred-languages":
 		p.langsSeen++
 		if p.langsSeen > 1 {
-			p.issue(IssueSecTxtDuplicateField, where+" repeats Preferred-Languages; the first counts")
+			p.issue(posture.CodeSecTxtDuplicateField, where+" repeats Preferred-Languages; the first counts")
 			return
 		}
 		var langs []string
 		for _, tag := range strings.Split(f.value, ",") {
 			tag = trimWSP(tag)
 			if !isLanguageTag(tag) {
-				p.issue(IssueSecTxtInvalidField, fmt.Sprintf("%s %q is not a comma-separated list of language tags", where, clip(f.value)))
+				p.issue(posture.CodeSecTxtInvalidField, fmt.Sprintf("%s %q is not a comma-separated list of language tags", where, clip(f.value)))
 				return
 			}
 			langs = append(langs, tag)

@@ -76,8 +76,8 @@ func (sc *scan) fetchSecurityTxt(ctx context.Context) {
 		return
 	}
 	if ex.status != 200 {
-		st.Issues = appendIssue(st.Issues, IssueSecTxtMissing)
-		st.IssueDetails = append(st.IssueDetails, fmt.Sprintf("%s: %s answered status %d", IssueSecTxtMissing, st.URL, ex.status))
+		st.Issues = appendIssue(st.Issues, posture.CodeSecTxtMissing)
+		st.IssueDetails = append(st.IssueDetails, fmt.Sprintf("%s: %s answered status %d", posture.CodeSecTxtMissing, st.URL, ex.status))
 		return
 	}
 	if ex.bodyTruncated {
@@ -87,8 +87,8 @@ func (sc *scan) fetchSecurityTxt(ctx context.Context) {
 	parsed := ParseSecurityTxt(ex.body, sc.now())
 	parsed.URL, parsed.Status, parsed.ContentType, parsed.Found, parsed.Evidence = st.URL, st.Status, st.ContentType, true, st.Evidence+"/text"
 	if mt, _, err := mime.ParseMediaType(st.ContentType); err != nil || mt != "text/plain" {
-		parsed.Issues = append([]string{IssueSecTxtNotTextPlain}, parsed.Issues...)
-		parsed.IssueDetails = append([]string{fmt.Sprintf("%s: Content-Type %q", IssueSecTxtNotTextPlain, st.ContentType)}, parsed.IssueDetails...)
+		parsed.Issues = append([]posture.Code{posture.CodeSecTxtNotTextPlain}, parsed.Issues...)
+		parsed.IssueDetails = append([]string{fmt.Sprintf("%s: Content-Type %q", posture.CodeSecTxtNotTextPlain, st.ContentType)}, parsed.IssueDetails...)
 	}
 	sc.obs.Evidence = append(sc.obs.Evidence, posture.Evidence{
 		ID:    parsed.Evidence,

@@ -18,7 +18,7 @@ func TestScanSecurityTxt(t *testing.T) {
 		handler http.HandlerFunc
 		found   bool
 		status  int
-		issues  []string
+		issues  []posture.Code
 		missing posture.Reason
 		path    string // where the file was finally fetched
 	}{
@@ -27,11 +27,11 @@ func TestScanSecurityTxt(t *testing.T) {
 			w.Write([]byte(file))
 		}, true, 200, nil, "", securityTxtPath},
 		{"not found", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
-			false, 404, []string{IssueSecTxtMissing}, "", securityTxtPath},
+			false, 404, []posture.Code{posture.CodeSecTxtMissing}, "", securityTxtPath},
 		{"served as HTML", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte("<html>hello</html>\n"))
-		}, true, 200, []string{IssueSecTxtNotTextPlain, IssueSecTxtSyntax, IssueSecTxtNoContact, IssueSecTxtNoExpires}, "", securityTxtPath},
+		}, true, 200, []posture.Code{posture.CodeSecTxtNotTextPlain, posture.CodeSecTxtSyntax, posture.CodeSecTxtNoContact, posture.CodeSecTxtNoExpires}, "", securityTxtPath},
 		{"redirect on the host is followed", func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == securityTxtPath {
 				http.Redirect(w, r, "/security.txt", http.StatusMovedPermanently)
@@ -53,10 +53,10 @@ func TestScanSecurityTxt(t *testing.T) {
 		}, false, 429, nil, posture.ReasonError, securityTxtPath},
 		{"redirect to plain HTTP is not", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://elsewhere.vouch.test/security.txt", http.StatusFound)
-		}, false, 302, []string{IssueSecTxtMissing}, "", securityTxtPath},
+		}, false, 302, []posture.Code{posture.CodeSecTxtMissing}, "", securityTxtPath},
 		{"redirect loop stops", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, securityTxtPath, http.StatusFound)
-		}, false, 302, []string{IssueSecTxtMissing}, "", securityTxtPath},
+		}, false, 302, []posture.Code{posture.CodeSecTxtMissing}, "", securityTxtPath},
 		{"too large", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
 			w.Write([]byte(file + strings.Repeat("# padding\n", 10000)))
@@ -120,19 +120,19 @@ func TestScanSecurityTxtServed(t *testing.T) {
 		"-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAd\n=BfcH\n-----END PGP SIGNATURE-----\n"
 	tests := []struct {
 		name, contentType, text string
-		issues                  []string
+		issues                  []posture.Code
 		signed                  bool
 		expires                 string
 	}{
 		{"expired", "text/plain; charset=utf-8", "Contact: mailto:security@acme.example\nExpires: 2025-01-01T00:00:00Z\n",
-			[]string{IssueSecTxtExpired}, false, "2025-01-01T00:00:00Z"},
+			[]posture.Code{posture.CodeSecTxtExpired}, false, "2025-01-01T00:00:00Z"},
 		{"signed", "text/plain", signed, nil, true, "2027-06-01T00:00:00Z"},
 		{"signed and expired", "text/plain", strings.Replace(signed, "2027-06-01", "2024-04-01", 1),
-			[]string{IssueSecTxtExpired}, true, "2024-04-01T00:00:00Z"},
+			[]posture.Code{posture.CodeSecTxtExpired}, true, "2024-04-01T00:00:00Z"},
 		{"valid, but application/octet-stream", "application/octet-stream", body,
-			[]string{IssueSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
+			[]posture.Code{posture.CodeSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
 		{"valid, but no Content-Type", "", body,
-			[]string{IssueSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
+			[]posture.Code{posture.CodeSecTxtNotTextPlain}, false, "2027-06-01T00:00:00Z"},
 	}
 	ca := newCA(t)
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vouchdev/vouch/posture"
 )
 
 // suiteDir returns the folder of the RFC 9116 conformance files:
@@ -56,7 +58,7 @@ func TestSecurityTxtSuite(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := ParseSecurityTxt(b, now)
-			for _, bad := range []string{IssueSecTxtSyntax, IssueSecTxtInvalidField, IssueSecTxtNotUTF8, IssueSecTxtNoContact} {
+			for _, bad := range []posture.Code{posture.CodeSecTxtSyntax, posture.CodeSecTxtInvalidField, posture.CodeSecTxtNotUTF8, posture.CodeSecTxtNoContact} {
 				if slices.Contains(st.Issues, bad) {
 					t.Errorf("httpscan: %s: %s\n%s", rel, bad, strings.Join(st.IssueDetails, "\n"))
 				}
@@ -74,7 +76,7 @@ func TestSecurityTxtSuite(t *testing.T) {
 				if st.Expires.IsZero() {
 					t.Errorf("httpscan: %s: Expires %q not parsed", rel, st.ExpiresRaw)
 				}
-				if isExp := slices.Contains(st.Issues, IssueSecTxtExpired); isExp != st.Expires.Before(now) {
+				if isExp := slices.Contains(st.Issues, posture.CodeSecTxtExpired); isExp != st.Expires.Before(now) {
 					t.Errorf("httpscan: %s: Expires %s, expired issue %v", rel, st.Expires, isExp)
 				}
 				if st.Expires.Before(now) {
@@ -98,7 +100,7 @@ func TestParseSecurityTxt(t *testing.T) {
 	tests := []struct {
 		name    string
 		text    string
-		issues  []string
+		issues  []posture.Code
 		signed  bool
 		contact []string
 		langs   []string
@@ -111,20 +113,20 @@ func TestParseSecurityTxt(t *testing.T) {
 		{"every field", good + "Encryption: https://acme.example/k.asc\nAcknowledgments: https://acme.example/thanks\nCanonical: https://acme.example/.well-known/security.txt\nPolicy: https://acme.example/p\nHiring: https://acme.example/jobs\n",
 			nil, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
 		{"signed", signed("Contact: tel:+1-201-555-0123\n- Expires: 2027-06-01T00:00:00Z\n"), nil, true, []string{"tel:+1-201-555-0123"}, nil, "2027-06-01T00:00:00Z"},
-		{"signed without signature", "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + good, []string{IssueSecTxtSyntax}, true, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"unescaped dash in signed body", signed(good + "-- oops\n"), []string{IssueSecTxtSyntax}, true, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"empty", "", []string{IssueSecTxtNoContact, IssueSecTxtNoExpires}, false, nil, nil, ""},
-		{"html page", "<html><body>Not here</body></html>\n", []string{IssueSecTxtSyntax, IssueSecTxtNoContact, IssueSecTxtNoExpires}, false, nil, nil, ""},
-		{"expired", "Contact: mailto:a@acme.example\nExpires: 2025-01-01T00:00:00Z\n", []string{IssueSecTxtExpired}, false, []string{"mailto:a@acme.example"}, nil, "2025-01-01T00:00:00Z"},
-		{"expires now is expired", "Contact: mailto:a@acme.example\nExpires: 2026-11-23T09:30:00Z\n", []string{IssueSecTxtExpired}, false, []string{"mailto:a@acme.example"}, nil, "2026-11-23T09:30:00Z"},
-		{"too far", "Contact: mailto:a@acme.example\nExpires: 2030-01-01T00:00:00Z\n", []string{IssueSecTxtExpiresTooFar}, false, []string{"mailto:a@acme.example"}, nil, "2030-01-01T00:00:00Z"},
-		{"two expires, the first counts", good + "Expires: 2020-01-01T00:00:00Z\n", []string{IssueSecTxtMultipleExpires}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"bad date", "Contact: mailto:a@acme.example\nExpires: next year\n", []string{IssueSecTxtInvalidField}, false, []string{"mailto:a@acme.example"}, nil, ""},
-		{"http contact", "Contact: http://acme.example/\n" + good, []string{IssueSecTxtInvalidField}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"relative contact only", "Contact: /report\nExpires: 2027-06-01T00:00:00Z\n", []string{IssueSecTxtInvalidField, IssueSecTxtNoContact}, false, nil, nil, "2027-06-01T00:00:00Z"},
-		{"bad languages, twice", good + "Preferred-Languages: en,,fr\nPreferred-Languages: de\n", []string{IssueSecTxtInvalidField, IssueSecTxtDuplicateField}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"indented line after a blank", good + "\n  stray\n", []string{IssueSecTxtSyntax}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
-		{"not UTF-8", "Contact: mailto:a@acme.example\nExpires: 2027-06-01T00:00:00Z\n# \xff\n", []string{IssueSecTxtNotUTF8}, false, []string{"mailto:a@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"signed without signature", "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + good, []posture.Code{posture.CodeSecTxtSyntax}, true, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"unescaped dash in signed body", signed(good + "-- oops\n"), []posture.Code{posture.CodeSecTxtSyntax}, true, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"empty", "", []posture.Code{posture.CodeSecTxtNoContact, posture.CodeSecTxtNoExpires}, false, nil, nil, ""},
+		{"html page", "<html><body>Not here</body></html>\n", []posture.Code{posture.CodeSecTxtSyntax, posture.CodeSecTxtNoContact, posture.CodeSecTxtNoExpires}, false, nil, nil, ""},
+		{"expired", "Contact: mailto:a@acme.example\nExpires: 2025-01-01T00:00:00Z\n", []posture.Code{posture.CodeSecTxtExpired}, false, []string{"mailto:a@acme.example"}, nil, "2025-01-01T00:00:00Z"},
+		{"expires now is expired", "Contact: mailto:a@acme.example\nExpires: 2026-11-23T09:30:00Z\n", []posture.Code{posture.CodeSecTxtExpired}, false, []string{"mailto:a@acme.example"}, nil, "2026-11-23T09:30:00Z"},
+		{"too far", "Contact: mailto:a@acme.example\nExpires: 2030-01-01T00:00:00Z\n", []posture.Code{posture.CodeSecTxtExpiresTooFar}, false, []string{"mailto:a@acme.example"}, nil, "2030-01-01T00:00:00Z"},
+		{"two expires, the first counts", good + "Expires: 2020-01-01T00:00:00Z\n", []posture.Code{posture.CodeSecTxtMultipleExpires}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"bad date", "Contact: mailto:a@acme.example\nExpires: next year\n", []posture.Code{posture.CodeSecTxtInvalidField}, false, []string{"mailto:a@acme.example"}, nil, ""},
+		{"http contact", "Contact: http://acme.example/\n" + good, []posture.Code{posture.CodeSecTxtInvalidField}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"relative contact only", "Contact: /report\nExpires: 2027-06-01T00:00:00Z\n", []posture.Code{posture.CodeSecTxtInvalidField, posture.CodeSecTxtNoContact}, false, nil, nil, "2027-06-01T00:00:00Z"},
+		{"bad languages, twice", good + "Preferred-Languages: en,,fr\nPreferred-Languages: de\n", []posture.Code{posture.CodeSecTxtInvalidField, posture.CodeSecTxtDuplicateField}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"indented line after a blank", good + "\n  stray\n", []posture.Code{posture.CodeSecTxtSyntax}, false, []string{"mailto:security@acme.example"}, nil, "2027-06-01T00:00:00Z"},
+		{"not UTF-8", "Contact: mailto:a@acme.example\nExpires: 2027-06-01T00:00:00Z\n# \xff\n", []posture.Code{posture.CodeSecTxtNotUTF8}, false, []string{"mailto:a@acme.example"}, nil, "2027-06-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
