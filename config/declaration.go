@@ -380,7 +380,7 @@ type rawScope struct {
 
 type rawControl struct {
 	ID              string         `mapstructure:"id"`
-	Section         string         `mapstructure:"section"`
+	Section         any            `mapstructure:"section"` // a heading, or a list of nested headings
 	Statement       string         `mapstructure:"statement"`
 	Verify          map[string]any `mapstructure:"verify"`
 	Attested        *rawAttested   `mapstructure:"attested"`
@@ -709,6 +709,59 @@ func didYouMean(s string, candidates []string) string {
 	return ""
 }
 
+// section reads a control's section: one heading, or a list of nested
+// headings, outermost first (a page's "Data Encryption" › "Encryption in
+// Transit").
+func (c *checker) section(p string, v any) (string, []string) {
+	var parts []string
+	switch x := v.(type) {
+	case nil:
+		c.errorf(p, "required: the heading the control is shown under, or a list of nested headings")
+		return "", nil
+	case string:
+		parts = []string{x}
+	case []any:
+		if len(x) == 0 {
+			c.errorf(p, "an empty list: give the heading, or the nested headings outermost first")
+			return "", nil
+		}
+		for j, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				c.errorf(fmt.Sprintf("%s[%d]", p, j), "want a heading (a string), got %T", e)
+				return "", nil
+			}
+			parts = append(parts, s)
+		}
+	default:
+		c.errorf(p, "want a heading (a string) or a list of nested headings, got %T", v)
+		return "", nil
+	}
+	if len(parts) > posture.MaxSectionDepth {
+		c.errorf(p, "%d levels of headings: at most %d nest", len(parts), posture.MaxSectionDepth)
+		return "", nil
+	}
+	for j := range parts {
+		parts[j] = strings.TrimSpace(parts[j])
+		at := p
+		if len(parts) > 1 {
+			at = fmt.Sprintf("%s[%d]", p, j)
+		}
+		switch {
+		case parts[j] == "":
+			c.errorf(at, "required: the heading the control is shown under")
+			return "", nil
+		case strings.Contains(parts[j], strings.TrimSpace(posture.SectionSep)):
+			c.errorf(at, "%q: a heading may not contain %q; nest headings as a list instead", parts[j], strings.TrimSpace(posture.SectionSep))
+			return "", nil
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return strings.Join(parts, posture.SectionSep), parts
+}
+
 func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Control {
 	if len(raw) == 0 {
 		c.errorf("controls", "required: at least one control")
@@ -722,7 +775,6 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 		p := fmt.Sprintf("controls[%d]", i)
 		ctl := posture.Control{
 			ID:              strings.TrimSpace(r.ID),
-			Section:         strings.TrimSpace(r.Section),
 			Statement:       strings.TrimSpace(r.Statement),
 			Mappings:        nilIfEmpty(trimAll(r.Mappings)),
 			Visibility:      posture.Visibility(strings.TrimSpace(r.Visibility)),
@@ -741,9 +793,7 @@ func (c *checker) controls(raw []rawControl, scope posture.Scope) []posture.Cont
 				firstID[ctl.ID] = p + ".id"
 			}
 		}
-		if ctl.Section == "" {
-			c.errorf(p+".section", "required: the heading the control is shown under")
-		}
+		ctl.Section, ctl.SectionPath = c.section(p+".section", r.Section)
 		if ctl.Statement == "" {
 			c.errorf(p+".statement", "required: the claim as published")
 		}

@@ -811,3 +811,45 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+// A section nests as the page nests its headings (SENTD's "Data
+// Encryption" › "Encryption in Transit"): a list, outermost first.
+func TestNestedSections(t *testing.T) {
+	d := loadExample(t, "sentd.yaml")
+	nested := 0
+	for _, c := range d.Controls {
+		if len(c.SectionPath) == 0 {
+			if c.Path() == nil || c.Path()[0] != c.Section {
+				t.Errorf("%s: Path() = %v for section %q", c.ID, c.Path(), c.Section)
+			}
+			continue
+		}
+		nested++
+		if c.SectionPath[0] != "Data Encryption" || c.Section != strings.Join(c.SectionPath, posture.SectionSep) {
+			t.Errorf("%s: section %q path %v", c.ID, c.Section, c.SectionPath)
+		}
+	}
+	if nested != 9 {
+		t.Errorf("%d nested controls, want 9", nested)
+	}
+
+	dir := t.TempDir()
+	for _, tc := range []struct{ section, want string }{
+		{`[A, B, C, D, E]`, "controls[0].section: 5 levels of headings: at most 4 nest"},
+		{`[A, " "]`, "controls[0].section[1]: required"},
+		{`[]`, "controls[0].section: an empty list"},
+		{`[A, [B]]`, "controls[0].section[1]: want"},
+		{`"A › B"`, "controls[0].section: \"A › B\": a heading may not contain"},
+	} {
+		p := filepath.Join(dir, "t.yaml")
+		doc := "version: 1\norganization: {name: X}\nscope: {web: [\"https://a.example\"]}\ncontrols:\n  - id: x\n    section: " + tc.section +
+			"\n    statement: S\n    attested: {by: CTO, reviewed: 2026-01-01}\n"
+		if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadDeclaration(New(), p, testRegistry)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("section %s: err = %v, want %q", tc.section, err, tc.want)
+		}
+	}
+}

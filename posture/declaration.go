@@ -73,6 +73,24 @@ const (
 // contradicted. It never shows the claim as holding.
 type OnContradiction string
 
+// SectionSep joins the parts of a nested section in Control.Section.
+const SectionSep = " › "
+
+// MaxSectionDepth is how deeply sections nest: a page's h2 to h5.
+const MaxSectionDepth = 4
+
+// Path returns the section's headings, outermost first: SectionPath, or
+// Section alone.
+func (c Control) Path() []string {
+	if len(c.SectionPath) > 0 {
+		return c.SectionPath
+	}
+	if c.Section == "" {
+		return nil
+	}
+	return []string{c.Section}
+}
+
 const (
 	ShowUnderReview OnContradiction = "under_review"
 	HideControl     OnContradiction = "hide"
@@ -80,9 +98,14 @@ const (
 
 // Control is one claim.
 type Control struct {
-	ID        string `json:"id"`
-	Section   string `json:"section"`
-	Statement string `json:"statement"`
+	ID string `json:"id"`
+	// Section is the heading the control is shown under. For a nested
+	// heading it is the whole path joined by SectionSep ("Data
+	// Encryption › Encryption in Transit"), and SectionPath holds its
+	// parts, outermost first; SectionPath is empty for one level.
+	Section     string   `json:"section"`
+	SectionPath []string `json:"section_path,omitempty"`
+	Statement   string   `json:"statement"`
 	// Exactly one of Verify and Attested is set.
 	Verify   *Verify      `json:"verify,omitempty"`
 	Attested *Attestation `json:"attested,omitempty"`
