@@ -197,7 +197,7 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Pl
 		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls}))
 	}
 	if plan.Uses(posture.ScannerHTTP, "") {
-		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
+		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, Resolver: res, Limiter: no.limiter, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,
 			PlainHTTP: func(t posture.Target) string {
 				if u, ok := plain[t.Address]; ok {
 					return u

@@ -21,8 +21,8 @@ var allowed = map[string][]string{
 	"config":            {"posture"},
 	"scanners":          {"posture"},
 	"scanners/tlsscan":  {"posture"},
-	"scanners/httpscan": {"posture"},
-	"scanners/dnsscan":  {"posture"},
+	"scanners/httpscan": {"posture", "scanners/netlimit"},
+	"scanners/dnsscan":  {"posture", "scanners/netlimit"},
 	"scanners/wafscan":  {"posture"},
 	"scanners/netlimit": {},
 	// The nuclei engine and the companion binary made of it (vouch-waf):

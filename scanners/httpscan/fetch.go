@@ -60,6 +60,7 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 	r, err := sc.get(ctx, u, sc.insecure, keepBody)
 	if err != nil && u.Scheme == "https" && !sc.insecure && isCertError(err) {
 		sc.insecure = true
+		sc.certNote = len(sc.notes)
 		sc.note(fmt.Sprintf("certificate not trusted; headers observed without verification (%s: %v)", u.Host, unwrapURLError(err)))
 		r, err = sc.get(ctx, u, true, keepBody)
 	}
@@ -127,10 +128,10 @@ func hstsOf(h http.Header) *posture.HSTS {
 func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if s.resolver == nil || err != nil {
-		return s.dialer.DialContext(ctx, network, addr)
+		return s.dialIP(ctx, network, addr)
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return s.dialer.DialContext(ctx, network, addr)
+		return s.dialIP(ctx, network, addr)
 	}
 	ips, err := s.resolver.LookupIPAddr(ctx, host)
 	if err == nil && len(ips) == 0 {
@@ -141,7 +142,7 @@ func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, err
 	}
 	var first error
 	for _, ip := range ips {
-		c, err := s.dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		c, err := s.dialIP(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
 			return c, nil
 		}

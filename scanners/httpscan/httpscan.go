@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Options configure a Scanner.
@@ -22,6 +24,11 @@ type Options struct {
 	// scan's one resolver, shared with the other scanners), and the
 	// Dialer is given only IP addresses.
 	Resolver posture.Resolver
+	// Limiter, when set, is the scan's per-host connection budget: every
+	// connection waits for a slot of its host and holds it until closed.
+	// nil means no bound beyond the fetches one Scan runs at once (the
+	// redirect chain, the HTTPS root, security.txt and each page).
+	Limiter *netlimit.Limiter
 	// RootCAs verify server certificates; nil means the system roots.
 	RootCAs *x509.CertPool
 	// Timeout bounds each request, from dial to the last byte read; 0
@@ -60,6 +67,7 @@ const DefaultUserAgent = "vouch/dev (+security posture scan)"
 // Scanner observes the redirect chain, HSTS and cookies of web targets.
 type Scanner struct {
 	dialer       *net.Dialer
+	dialIP       netlimit.DialFunc // dialer through the limiter
 	resolver     posture.Resolver
 	roots        *x509.CertPool
 	timeout      time.Duration
@@ -91,6 +99,7 @@ func New(o Options) *Scanner {
 	if s.dialer == nil {
 		s.dialer = &net.Dialer{}
 	}
+	s.dialIP = o.Limiter.Dial(s.dialer.DialContext)
 	if s.timeout <= 0 {
 		s.timeout = 10 * time.Second
 	}
@@ -128,8 +137,17 @@ func (s *Scanner) Accepts(k posture.TargetKind) bool { return k == posture.Targe
 // Scan observes t: the redirect chain from its plain-HTTP start URL and the
 // response of its https:// URL. It returns one HTTPObservation. When
 // neither could be observed, the observation's Missing says why.
+//
+// The fetches that do not depend on each other run at once, each on its
+// own connections (within the per-host budget): the redirect chain, the
+// HTTPS root, security.txt and each scope page. security.txt and the
+// pages are recorded only when the HTTPS root answered; they are fetched
+// beside it and dropped (cancelled, when still running) when it did not.
+// Each fetch records into its own branch, and the branches are merged in
+// the order they once ran one after the other (chain, root, security.txt,
+// pages), so the observation is the same whatever finished first.
 func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
-	sc := &scan{Scanner: s, target: t, idPrefix: "http/" + t.Address}
+	sc := &scan{Scanner: s, target: t, idPrefix: "http/" + t.Address, certNote: -1}
 	obs := posture.HTTPObservation{
 		Observation:     posture.Observation{Target: t, Scanner: s.Name(), ObservedAt: s.now().UTC()},
 		UpgradesToHTTPS: posture.Unknown,
@@ -137,10 +155,43 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	}
 	sc.obs = &obs
 
-	sc.followChain(ctx)
-	sc.fetchHTTPS(ctx)
-	sc.fetchSecurityTxt(ctx)
-	sc.fetchPages(ctx)
+	chain, root, sectxt := sc.branch(), sc.branch(), sc.branch()
+	pages := sc.planPages()
+	// Speculative fetches die with the HTTPS root's failure.
+	spec, cancelSpec := context.WithCancel(ctx)
+	defer cancelSpec()
+	tasks := []func(){
+		func() { chain.followChain(ctx) },
+		func() {
+			root.fetchHTTPS(ctx)
+			if root.obs.HTTPSMissing != nil {
+				cancelSpec()
+			}
+		},
+		func() { sectxt.fetchSecurityTxt(spec) },
+	}
+	for _, p := range pages {
+		if p.sc != nil {
+			tasks = append(tasks, func() { p.sc.fetchPage(spec, p.pg, p.u, p.base, p.n) })
+		}
+	}
+	runAll(tasks)
+
+	obs.StartURL, obs.Redirects, obs.RedirectMissing = chain.obs.StartURL, chain.obs.Redirects, chain.obs.RedirectMissing
+	obs.UpgradesToHTTPS, obs.SameHostFirst = chain.obs.UpgradesToHTTPS, chain.obs.SameHostFirst
+	obs.LeavesHost, obs.RedirectLoop = chain.obs.LeavesHost, chain.obs.RedirectLoop
+	sc.merge(chain)
+	obs.Source, obs.HTTPS, obs.HTTPSMissing = root.obs.Source, root.obs.HTTPS, root.obs.HTTPSMissing
+	obs.SecurityHeaders, obs.HSTS = root.obs.SecurityHeaders, root.obs.HSTS
+	sc.merge(root)
+	if u := sc.securityTxtURL(); u != nil && obs.HTTPSMissing != nil {
+		m := *obs.HTTPSMissing
+		obs.SecurityTxt = &posture.SecurityTxt{URL: u.String(), Missing: &m}
+	} else {
+		obs.SecurityTxt = sectxt.obs.SecurityTxt
+		sc.merge(sectxt)
+	}
+	sc.mergePages(pages)
 
 	if obs.Source == "" {
 		obs.Source = t.HostPort()
@@ -161,7 +212,8 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	return posture.Snapshot{HTTP: []posture.HTTPObservation{obs}}
 }
 
-// scan is the state of one Scan call.
+// scan is the state of one Scan call, or of one branch of it (one fetch
+// run beside the others, recording into an observation of its own).
 type scan struct {
 	*Scanner
 	target   posture.Target
@@ -171,12 +223,65 @@ type scan struct {
 	// verification: later requests skip it, so that the headers are
 	// still observed.
 	insecure bool
-	// notes are lines for the notes evidence.
-	notes []string
-	hops  int // exchanges recorded, for evidence IDs
+	// notes are lines for the notes evidence; certNote is the index of
+	// the one that says the certificate was not trusted (-1: none).
+	notes    []string
+	certNote int
+	// certNoted is set in the merged scan once a branch's certificate
+	// note is in its notes: one run of the fetches in a row said so once.
+	certNoted bool
+	hops      int // exchanges recorded, for evidence IDs
 }
 
 func (sc *scan) note(s string) { sc.notes = append(sc.notes, s) }
+
+// branch returns a scan that records into an observation of its own, for
+// one fetch run beside the others; merge takes what it recorded.
+func (sc *scan) branch() *scan {
+	o := *sc.obs
+	return &scan{Scanner: sc.Scanner, target: sc.target, idPrefix: sc.idPrefix, obs: &o, certNote: -1}
+}
+
+// merge appends the evidence, cookies and notes b recorded. Run in a row,
+// only the first fetch to meet an untrusted certificate noted it (the
+// later ones skipped verification): so only the first such note is kept.
+func (sc *scan) merge(b *scan) {
+	sc.obs.Evidence = append(sc.obs.Evidence, b.obs.Evidence...)
+	sc.obs.Cookies = append(sc.obs.Cookies, b.obs.Cookies...)
+	for i, n := range b.notes {
+		if i == b.certNote {
+			if sc.certNoted {
+				continue
+			}
+			sc.certNoted = true
+		}
+		sc.notes = append(sc.notes, n)
+	}
+}
+
+// runAll runs tasks at once and waits for all. A panic in a task is
+// raised again in the caller's goroutine, where the runner recovers it.
+func runAll(tasks []func()) {
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		panicked any
+	)
+	for _, task := range tasks {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					once.Do(func() { panicked = p })
+				}
+			}()
+			task()
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
 
 // fetchHTTPS gets the target's https:// URL once and records the response,
 // its HSTS header and its cookies.

@@ -12,23 +12,34 @@ import (
 // maxPageRedirects bounds the redirects followed from one page.
 const maxPageRedirects = 3
 
-// fetchPages gets each page the scope names for the target (Options.Pages),
-// at most maxPages of them, and records the responses and the cookies they
-// set. Only https:// URLs on the target's origin are fetched; a page is
-// fetched only when the HTTPS origin answered, and is otherwise recorded
-// as not observed for the same reason.
-func (sc *scan) fetchPages(ctx context.Context) {
+// page is one scope page of a Scan: pg is what is recorded; sc, when set,
+// is the branch that fetches it (u, as number n of the target's pages).
+type page struct {
+	pg      *posture.HTTPPage
+	sc      *scan
+	u, base *url.URL
+	n       int
+	// overBudget: not fetched, over the budget of pages per target.
+	overBudget bool
+}
+
+// planPages lists each page the scope names for the target
+// (Options.Pages) and which of them are fetched: at most maxPages, only
+// https:// URLs on the target's origin. mergePages records them once the
+// HTTPS root's answer is known.
+func (sc *scan) planPages() []page {
 	if sc.pages == nil {
-		return
+		return nil
 	}
 	list := sc.pages(sc.target)
 	if len(list) == 0 {
-		return
+		return nil
 	}
 	base, err := url.Parse(sc.target.Address)
 	if err != nil || base.Scheme != "https" || base.Host == "" {
-		return // fetchHTTPS said why
+		return nil // fetchHTTPS said why
 	}
+	var out []page
 	seen := map[string]bool{}
 	fetched := 0
 	for _, raw := range list {
@@ -36,23 +47,42 @@ func (sc *scan) fetchPages(ctx context.Context) {
 			continue
 		}
 		seen[raw] = true
-		pg := posture.HTTPPage{URL: raw}
+		p := page{pg: &posture.HTTPPage{URL: raw}}
 		u, err := url.Parse(raw)
 		switch {
 		case err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil:
-			pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %q is not an https:// URL", raw)}
+			p.pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %q is not an https:// URL", raw)}
 		case !sameOrigin(u, base):
-			pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %s is not on the target's origin %s; not fetched", raw, originOf(base))}
-		case sc.obs.HTTPSMissing != nil:
-			m := *sc.obs.HTTPSMissing
-			pg.Missing = &m
+			p.pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %s is not on the target's origin %s; not fetched", raw, originOf(base))}
 		case fetched == sc.maxPages:
-			pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %s not fetched: over the budget of %d pages per target", raw, sc.maxPages)}
+			p.overBudget = true
 		default:
 			fetched++
-			sc.fetchPage(ctx, &pg, u, base, fetched)
+			p.sc, p.u, p.base, p.n = sc.branch(), u, base, fetched
 		}
-		sc.obs.Pages = append(sc.obs.Pages, pg)
+		out = append(out, p)
+	}
+	return out
+}
+
+// mergePages records the pages and the responses and cookies of those
+// fetched. A page is observed only when the HTTPS origin answered; it is
+// otherwise recorded as not observed for the same reason (and what its
+// fetch saw, if anything, is dropped).
+func (sc *scan) mergePages(pages []page) {
+	for _, p := range pages {
+		switch {
+		case p.pg.Missing != nil && p.sc == nil:
+			// not fetchable, whatever the origin said
+		case sc.obs.HTTPSMissing != nil:
+			m := *sc.obs.HTTPSMissing
+			*p.pg = posture.HTTPPage{URL: p.pg.URL, Missing: &m}
+		case p.overBudget:
+			p.pg.Missing = &posture.Missing{Reason: posture.ReasonNotScanned, Detail: fmt.Sprintf("httpscan: page %s not fetched: over the budget of %d pages per target", p.pg.URL, sc.maxPages)}
+		default:
+			sc.merge(p.sc)
+		}
+		sc.obs.Pages = append(sc.obs.Pages, *p.pg)
 	}
 }
 

@@ -17,17 +17,26 @@ const securityTxtPath = "/.well-known/security.txt"
 // maxSecTxtRedirects bounds the same-host redirects followed to the file.
 const maxSecTxtRedirects = 3
 
+// securityTxtURL is where the target's security.txt is first asked for;
+// nil when the target is not an https:// URL.
+func (sc *scan) securityTxtURL() *url.URL {
+	base, err := url.Parse(sc.target.Address)
+	if err != nil || base.Scheme != "https" || base.Host == "" {
+		return nil
+	}
+	return &url.URL{Scheme: "https", Host: base.Host, Path: securityTxtPath}
+}
+
 // fetchSecurityTxt gets https://host/.well-known/security.txt, following
 // at most maxSecTxtRedirects redirects that stay on the target's host over
 // https://, and records the file, parsed, as obs.SecurityTxt. It runs only
 // when the HTTPS origin answered: an origin that did not is not asked
 // again, and the file is recorded as not observed for the same reason.
 func (sc *scan) fetchSecurityTxt(ctx context.Context) {
-	base, err := url.Parse(sc.target.Address)
-	if err != nil || base.Scheme != "https" || base.Host == "" {
+	u := sc.securityTxtURL()
+	if u == nil {
 		return // fetchHTTPS said why
 	}
-	u := &url.URL{Scheme: "https", Host: base.Host, Path: securityTxtPath}
 	st := &posture.SecurityTxt{URL: u.String()}
 	sc.obs.SecurityTxt = st
 	if sc.obs.HTTPSMissing != nil {
