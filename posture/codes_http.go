@@ -16,8 +16,8 @@ const (
 	// CodeHSTSMaxAgeInvalid: max-age has no value or a value that is
 	// not delta-seconds (1*DIGIT, optionally quoted).
 	CodeHSTSMaxAgeInvalid Code = "http.hsts.max_age_invalid"
-	// CodeHSTSDuplicateDirective: a directive appears more than once
-	// (RFC 6797 §6.1 rule 2).
+	// CodeHSTSDuplicateDirective: max-age or includeSubDomains appears
+	// more than once (RFC 6797 §6.1 rule 2); browsers ignore the header.
 	CodeHSTSDuplicateDirective Code = "http.hsts.duplicate_directive"
 	// CodeHSTSMultipleHeaders: the response carries more than one
 	// Strict-Transport-Security field; only the first counts (RFC 6797

@@ -16,7 +16,9 @@ import (
 //	directive-value           = token / quoted-string
 //
 // with optional whitespace around names, "=" and values. Directive names
-// are case-insensitive; every directive may appear only once; max-age is
+// are case-insensitive; max-age and includeSubDomains may appear only once
+// (a repeated directive the user agent does not know, preload among them,
+// is ignored as browsers do); max-age is
 // required and its value is 1*DIGIT, bare or quoted; includeSubDomains
 // takes no value; directives it does not know are ignored, but must still
 // follow the grammar. A user agent ignores a header that breaks any of
@@ -47,7 +49,14 @@ func ParseHSTS(raw string) posture.HSTS {
 		lname := strings.ToLower(name)
 		if lname != "" {
 			if seen[lname] {
-				invalidIssue(posture.CodeHSTSDuplicateDirective)
+				// §6.1 rule 2 asks every directive to appear once, but
+				// a user agent only knows max-age and includeSubDomains
+				// (rule 3: unknown directives, preload among them, are
+				// ignored): browsers reject a header that repeats one of
+				// those two and read a repeated preload as one.
+				if lname == "max-age" || lname == "includesubdomains" {
+					invalidIssue(posture.CodeHSTSDuplicateDirective)
+				}
 				continue
 			}
 			seen[lname] = true

@@ -62,7 +62,11 @@ func TestParseHSTS(t *testing.T) {
 		{"max-age=1; max-age=2", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
 		{"max-age=1; MAX-AGE=1", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
 		{"max-age=1; includeSubDomains; includesubdomains", false, 1, true, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
-		{"max-age=1; foo; foo=2", false, 1, false, false, []posture.Code{posture.CodeHSTSDuplicateDirective}},
+		// A repeated directive the UA does not know is ignored (§6.1 rule 3),
+		// as browsers do: preload is not an RFC 6797 directive.
+		{"max-age=1; foo; foo=2", true, 1, false, false, nil},
+		{"max-age=31536000; preload; preload", true, 31536000, false, true, nil},
+		{"max-age=31536000; includeSubDomains; preload; PRELOAD", true, 31536000, true, true, nil},
 		{"max-age=abc; max-age=1", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid, posture.CodeHSTSDuplicateDirective}},
 
 		// Syntax (RFC 6797 §6.1 rule 4).
