@@ -49,10 +49,10 @@ ed._domainkey.k.test.      TXT "v=DKIM1; k=ed25519; p=`+edRaw+`"
 		hashes []string
 		issues []posture.Code
 	}{
-		"good":  {2048, []string{"sha256"}, nil},
-		"both":  {2048, []string{"sha1", "sha256"}, nil},
-		"sha1":  {2048, []string{"sha1"}, []posture.Code{posture.CodeDKIMSHA1Only}},
-		"odd":   {2048, []string{"md5"}, []posture.Code{posture.CodeDKIMHUnknown}},
+		"good": {2048, []string{"sha256"}, nil},
+		"both": {2048, []string{"sha1", "sha256"}, nil},
+		"sha1": {2048, []string{"sha1"}, []posture.Code{posture.CodeDKIMSHA1Only}},
+		"odd":  {2048, []string{"md5"}, []posture.Code{posture.CodeDKIMHUnknown}},
 		// Short RSA keys carry no issue: the scanner records type and
 		// size, and email.dkim judges them against its min_bits.
 		"short": {1024, nil, nil},
