@@ -136,6 +136,68 @@ var versionRE = regexp.MustCompile(`(?:/|\s|^)v?\d+(?:\.\d+)+`)
 // bannerHeaders name software; a version in them is a banner.
 var bannerHeaders = []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Generator"}
 
+// frameOptions returns what a browser enforces of the X-Frame-Options
+// fields vs: "DENY", "SAMEORIGIN", or "" for nothing, and whether the
+// fields say something it does not understand. It follows HTML's "check
+// a navigation response's adherence to X-Frame-Options": the values of
+// every field, split at commas (get, decode and split), lower-cased, as a
+// set; several distinct values of which one is deny, sameorigin or
+// allowall block framing as deny does; several others, or one it does
+// not know (allowall included), allow it.
+func frameOptions(vs []string) (string, bool) {
+	set := map[string]bool{}
+	for _, v := range vs {
+		for _, x := range getDecodeSplit(v) {
+			set[strings.ToLower(x)] = true
+		}
+	}
+	known := set["deny"] || set["sameorigin"] || set["allowall"]
+	invalid := false
+	for x := range set {
+		invalid = invalid || (x != "deny" && x != "sameorigin")
+	}
+	switch {
+	case len(set) == 0:
+		return "", false
+	case len(set) > 1 && known:
+		return "DENY", invalid
+	case len(set) > 1:
+		return "", true
+	case set["deny"]:
+		return "DENY", false
+	case set["sameorigin"]:
+		return "SAMEORIGIN", false
+	default:
+		return "", true
+	}
+}
+
+// getDecodeSplit splits a header value as Fetch's "get, decode, and split"
+// does: at commas outside double quotes, quotes removed (a backslash
+// escapes the next character inside them), each part stripped of
+// spaces and tabs; an empty part is kept as "".
+func getDecodeSplit(v string) []string {
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"':
+			for i++; i < len(v) && v[i] != '"'; i++ {
+				if v[i] == '\\' && i+1 < len(v) {
+					i++
+				}
+				b.WriteByte(v[i])
+			}
+		case ',':
+			out = append(out, strings.Trim(b.String(), " \t"))
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(out, strings.Trim(b.String(), " \t"))
+}
+
 // parseSecurityHeaders reads the security headers of a response.
 func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	sh := &posture.SecurityHeaders{
@@ -158,11 +220,12 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	if !sh.NoSniff {
 		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersNoSniffMissing)
 	}
-	switch v := strings.ToUpper(strings.Trim(sh.XFrameOptions, " \t")); v {
-	case "DENY", "SAMEORIGIN":
-		sh.FrameOptions = v
-	case "":
-	default:
+	if vs := h.Values("X-Frame-Options"); len(vs) > 1 {
+		sh.XFrameOptions = strings.Join(vs, ", ")
+	}
+	var invalid bool
+	sh.FrameOptions, invalid = frameOptions(h.Values("X-Frame-Options"))
+	if invalid {
 		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersFrameOptionsInvalid)
 	}
 	// An enforced frame-ancestors makes browsers ignore X-Frame-Options

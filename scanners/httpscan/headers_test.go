@@ -132,3 +132,36 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("httpscan: security headers of a refused origin: %+v", o.SecurityHeaders)
 	}
 }
+
+// X-Frame-Options as HTML's "check a navigation response's adherence to
+// X-Frame-Options" reads it: every field, split at commas, lower-cased,
+// as a set.
+func TestFrameOptionsAsHTMLReadsThem(t *testing.T) {
+	for _, tc := range []struct {
+		fields  []string
+		want    string
+		invalid bool
+		ref     string
+	}{
+		{nil, "", false, "no field: nothing enforced"},
+		{[]string{"DENY"}, "DENY", false, "HTML XFO step 6: deny"},
+		{[]string{"sameorigin"}, "SAMEORIGIN", false, "HTML XFO step 7: sameorigin, lower-cased (step 3)"},
+		{[]string{" SameOrigin\t"}, "SAMEORIGIN", false, "get, decode, and split strips whitespace"},
+		{[]string{"SAMEORIGIN,SAMEORIGIN"}, "SAMEORIGIN", false, "HTML XFO step 3: a set, duplicates collapse"},
+		{[]string{"SAMEORIGIN", "sameorigin"}, "SAMEORIGIN", false, "two fields combine into one list (Fetch get, decode, and split)"},
+		{[]string{"DENY,SAMEORIGIN"}, "DENY", false, "HTML XFO step 4: conflicting known values block"},
+		{[]string{"DENY", "SAMEORIGIN"}, "DENY", false, "HTML XFO step 4, across two fields"},
+		{[]string{"ALLOWALL, DENY"}, "DENY", true, "HTML XFO step 4: allowall beside another value blocks"},
+		{[]string{"DENY,"}, "DENY", true, "HTML XFO step 4: an empty member still makes the set larger than 1"},
+		{[]string{`"DENY"`}, "DENY", false, "get, decode, and split removes quotes"},
+		{[]string{"ALLOWALL"}, "", true, "HTML XFO step 8: allowall allows framing"},
+		{[]string{"ALLOW-FROM https://a.example"}, "", true, "HTML XFO step 8: allow-from is not supported"},
+		{[]string{"foo, bar"}, "", true, "HTML XFO step 5: several unknown values allow framing"},
+		{[]string{"deny;"}, "", true, "HTML XFO step 8: a value with extra characters is unknown"},
+	} {
+		got, invalid := frameOptions(tc.fields)
+		if got != tc.want || invalid != tc.invalid {
+			t.Errorf("%q (%s): got %q invalid=%v, want %q invalid=%v", tc.fields, tc.ref, got, invalid, tc.want, tc.invalid)
+		}
+	}
+}
