@@ -44,6 +44,7 @@ const (
 	CodeCookieNotHTTPOnly  posture.Code = "http.cookie.not_httponly"
 	CodeCookieNoSameSite   posture.Code = "http.cookie.no_samesite"
 	CodeCookieSameSiteNone posture.Code = "http.cookie.samesite_none"
+	CodeCookieSameSiteLax  posture.Code = "http.cookie.samesite_lax" // samesite: strict asked, Lax set
 
 	// http.security_headers (with the scanner's
 	// posture.CodeHeadersNoSniffMissing, CodeHeadersNoFrameProtection,
@@ -65,7 +66,7 @@ func CodesHTTP() []posture.Code {
 		CodeHSTSHTTPNotRedirected, CodeHSTSRedirectNotSameHostFirst, CodeHSTSRedirectNoHSTS,
 		CodeHSTSRedirectInsecure, CodeHSTSTooManyRedirects, CodeHSTSRedirectLoop,
 		CodeSecTxtUnsigned,
-		CodeCookieNotSecure, CodeCookieNotHTTPOnly, CodeCookieNoSameSite, CodeCookieSameSiteNone,
+		CodeCookieNotSecure, CodeCookieNotHTTPOnly, CodeCookieNoSameSite, CodeCookieSameSiteNone, CodeCookieSameSiteLax,
 		CodeHeadersCSPUnsafe,
 		CodeHeadersReferrerMissing, CodeHeadersPermissionsMissing, CodeHeadersCOOPMissing,
 	}

@@ -9,22 +9,26 @@ import (
 )
 
 // http.cookies_secure: every cookie the target sets (or every cookie the
-// control names) carries Secure (RFC 6265 §4.1.2.5), HttpOnly (§4.1.2.6)
-// and SameSite=Lax or Strict (RFC 6265bis §4.1.2.7), and keeps the rules
-// of its __Host- or __Secure- prefix (RFC 6265bis §4.1.3).
+// control names) carries Secure (RFC 6265 §4.1.2.5) and HttpOnly
+// (§4.1.2.6), and keeps the rules of its __Host- or __Secure- prefix
+// (RFC 6265bis §4.1.3): what a claim of "secure, httpOnly cookies" says.
+// SameSite (RFC 6265bis §4.1.2.7) is judged only when the samesite
+// parameter asks for it: a check judges what the claim says, no more.
 
 func init() {
 	Register(Check{
 		Rule: posture.Rule{
 			ID:          "http.cookies_secure",
-			Title:       "Set cookies Secure, HttpOnly and SameSite",
-			Description: "Every Set-Cookie seen in the redirect chain, the HTTPS response and the pages the scope names (or only those named) has Secure, HttpOnly and SameSite=Lax or Strict, and a __Host- or __Secure- cookie keeps its prefix's rules.",
+			Title:       "Set cookies Secure and HttpOnly",
+			Description: "Every Set-Cookie seen in the redirect chain, the HTTPS response and the pages the scope names (or only those named) has Secure and HttpOnly (and SameSite=Lax or Strict, or Strict, when the samesite parameter asks), and a __Host- or __Secure- cookie keeps its prefix's rules.",
 			Citation:    "RFC 6265 §4.1.2.5, §4.1.2.6; RFC 6265bis §4.1.2.7, §4.1.3; OWASP Session Management Cheat Sheet",
 			Severity:    posture.SeverityMedium,
-			Remediation: "Add '; Secure; HttpOnly; SameSite=Lax' (or Strict) to every Set-Cookie; name session cookies __Host-… with Path=/ and no Domain.",
+			Remediation: "Add '; Secure; HttpOnly' (and 'SameSite=Lax' or Strict) to every Set-Cookie; name session cookies __Host-… with Path=/ and no Domain.",
 			Mappings:    []string{"SOC2:CC6.1", "ISO27001:A.8.26"},
 			Params: []posture.Param{
 				{Name: "names", Type: posture.ParamList, Format: "cookie-name", Doc: "the cookies to judge, e.g. [session, csrf]; every cookie seen when absent"},
+				{Name: "samesite", Type: posture.ParamEnum, Default: "any", Enum: []string{"any", "lax", "strict"},
+					Doc: "the SameSite each cookie must carry: any (not judged), lax (Lax or Strict), strict"},
 			},
 			Needs: needHTTPWeb,
 			Claim: "session cookies are Secure and HttpOnly",
@@ -36,18 +40,26 @@ func init() {
 func runCookiesSecure(in Input) []posture.Finding {
 	var names []string
 	names = append(names, in.Args.List("names")...)
-	expected := "every cookie Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"
+	sameSite := strings.ToLower(in.Args.String("samesite"))
+	flags := "Secure, HttpOnly"
+	switch sameSite {
+	case "lax":
+		flags += ", SameSite=Lax/Strict"
+	case "strict":
+		flags += ", SameSite=Strict"
+	}
+	expected := "every cookie " + flags + ", prefix rules kept"
 	if len(names) > 0 {
-		expected = "cookies " + strings.Join(names, ", ") + " Secure, HttpOnly, SameSite=Lax/Strict, prefix rules kept"
+		expected = "cookies " + strings.Join(names, ", ") + " " + flags + ", prefix rules kept"
 	}
 	var out []posture.Finding
 	for _, o := range in.Snapshot.HTTP {
-		out = append(out, judgeCookies(o, names, expected))
+		out = append(out, judgeCookies(o, names, sameSite, expected))
 	}
 	return out
 }
 
-func judgeCookies(o posture.HTTPObservation, names []string, expected string) posture.Finding {
+func judgeCookies(o posture.HTTPObservation, names []string, sameSite, expected string) posture.Finding {
 	if f := httpsUnobserved(o, expected, "its cookies"); f != nil {
 		return *f
 	}
@@ -100,10 +112,13 @@ func judgeCookies(o posture.HTTPObservation, names []string, expected string) po
 		if !c.HttpOnly {
 			add(CodeCookieNotHTTPOnly, "lacks HttpOnly")
 		}
-		switch c.SameSite {
-		case "Lax", "Strict":
-		case "None":
+		switch {
+		case sameSite == "any" || sameSite == "":
+		case c.SameSite == "Strict", c.SameSite == "Lax" && sameSite == "lax":
+		case c.SameSite == "None":
 			add(CodeCookieSameSiteNone, "has SameSite=None")
+		case c.SameSite == "Lax":
+			add(CodeCookieSameSiteLax, "has SameSite=Lax, not Strict")
 		default:
 			add(CodeCookieNoSameSite, "lacks SameSite")
 		}

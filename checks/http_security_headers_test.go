@@ -103,7 +103,7 @@ func TestCodesHTTP(t *testing.T) {
 			t.Errorf("checks: code %q is not an http code", c)
 		}
 	}
-	if len(codes) != 16 {
-		t.Errorf("checks: %d HTTP codes, want 16", len(codes))
+	if len(codes) != 17 {
+		t.Errorf("checks: %d HTTP codes, want 17", len(codes))
 	}
 }
