@@ -515,6 +515,14 @@ func webURLProblem(s string) string {
 		return fmt.Sprintf("%q: a URL with credentials (user@) is not a target", s)
 	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#"):
 		return fmt.Sprintf("%q: want an origin with an optional path, without ?query or #fragment", s)
+	case strings.HasSuffix(u.Host, ":"):
+		return fmt.Sprintf("%q: an empty port after ':': give a port from 1 to 65535, or none for the scheme's default", s)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 || p[0] == '0' {
+			return fmt.Sprintf("%q: port %s: want a TCP port from 1 to 65535 (RFC 3986 §3.2.3, RFC 793)", s, p)
+		}
 	}
 	if h := u.Hostname(); net.ParseIP(h) == nil {
 		if msg := hostProblem(h); msg != "" {

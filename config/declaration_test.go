@@ -402,6 +402,38 @@ controls:
   - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}
 `, "scope.web[0]", "want an https:// (or http://) URL, got scheme ftp", true},
 
+	{"port out of range in scope.web", `version: 1
+organization: {name: Acme}
+scope:
+  web: [https://app.acme.example:99999] # <-
+controls:
+  - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}
+`, "scope.web[0]", "port 99999: want a TCP port from 1 to 65535", true},
+
+	{"port zero in scope.web", `version: 1
+organization: {name: Acme}
+scope:
+  web: [https://app.acme.example:0] # <-
+controls:
+  - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}
+`, "scope.web[0]", "port 0: want a TCP port from 1 to 65535", true},
+
+	{"port with a leading zero in scope.web", `version: 1
+organization: {name: Acme}
+scope:
+  web: [https://app.acme.example:0443] # <-
+controls:
+  - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}
+`, "scope.web[0]", "port 0443: want a TCP port", true},
+
+	{"empty port in scope.web", `version: 1
+organization: {name: Acme}
+scope:
+  web: [https://app.acme.example:] # <-
+controls:
+  - {id: a, section: S, statement: T, verify: {kind: tls.min_version}}
+`, "scope.web[0]", "an empty port after ':'", true},
+
 	{"URL as a mail domain", `version: 1
 organization: {name: Acme}
 scope:
