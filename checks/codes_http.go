@@ -53,6 +53,8 @@ const (
 	CodeHeadersReferrerMissing    posture.Code = "http.headers.referrer_policy_missing"
 	CodeHeadersPermissionsMissing posture.Code = "http.headers.permissions_policy_missing"
 	CodeHeadersCOOPMissing        posture.Code = "http.headers.coop_missing"
+	CodeHeadersReferrerInvalid    posture.Code = "http.headers.referrer_policy_invalid" // no token a browser knows: its default applies
+	CodeHeadersReferrerWeak       posture.Code = "http.headers.referrer_policy_weak"    // unsafe-url or no-referrer-when-downgrade
 )
 
 // cspUnsafe are the scanner's CSP issue codes that csp_safe of
@@ -69,6 +71,7 @@ func CodesHTTP() []posture.Code {
 		CodeCookieNotSecure, CodeCookieNotHTTPOnly, CodeCookieNoSameSite, CodeCookieSameSiteNone, CodeCookieSameSiteLax,
 		CodeHeadersCSPUnsafe,
 		CodeHeadersReferrerMissing, CodeHeadersPermissionsMissing, CodeHeadersCOOPMissing,
+		CodeHeadersReferrerInvalid, CodeHeadersReferrerWeak,
 	}
 	slices.Sort(out)
 	return out

@@ -88,16 +88,24 @@ func judgeSecurityHeaders(o posture.HTTPObservation, req []string, expected stri
 				ps = append(ps, problem{CodeHeadersCSPUnsafe, "the Content-Security-Policy allows " + strings.Join(bad, ", ")})
 			}
 		case "referrer_policy":
-			if strings.TrimSpace(sh.ReferrerPolicy) == "" {
+			switch eff := EffectiveReferrerPolicy(sh.ReferrerPolicy); {
+			case strings.TrimSpace(sh.ReferrerPolicy) == "":
 				ps = append(ps, problem{CodeHeadersReferrerMissing, "no Referrer-Policy"})
+			case eff == "":
+				ps = append(ps, problem{CodeHeadersReferrerInvalid, "Referrer-Policy " + quote(sh.ReferrerPolicy) + " names no policy a browser knows: the browser's default applies"})
+			case eff == "unsafe-url" || eff == "no-referrer-when-downgrade":
+				ps = append(ps, problem{CodeHeadersReferrerWeak, "Referrer-Policy " + eff + " sends the full URL to other origins"})
 			}
 		case "permissions_policy":
 			if strings.TrimSpace(sh.PermissionsPolicy) == "" {
 				ps = append(ps, problem{CodeHeadersPermissionsMissing, "no Permissions-Policy"})
 			}
 		case "coop":
-			if strings.TrimSpace(sh.CrossOriginOpenerPolicy) == "" {
+			switch eff := EffectiveCOOP(sh.CrossOriginOpenerPolicy); {
+			case strings.TrimSpace(sh.CrossOriginOpenerPolicy) == "":
 				ps = append(ps, problem{CodeHeadersCOOPMissing, "no Cross-Origin-Opener-Policy"})
+			case eff == "unsafe-none":
+				ps = append(ps, problem{CodeHeadersCOOPMissing, "Cross-Origin-Opener-Policy " + quote(sh.CrossOriginOpenerPolicy) + " is applied as unsafe-none (not a valid policy token, or unsafe-none itself)"})
 			}
 		case "no_version_banner":
 			if len(sh.VersionBanners) > 0 {
@@ -151,4 +159,45 @@ func summarizeHeaders(sh *posture.SecurityHeaders) string {
 		return "none of the security headers"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// referrerPolicies are the values of W3C Referrer Policy §3.
+var referrerPolicies = []string{"no-referrer", "no-referrer-when-downgrade", "same-origin", "origin",
+	"strict-origin", "origin-when-cross-origin", "strict-origin-when-cross-origin", "unsafe-url"}
+
+// EffectiveReferrerPolicy is the policy a browser applies for the
+// Referrer-Policy field value v (every field of the response joined by
+// ", "): Referrer Policy §8.1 "parse a referrer policy from a
+// Referrer-Policy header": the comma-separated tokens, the last one that
+// is a known policy wins, unknown ones are ignored (so that a newer
+// policy can follow a fallback). Browsers match the token ignoring ASCII
+// case. "" means none: the browser's default applies.
+func EffectiveReferrerPolicy(v string) string {
+	policy := ""
+	for _, t := range strings.Split(v, ",") {
+		t = strings.ToLower(strings.Trim(t, " \t"))
+		if slices.Contains(referrerPolicies, t) {
+			policy = t
+		}
+	}
+	return policy
+}
+
+// EffectiveCOOP is the opener policy a browser applies for the
+// Cross-Origin-Opener-Policy field value v (every field joined by ", "):
+// HTML §7.1.3.2 "obtain a cross-origin opener policy" parses it as a
+// structured-field item (RFC 8941 §4.2): a token, case-sensitive, with
+// optional parameters; anything else (a list from a repeated field, a
+// quoted string, an unknown token) is unsafe-none.
+func EffectiveCOOP(v string) string {
+	item := strings.Trim(v, " ")
+	bare, _, _ := strings.Cut(item, ";")
+	switch bare {
+	case "same-origin", "same-origin-allow-popups", "noopener-allow-popups":
+		if strings.ContainsAny(item, ",") {
+			return "unsafe-none"
+		}
+		return bare
+	}
+	return "unsafe-none"
 }

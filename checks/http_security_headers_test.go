@@ -53,6 +53,15 @@ func TestSecurityHeaders(t *testing.T) {
 		{"all required and present", all, headersObs(with(func(s *posture.SecurityHeaders) {
 			s.ReferrerPolicy, s.PermissionsPolicy, s.CrossOriginOpenerPolicy = "no-referrer", "geolocation=()", "same-origin"
 		})), row{posture.Verified, ""}},
+		{"referrer policy present but unknown (Referrer Policy §8.1)", map[string]string{"require": "referrer_policy"}, headersObs(with(func(s *posture.SecurityHeaders) {
+			s.ReferrerPolicy = "whimsy"
+		})), row{posture.Contradicted, CodeHeadersReferrerInvalid}},
+		{"referrer policy unsafe-url (Referrer Policy §3.8)", map[string]string{"require": "referrer_policy"}, headersObs(with(func(s *posture.SecurityHeaders) {
+			s.ReferrerPolicy = "strict-origin, unsafe-url"
+		})), row{posture.Contradicted, CodeHeadersReferrerWeak}},
+		{"coop not a token (HTML §7.1.3.2)", map[string]string{"require": "coop"}, headersObs(with(func(s *posture.SecurityHeaders) {
+			s.CrossOriginOpenerPolicy = "Same-Origin"
+		})), row{posture.Contradicted, CodeHeadersCOOPMissing}},
 		{"permissions policy", map[string]string{"require": "permissions_policy"}, headersObs(goodHeaders()), row{posture.Contradicted, CodeHeadersPermissionsMissing}},
 		{"coop", map[string]string{"require": "coop"}, headersObs(goodHeaders()), row{posture.Contradicted, CodeHeadersCOOPMissing}},
 		{"version banner", map[string]string{"require": "no_version_banner"}, headersObs(with(func(s *posture.SecurityHeaders) {
@@ -103,7 +112,49 @@ func TestCodesHTTP(t *testing.T) {
 			t.Errorf("checks: code %q is not an http code", c)
 		}
 	}
-	if len(codes) != 17 {
-		t.Errorf("checks: %d HTTP codes, want 17", len(codes))
+	if len(codes) != 19 {
+		t.Errorf("checks: %d HTTP codes, want 19", len(codes))
+	}
+}
+
+// The Referrer-Policy a browser applies, from the spec's parsing rule.
+func TestEffectiveReferrerPolicy(t *testing.T) {
+	for _, tc := range []struct{ v, want, ref string }{
+		{"", "", "Referrer Policy §8.1: no tokens, no policy (the default applies)"},
+		{"no-referrer", "no-referrer", "§3.1"},
+		{"strict-origin-when-cross-origin", "strict-origin-when-cross-origin", "§3.7"},
+		{"whimsy", "", "§8.1: an unknown token is ignored"},
+		{"no-referrer, whimsy", "no-referrer", "§8.1: unknown tokens after a known one are ignored"},
+		{"unsafe-url, strict-origin", "strict-origin", "§8.1: the last known token wins"},
+		{"strict-origin, unsafe-url", "unsafe-url", "§8.1: the last known token wins, even a weaker one"},
+		{" same-origin ,\t", "same-origin", "Fetch: values are trimmed; an empty token is ignored"},
+		{"No-Referrer", "no-referrer", "browsers match ignoring ASCII case"},
+		{"no-referrer no-referrer", "", "§8.1: tokens are comma-separated; one with a space is unknown"},
+		{`"no-referrer"`, "", "§8.1: not a structured field: a quoted token is unknown"},
+	} {
+		if got := EffectiveReferrerPolicy(tc.v); got != tc.want {
+			t.Errorf("%q (%s) = %q, want %q", tc.v, tc.ref, got, tc.want)
+		}
+	}
+}
+
+// The Cross-Origin-Opener-Policy a browser applies (HTML §7.1.3.2, RFC 8941).
+func TestEffectiveCOOP(t *testing.T) {
+	for _, tc := range []struct{ v, want, ref string }{
+		{"same-origin", "same-origin", "HTML §7.1.3.1: same-origin"},
+		{"same-origin-allow-popups", "same-origin-allow-popups", "HTML §7.1.3.1"},
+		{"noopener-allow-popups", "noopener-allow-popups", "HTML §7.1.3.1"},
+		{"unsafe-none", "unsafe-none", "HTML §7.1.3.1: the default value"},
+		{"same-origin; report-to=\"coop\"", "same-origin", "RFC 8941 §3.1.2: an item may carry parameters"},
+		{" same-origin ", "same-origin", "RFC 8941 §4.2: surrounding SP is discarded"},
+		{"Same-Origin", "unsafe-none", "RFC 8941 §3.3.4: tokens are case-sensitive"},
+		{"same-origin, same-origin", "unsafe-none", "a repeated field joins into a list, which is not an item (RFC 8941 §4.2)"},
+		{`"same-origin"`, "unsafe-none", "a string is not a token (HTML §7.1.3.2 step 4)"},
+		{"whimsy", "unsafe-none", "HTML §7.1.3.2: an unknown value is unsafe-none"},
+		{"", "unsafe-none", "no header: unsafe-none"},
+	} {
+		if got := EffectiveCOOP(tc.v); got != tc.want {
+			t.Errorf("%q (%s) = %q, want %q", tc.v, tc.ref, got, tc.want)
+		}
 	}
 }

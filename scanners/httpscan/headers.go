@@ -203,9 +203,9 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	sh := &posture.SecurityHeaders{
 		XContentTypeOptions:       h.Get("X-Content-Type-Options"),
 		XFrameOptions:             h.Get("X-Frame-Options"),
-		ReferrerPolicy:            h.Get("Referrer-Policy"),
+		ReferrerPolicy:            strings.Join(h.Values("Referrer-Policy"), ", "), // every field: the last known token wins
 		PermissionsPolicy:         h.Get("Permissions-Policy"),
-		CrossOriginOpenerPolicy:   h.Get("Cross-Origin-Opener-Policy"),
+		CrossOriginOpenerPolicy:   strings.Join(h.Values("Cross-Origin-Opener-Policy"), ", "), // a repeated field is a list: no valid item
 		CrossOriginEmbedderPolicy: h.Get("Cross-Origin-Embedder-Policy"),
 		CrossOriginResourcePolicy: h.Get("Cross-Origin-Resource-Policy"),
 		Server:                    h.Get("Server"),
