@@ -194,7 +194,7 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Pl
 	res := dnsscan.NewResolver(resolver, no.timeout)
 	var out []scanners.Scanner
 	if plan.Uses(posture.ScannerTLS, "") {
-		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls}))
+		out = append(out, tlsscan.New(tlsscan.Options{Dialer: no.dialer, Resolver: res, RootCAs: no.roots, Timeout: no.timeout, Now: a.now, STARTTLS: starttls, Limiter: no.limiter}))
 	}
 	if plan.Uses(posture.ScannerHTTP, "") {
 		out = append(out, httpscan.New(httpscan.Options{Dialer: no.dialer, Resolver: res, Limiter: no.limiter, RootCAs: no.roots, Timeout: no.timeout, UserAgent: ua, Now: a.now,

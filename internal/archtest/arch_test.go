@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"posture":           {},
 	"config":            {"posture"},
 	"scanners":          {"posture"},
-	"scanners/tlsscan":  {"posture"},
+	"scanners/tlsscan":  {"posture", "scanners/netlimit"},
 	"scanners/httpscan": {"posture", "scanners/netlimit"},
 	"scanners/dnsscan":  {"posture", "scanners/netlimit"},
 	"scanners/wafscan":  {"posture"},

@@ -2,7 +2,7 @@ package tlsscan
 
 import (
 	"context"
-	"slices"
+	"sync/atomic"
 
 	"github.com/vouchdev/vouch/posture"
 )
@@ -46,10 +46,21 @@ type suiteEnumeration struct {
 	missing *posture.Missing
 }
 
+// suiteChunks is how many chunks enumerate the suites of version v at
+// once (removal.go). Servers accept up to about thirty TLS 1.2 suites, and
+// few of the older versions' or TLS 1.3's: more chunks than that would
+// cost a refused hello each and save no round trip.
+func suiteChunks(v uint16) int {
+	if v == versionTLS12 {
+		return 4
+	}
+	return 1
+}
+
 // enumerateSuites continues from first, the accepted version probe for v,
 // until the server refuses, then tests the order. Every step is a
-// connection of its own, bounded as every probe is; the loop runs at most
-// once per suite offered.
+// connection of its own, bounded as every probe is; each chain runs at
+// most once per suite it offers.
 func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, first probeResult) suiteEnumeration {
 	spec := specFor(first.version, serverName)
 	if first.version >= versionTLS13 {
@@ -59,35 +70,46 @@ func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, 
 		// flight (on loopback, 0.15 ms against 0.8 ms for OpenSSL).
 		spec.keyShares = []uint16{}
 	}
-	e := suiteEnumeration{version: first.version, order: posture.Unknown, probes: 1}
-	remaining := slices.Clone(spec.suites)
-	r := first
-	for range len(spec.suites) + 1 {
-		step := suiteStep{Offered: len(remaining)}
-		if r.outcome == failed {
-			step.Missing = r.missing.Error()
-			e.steps = append(e.steps, step)
-			e.missing = r.missing
-			break
+	// withKeys: a hello without a key share was refused, so every later
+	// one sends one.
+	var withKeys atomic.Bool
+	chosen := func(r probeResult) (uint16, bool) { return r.hello.suite, true }
+	send := func(ctx context.Context, offer []uint16) pick {
+		next := spec
+		next.suites = offer
+		if withKeys.Load() {
+			next.keyShares = nil
 		}
-		if r.outcome == rejected {
-			step.Refused = r.note
-			e.steps = append(e.steps, step)
-			break
+		r := s.probe(ctx, addr, next)
+		p := pickOf(r, chosen)
+		if keyless(next) && r.outcome == rejected && (r.alert == nil || r.alert.description != alertHandshakeFailure) {
+			// Not the refusal of a server out of suites (that is
+			// handshake_failure) but maybe of a hello without a key
+			// share: ask once more with one, and keep sending one.
+			withKeys.Store(true)
+			next.keyShares = nil
+			n := p.probes
+			p = pickOf(s.probe(ctx, addr, next), chosen)
+			p.probes += n
 		}
-		chosen := r.hello.suite
-		i := slices.Index(remaining, chosen)
-		if i < 0 {
-			// A suite we did not offer (or offered before): the server
-			// breaks RFC 5246 §7.4.1.3, and going on would not end.
-			step.Chosen = suiteName(chosen)
-			e.steps = append(e.steps, step)
-			e.missing = &posture.Missing{Reason: posture.ReasonProtocolError,
-				Detail: "tlsscan: " + addr + " chose " + suiteName(chosen) + ", which was not offered"}
-			break
+		return p
+	}
+	fp := pickOf(first, chosen)
+	fp.probes = 1
+	en := enumerator{addr: addr, candidates: spec.suites, chunks: suiteChunks(first.version), name: suiteName, send: send, first: &fp}
+	res := en.enumerate(ctx)
+	e := suiteEnumeration{version: first.version, accepted: res.accepted, order: res.order, probes: res.probes, missing: res.missing}
+	for _, st := range res.steps {
+		step := suiteStep{Offered: st.offered}
+		switch {
+		case st.p.outcome == failed:
+			step.Missing = st.p.missing.Error()
+		case st.p.outcome == rejected:
+			step.Refused = st.p.note
+		case st.p.named:
+			step.Chosen = suiteName(st.p.id)
 		}
-		step.Chosen = suiteName(chosen)
-		if kx := r.kx; kx != nil {
+		if kx := st.p.r.kx; kx != nil && !st.check && st.p.outcome == accepted {
 			if kx.group != 0 {
 				step.Group = groupName(kx.group)
 			}
@@ -96,61 +118,7 @@ func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, 
 			}
 		}
 		e.steps = append(e.steps, step)
-		e.accepted = append(e.accepted, chosen)
-		remaining = slices.Delete(remaining, i, i+1)
-		if len(remaining) == 0 || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				e.missing = posture.MissingFor(ctx, ctx.Err())
-			}
-			break
-		}
-		next := spec
-		next.suites = remaining
-		r = s.probe(ctx, addr, next)
-		if r.connected {
-			e.probes++
-		}
-		if keyless(next) && r.outcome == rejected && (r.alert == nil || r.alert.description != alertHandshakeFailure) {
-			// Not the refusal of a server out of suites (that is
-			// handshake_failure) but maybe of a hello without a key
-			// share: ask once more with one, and keep sending one.
-			spec.keyShares = nil
-			next.keyShares = nil
-			r = s.probe(ctx, addr, next)
-			if r.connected {
-				e.probes++
-			}
-		}
 	}
-	if len(e.accepted) < 2 || e.missing != nil {
-		return e
-	}
-	rev := slices.Clone(e.accepted)
-	slices.Reverse(rev)
-	next := spec
-	next.suites = rev
-	r = s.probe(ctx, addr, next)
-	if r.connected {
-		e.probes++
-	}
-	step := suiteStep{Offered: len(rev)}
-	switch {
-	case r.outcome == accepted && r.hello.suite == e.accepted[0]:
-		e.order = posture.Yes
-		step.Chosen = suiteName(r.hello.suite)
-	case r.outcome == accepted && r.hello.suite == rev[0]:
-		e.order = posture.No
-		step.Chosen = suiteName(r.hello.suite)
-	case r.outcome == accepted:
-		// Neither end: the server's choice depends on more than an
-		// order (a suite it prefers only under some condition).
-		step.Chosen = suiteName(r.hello.suite)
-	case r.outcome == rejected:
-		step.Refused = r.note
-	default:
-		step.Missing = r.missing.Error()
-	}
-	e.steps = append(e.steps, step)
 	return e
 }
 

@@ -170,7 +170,7 @@ func TestEnumerateOpenSSL(t *testing.T) {
 				if p.ServerOrder != w.order {
 					t.Errorf("tlsscan: %s server order %q, want %q", name, p.ServerOrder, w.order)
 				}
-				wantProbes := enumerationProbes(name, len(p.Accepted))
+				wantProbes := enumerationProbes(p)
 				if p.Probes != wantProbes || p.Missing != nil {
 					t.Errorf("tlsscan: %s: %d probes (missing %v), want %d", name, p.Probes, p.Missing, wantProbes)
 				}

@@ -25,7 +25,7 @@ func checkSuites(t *testing.T, o posture.TLSObservation, want12, want13 *suitesW
 	got := map[string]posture.CipherSuiteProbe{}
 	for _, p := range o.Suites {
 		got[p.Protocol] = p
-		wantProbes := enumerationProbes(p.Protocol, len(p.Accepted))
+		wantProbes := enumerationProbes(p)
 		if p.Probes != wantProbes {
 			t.Errorf("tlsscan: %s enumeration used %d probes, want %d for %d suites", p.Protocol, p.Probes, wantProbes, len(p.Accepted))
 		}
@@ -47,17 +47,41 @@ func checkSuites(t *testing.T, o posture.TLSObservation, want12, want13 *suitesW
 	}
 }
 
-// enumerationProbes is the cost of enumerating n accepted suites of a
-// protocol: n+1 hellos (the version probe, one per further suite, one
-// refused), no refused one when every suite offered was accepted, and one
-// reversed-order hello when there are two or more.
-func enumerationProbes(protocol string, n int) int {
-	probes := n + 1
-	if n == len(specFor(versionByName(protocol), "").suites) {
-		probes--
+// enumerationProbes is the cost of the suite enumeration p (removal.go).
+func enumerationProbes(p posture.CipherSuiteProbe) int {
+	v := versionByName(p.Protocol)
+	return removalProbes(len(p.Accepted), len(specFor(v, "").suites), suiteChunks(v), p.ServerOrder)
+}
+
+// removalProbes is the cost of enumerating n accepted items of m
+// candidates in k chunks, when the order found is order. In one chain:
+// n+1 hellos (the first answer, one per further item, one refused), no
+// refused one when every candidate was accepted, and one reversed-order
+// hello when there are two or more. In chunks: the n picks and the
+// reversed hint beside the first answer; then one chain (one refusal)
+// when the hint says the server has an order of its own or only one item
+// was accepted, else one refusal per chunk and, when the hint did not
+// settle the order (unknown), the reversed-order hello.
+func removalProbes(n, m, k int, order posture.Tri) int {
+	if k == 1 || m < 3 {
+		probes := n + 1
+		if n == m {
+			probes--
+		}
+		if n >= 2 {
+			probes++
+		}
+		return probes
 	}
-	if n >= 2 {
+	probes := n + 1
+	switch {
+	case n == 1 || order == posture.Yes:
 		probes++
+	default:
+		probes += min(k, m-1)
+		if order == posture.Unknown {
+			probes++
+		}
 	}
 	return probes
 }
@@ -93,7 +117,7 @@ func TestEnumerateHostile(t *testing.T) {
 			// naive loop would never end.
 			name:   "same suite always",
 			reply:  func(_ int, c net.Conn) { c.Write(serverHelloRecord(0xC02F)) },
-			reason: posture.ReasonProtocolError, probes: 2,
+			reason: posture.ReasonProtocolError, probes: 3, // the version probe, the reversed hint, the one refused
 		},
 		{
 			// Answers the first hello (the TLS 1.2 version probe), then
@@ -106,7 +130,7 @@ func TestEnumerateHostile(t *testing.T) {
 				}
 				time.Sleep(600 * time.Millisecond)
 			},
-			reason: posture.ReasonTimeout, probes: 2,
+			reason: posture.ReasonTimeout, probes: 2, // the version probe, the reversed hint that timed out
 		},
 	}
 	for _, tc := range tests {

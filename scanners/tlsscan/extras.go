@@ -152,6 +152,17 @@ func leafCurve(chain [][]byte) uint16 {
 	return 0
 }
 
+// groupChunks is how many chunks enumerate the groups of version v at
+// once (removal.go): TLS 1.3 servers accept up to about ten (five ECDHE,
+// five FFDHE, the post-quantum hybrids), TLS 1.2 servers a handful of
+// curves.
+func groupChunks(v uint16) int {
+	if v >= versionTLS13 {
+		return 2
+	}
+	return 1
+}
+
 // enumerateGroups offers groups with base, removing the group picked each
 // time, then tests the order. pick reads the chosen group from an accepted
 // reply.
@@ -161,85 +172,30 @@ func (s *Scanner) enumerateGroups(ctx context.Context, addr string, base helloSp
 
 // enumerateGroupsPinned is enumerateGroups where pin, when not 0, is never
 // taken out of the offer: once the server picks it the enumeration ends.
-func (s *Scanner) enumerateGroupsPinned(ctx context.Context, addr string, base helloSpec, groups []uint16, pin uint16, pick func(probeResult) (uint16, bool)) groupEnumeration {
-	e := groupEnumeration{version: base.version, order: posture.Unknown}
-	send := func(offer []uint16) probeResult {
-		spec := base
-		spec.groups = offer
-		r := s.probe(ctx, addr, spec)
-		if r.connected {
-			e.probes++
-		}
-		return r
+func (s *Scanner) enumerateGroupsPinned(ctx context.Context, addr string, base helloSpec, groups []uint16, pin uint16, chosen func(probeResult) (uint16, bool)) groupEnumeration {
+	en := enumerator{addr: addr, candidates: groups, chunks: groupChunks(base.version), pin: pin, what: "group ", name: groupName,
+		send: func(ctx context.Context, offer []uint16) pick {
+			spec := base
+			spec.groups = offer
+			return pickOf(s.probe(ctx, addr, spec), chosen)
+		}}
+	if ctx.Err() != nil {
+		return groupEnumeration{version: base.version, order: posture.Unknown, missing: posture.MissingFor(ctx, ctx.Err())}
 	}
-	remaining := slices.Clone(groups)
-	for range len(groups) {
-		if ctx.Err() != nil {
-			e.missing = posture.MissingFor(ctx, ctx.Err())
-			break
+	res := en.enumerate(ctx)
+	e := groupEnumeration{version: base.version, accepted: res.accepted, order: res.order, probes: res.probes, missing: res.missing}
+	for _, st := range res.steps {
+		step := groupStep{Offered: st.offered}
+		switch {
+		case st.p.named:
+			step.Chosen = groupName(st.p.id)
+		case st.p.outcome == rejected:
+			step.Refused = st.p.note
+		case st.p.missing != nil:
+			step.Missing = st.p.missing.Error()
 		}
-		r := send(remaining)
-		step := groupStep{Offered: len(remaining)}
-		if r.outcome == failed {
-			step.Missing = r.missing.Error()
-			e.steps = append(e.steps, step)
-			e.missing = r.missing
-			break
-		}
-		if r.outcome == rejected {
-			step.Refused = r.note
-			e.steps = append(e.steps, step)
-			break
-		}
-		g, ok := pick(r)
-		i := slices.Index(remaining, g)
-		if !ok || i < 0 {
-			detail := "tlsscan: " + addr + " named no group it was offered"
-			if ok {
-				step.Chosen = groupName(g)
-				detail = "tlsscan: " + addr + " chose group " + groupName(g) + ", which was not offered"
-			}
-			e.steps = append(e.steps, step)
-			e.missing = &posture.Missing{Reason: posture.ReasonProtocolError, Detail: detail}
-			break
-		}
-		step.Chosen = groupName(g)
 		e.steps = append(e.steps, step)
-		e.accepted = append(e.accepted, g)
-		if g == pin {
-			break
-		}
-		remaining = slices.Delete(remaining, i, i+1)
-		if len(remaining) == 0 {
-			break
-		}
 	}
-	if len(e.accepted) < 2 || e.missing != nil {
-		return e
-	}
-	rev := slices.Clone(e.accepted)
-	slices.Reverse(rev)
-	r := send(rev)
-	step := groupStep{Offered: len(rev)}
-	g, ok := uint16(0), false
-	if r.outcome == accepted {
-		g, ok = pick(r)
-	}
-	switch {
-	case ok && g == e.accepted[0]:
-		e.order = posture.Yes
-	case ok && g == rev[0]:
-		e.order = posture.No
-	}
-	switch {
-	case ok:
-		step.Chosen = groupName(g)
-	case r.outcome == rejected:
-		step.Refused = r.note
-	case r.missing != nil:
-		step.Missing = r.missing.Error()
-	}
-	e.steps = append(e.steps, step)
 	return e
 }
 

@@ -65,7 +65,7 @@ type preamble interface {
 // dial opens a TCP connection to addr for TLS: with a preamble in ctx,
 // it is spoken first, within ctx's deadline.
 func (s *Scanner) dial(ctx context.Context, addr string) (net.Conn, error) {
-	conn, err := s.dialer.DialContext(ctx, "tcp", addr)
+	conn, err := s.dialTCP(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -417,7 +417,7 @@ func startTLS(conn net.Conn, helo string, tr *smtpTranscript) (offered bool, why
 func (s *Scanner) smtpCheck(ctx context.Context, addr string, tr *smtpTranscript) (bool, string, *posture.Missing) {
 	cctx, cancel := context.WithTimeout(ctx, 3*s.timeout)
 	defer cancel()
-	conn, err := s.dialer.DialContext(cctx, "tcp", addr)
+	conn, err := s.dialTCP(cctx, "tcp", addr)
 	if err != nil {
 		return false, "", posture.MissingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", addr, err))
 	}

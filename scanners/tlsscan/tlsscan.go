@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Options configure a Scanner.
@@ -34,11 +35,18 @@ type Options struct {
 	// STARTTLS, when set, makes the scanner accept mail targets and
 	// observe STARTTLS on their MX hosts (starttls.go).
 	STARTTLS *STARTTLSOptions
+	// Limiter is the scan's per-host connection budget (--per-host):
+	// every connection the scanner opens holds a slot of its host from
+	// dial to Close, so the probes that run at once never exceed it. nil
+	// means no limit beyond the scanner's own parallelism.
+	Limiter *netlimit.Limiter
 }
 
 // Scanner observes the TLS endpoints of web targets.
 type Scanner struct {
-	dialer   *net.Dialer
+	dialer *net.Dialer
+	// dialTCP opens every connection: the Dialer's, through the Limiter.
+	dialTCP  netlimit.DialFunc
 	resolver posture.Resolver
 	roots    *x509.CertPool
 	timeout  time.Duration
@@ -58,6 +66,7 @@ func New(o Options) *Scanner {
 	if s.dialer == nil {
 		s.dialer = &net.Dialer{}
 	}
+	s.dialTCP = o.Limiter.Dial(s.dialer.DialContext)
 	switch {
 	case o.Resolver != nil:
 		s.resolver = o.Resolver

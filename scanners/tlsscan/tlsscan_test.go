@@ -88,11 +88,13 @@ func TestGoServers(t *testing.T) {
 			want: offered(no, no, no, yes, yes), protocol: posture.TLSv1_3,
 			keyType: "ECDSA", keyBits: 256,
 			// Offered AES-CBC first, Go moves ChaCha20 up: neither the
-			// client's order nor one fixed order of its own, so unknown.
+			// client's order nor one fixed order of its own, so unknown,
+			// and listed in the client's order after the first pick
+			// (posture.CipherSuiteProbe).
 			suites12: &suitesWant{[]string{
 				"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-				"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-				"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"}, unk},
+				"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+				"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}, unk},
 			suites13: &suitesWant{[]string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, no},
 		},
 	}
