@@ -8,13 +8,13 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // commonDKIMSelectors are tried besides the declared ones. A key found
@@ -143,7 +143,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	for i, sel := range selectors {
 		tasks = append(tasks, func() { dkimLookups[i] = sess.lookup(ctx, sel+"._domainkey."+domain, dns.TypeTXT) })
 	}
-	runBounded(parallelLookups, tasks)
+	netlimit.Parallel(parallelLookups, tasks...)
 
 	obs.SPF = spfPolicy(spfLookup)
 	var treeIDs []string
@@ -394,34 +394,6 @@ func dkimKey(sel string, lk posture.Lookup) (key posture.DKIMKey, isKey bool) {
 		return key, true
 	}
 	return key, false
-}
-
-// runBounded runs tasks with at most n at once and waits for all. A panic
-// in a task is raised again in the caller's goroutine, where the runner
-// can recover it.
-func runBounded(n int, tasks []func()) {
-	sem := make(chan struct{}, n)
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		panicked any
-	)
-	for _, task := range tasks {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			defer func() {
-				if p := recover(); p != nil {
-					once.Do(func() { panicked = p })
-				}
-			}()
-			task()
-		})
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
-	}
 }
 
 func containsString[T comparable](list []T, s T) bool {

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
@@ -175,7 +174,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 			tasks = append(tasks, func() { p.sc.fetchPage(spec, p.pg, p.u, p.base, p.n) })
 		}
 	}
-	runAll(tasks)
+	netlimit.Parallel(0, tasks...)
 
 	obs.StartURL, obs.Redirects, obs.RedirectMissing = chain.obs.StartURL, chain.obs.Redirects, chain.obs.RedirectMissing
 	obs.UpgradesToHTTPS, obs.SameHostFirst = chain.obs.UpgradesToHTTPS, chain.obs.SameHostFirst
@@ -256,30 +255,6 @@ func (sc *scan) merge(b *scan) {
 			sc.certNoted = true
 		}
 		sc.notes = append(sc.notes, n)
-	}
-}
-
-// runAll runs tasks at once and waits for all. A panic in a task is
-// raised again in the caller's goroutine, where the runner recovers it.
-func runAll(tasks []func()) {
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		panicked any
-	)
-	for _, task := range tasks {
-		wg.Go(func() {
-			defer func() {
-				if p := recover(); p != nil {
-					once.Do(func() { panicked = p })
-				}
-			}()
-			task()
-		})
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
 	}
 }
 

@@ -103,3 +103,35 @@ func (c *conn) Close() error {
 	c.release()
 	return err
 }
+
+// Parallel runs tasks with at most n at once (n <= 0: all at once) and
+// waits for all of them. A panic in a task is raised again in the
+// caller's goroutine, where the scan runner recovers it as it recovers a
+// scanner's own: a panic in a goroutine of its own would end the process.
+func Parallel(n int, tasks ...func()) {
+	if n <= 0 || n > len(tasks) {
+		n = len(tasks)
+	}
+	sem := make(chan struct{}, max(n, 1))
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		panicked any
+	)
+	for _, task := range tasks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					once.Do(func() { panicked = p })
+				}
+			}()
+			task()
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}

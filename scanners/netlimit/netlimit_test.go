@@ -114,3 +114,31 @@ func (c *countedConn) Close() error {
 	c.once.Do(func() { c.open.Add(-1) })
 	return c.Conn.Close()
 }
+
+// Parallel keeps to n at once, runs every task, and hands a task's panic
+// to the caller.
+func TestParallel(t *testing.T) {
+	var running, peak, done atomic.Int64
+	tasks := make([]func(), 20)
+	for i := range tasks {
+		tasks[i] = func() {
+			n := running.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			running.Add(-1)
+			done.Add(1)
+		}
+	}
+	Parallel(3, tasks...)
+	if done.Load() != 20 || peak.Load() > 3 {
+		t.Fatalf("done %d, peak %d; want 20 and at most 3", done.Load(), peak.Load())
+	}
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Fatalf("recovered %v, want the task's panic", p)
+		}
+	}()
+	Parallel(0, func() {}, func() { panic("boom") })
+	t.Fatal("Parallel returned after a task panicked")
+}

@@ -3,9 +3,9 @@ package tlsscan
 import (
 	"context"
 	"slices"
-	"sync"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Enumeration by removal, in parallel chunks.
@@ -191,11 +191,9 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 			hint = en.send(ctx, rev)
 		}
 	default:
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); hint = en.send(ctx, rev) }()
-		p = en.send(ctx, en.candidates)
-		wg.Wait()
+		netlimit.Parallel(0,
+			func() { hint = en.send(ctx, rev) },
+			func() { p = en.send(ctx, en.candidates) })
 	}
 	i, more := en.take(&head, en.candidates, p)
 	res.probes, res.steps, res.missing, res.accepted = head.probes, head.steps, head.missing, head.accepted
@@ -227,15 +225,11 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 	}
 	chunks := deal(rest, k)
 	chains := make([]chain, len(chunks))
-	var wg sync.WaitGroup
+	tasks := make([]func(), len(chunks))
 	for j, c := range chunks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			chains[j] = en.run(ctx, c)
-		}()
+		tasks[j] = func() { chains[j] = en.run(ctx, c) }
 	}
-	wg.Wait()
+	netlimit.Parallel(0, tasks...)
 	for _, c := range chains {
 		res.probes += c.probes
 		res.steps = append(res.steps, c.steps...)
