@@ -175,8 +175,9 @@ var referrerPolicies = []string{"no-referrer", "no-referrer-when-downgrade", "sa
 func EffectiveReferrerPolicy(v string) string {
 	policy := ""
 	for _, t := range strings.Split(v, ",") {
-		t = strings.ToLower(strings.Trim(t, " \t"))
-		if slices.Contains(referrerPolicies, t) {
+		t = strings.Trim(t, " \t")
+		if i := slices.IndexFunc(referrerPolicies, func(p string) bool { return asciiEqualFold(p, t) }); i >= 0 {
+			t = referrerPolicies[i]
 			policy = t
 		}
 	}
@@ -187,17 +188,135 @@ func EffectiveReferrerPolicy(v string) string {
 // Cross-Origin-Opener-Policy field value v (every field joined by ", "):
 // HTML §7.1.3.2 "obtain a cross-origin opener policy" parses it as a
 // structured-field item (RFC 8941 §4.2): a token, case-sensitive, with
-// optional parameters; anything else (a list from a repeated field, a
-// quoted string, an unknown token) is unsafe-none.
+// parameters that must parse too; anything else (a list from a repeated
+// field, a quoted string, an unknown token, a malformed parameter) is
+// unsafe-none.
 func EffectiveCOOP(v string) string {
-	item := strings.Trim(v, " ")
-	bare, _, _ := strings.Cut(item, ";")
-	switch bare {
-	case "same-origin", "same-origin-allow-popups", "noopener-allow-popups":
-		if strings.ContainsAny(item, ",") {
-			return "unsafe-none"
-		}
-		return bare
+	tok, ok := sfTokenItem(strings.Trim(v, " "))
+	switch {
+	case !ok:
+		return "unsafe-none"
+	case tok == "same-origin", tok == "same-origin-allow-popups", tok == "noopener-allow-popups":
+		return tok
 	}
 	return "unsafe-none"
+}
+
+// sfTokenItem parses s as an RFC 8941 item whose bare item is a token
+// (§4.2.6) followed by parameters (§4.2.3), and returns the token.
+func sfTokenItem(s string) (string, bool) {
+	i := 0
+	isTchar := func(c byte) bool {
+		return c > 0x20 && c < 0x7f && !strings.ContainsRune("\"(),;<=>?@[\\]{}", rune(c))
+	}
+	if i >= len(s) || !(s[i] == '*' || ('A' <= s[i] && s[i] <= 'Z') || ('a' <= s[i] && s[i] <= 'z')) {
+		return "", false
+	}
+	for i < len(s) && (isTchar(s[i]) || s[i] == ':' || s[i] == '/') {
+		i++
+	}
+	tok := s[:i]
+	for i < len(s) {
+		if s[i] != ';' {
+			return "", false
+		}
+		i++
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		// key = ( lcalpha / "*" ) *( lcalpha / DIGIT / "_" / "-" / "." / "*" )
+		if i >= len(s) || !(s[i] == '*' || ('a' <= s[i] && s[i] <= 'z')) {
+			return "", false
+		}
+		for i < len(s) && (s[i] == '*' || s[i] == '_' || s[i] == '-' || s[i] == '.' || ('a' <= s[i] && s[i] <= 'z') || ('0' <= s[i] && s[i] <= '9')) {
+			i++
+		}
+		if i < len(s) && s[i] == '=' {
+			i++
+			n, ok := sfBareItem(s[i:])
+			if !ok {
+				return "", false
+			}
+			i += n
+		}
+	}
+	return tok, true
+}
+
+// sfBareItem reads one RFC 8941 bare item (§4.2.3.1) at the start of s
+// and returns its length: an integer or decimal, a string, a token, a
+// byte sequence or a boolean.
+func sfBareItem(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	switch c := s[0]; {
+	case c == '-' || ('0' <= c && c <= '9'):
+		i := 0
+		if c == '-' {
+			i++
+		}
+		start, dot := i, false
+		for i < len(s) && (('0' <= s[i] && s[i] <= '9') || (s[i] == '.' && !dot)) {
+			dot = dot || s[i] == '.'
+			i++
+		}
+		return i, i > start && s[i-1] != '.'
+	case c == '"':
+		for i := 1; i < len(s); i++ {
+			switch {
+			case s[i] == '\\':
+				if i+1 >= len(s) || (s[i+1] != '"' && s[i+1] != '\\') {
+					return 0, false
+				}
+				i++
+			case s[i] == '"':
+				return i + 1, true
+			case s[i] < 0x20 || s[i] > 0x7e:
+				return 0, false
+			}
+		}
+		return 0, false
+	case c == '?':
+		return 2, len(s) >= 2 && (s[1] == '0' || s[1] == '1')
+	case c == ':':
+		end := strings.IndexByte(s[1:], ':')
+		if end < 0 {
+			return 0, false
+		}
+		for _, r := range s[1 : 1+end] {
+			if !(r == '+' || r == '/' || r == '=' || ('A' <= r && r <= 'Z') || ('a' <= r && r <= 'z') || ('0' <= r && r <= '9')) {
+				return 0, false
+			}
+		}
+		return end + 2, true
+	case c == '*' || ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z'):
+		i := 1
+		for i < len(s) && s[i] > 0x20 && s[i] < 0x7f && (s[i] == ':' || s[i] == '/' || !strings.ContainsRune("\"(),;<=>?@[\\]{}", rune(s[i]))) {
+			i++
+		}
+		return i, true
+	}
+	return 0, false
+}
+
+// asciiEqualFold is an ASCII case-insensitive match, as the specs say:
+// strings.EqualFold would also match U+0130 with i.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

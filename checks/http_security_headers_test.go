@@ -129,6 +129,7 @@ func TestEffectiveReferrerPolicy(t *testing.T) {
 		{"strict-origin, unsafe-url", "unsafe-url", "§8.1: the last known token wins, even a weaker one"},
 		{" same-origin ,\t", "same-origin", "Fetch: values are trimmed; an empty token is ignored"},
 		{"No-Referrer", "no-referrer", "browsers match ignoring ASCII case"},
+		{"strİct-origin", "", "ASCII case-insensitive only: U+0130 is not i"},
 		{"no-referrer no-referrer", "", "§8.1: tokens are comma-separated; one with a space is unknown"},
 		{`"no-referrer"`, "", "§8.1: not a structured field: a quoted token is unknown"},
 	} {
@@ -151,6 +152,12 @@ func TestEffectiveCOOP(t *testing.T) {
 		{"same-origin, same-origin", "unsafe-none", "a repeated field joins into a list, which is not an item (RFC 8941 §4.2)"},
 		{`"same-origin"`, "unsafe-none", "a string is not a token (HTML §7.1.3.2 step 4)"},
 		{"whimsy", "unsafe-none", "HTML §7.1.3.2: an unknown value is unsafe-none"},
+		{"same-origin; BAD", "unsafe-none", "RFC 8941 §3.1.2: a parameter key is lower-case"},
+		{"same-origin;report-to=", "unsafe-none", "RFC 8941 §4.2.3.2: '=' needs a bare item"},
+		{"same-origin;a=b c", "unsafe-none", "RFC 8941 §4.2: nothing may follow the item"},
+		{`same-origin; report-to="a,b"`, "same-origin", "RFC 8941 §3.3.3: a comma inside a string is part of it"},
+		{"same-origin;x;y=?1;z=:AQ==:;n=-1.5", "same-origin", "RFC 8941 §3.1.2: boolean, byte-sequence and decimal parameters"},
+		{`same-origin;x="open`, "unsafe-none", "RFC 8941 §4.2.5: an unterminated string fails"},
 		{"", "unsafe-none", "no header: unsafe-none"},
 	} {
 		if got := EffectiveCOOP(tc.v); got != tc.want {

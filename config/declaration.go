@@ -755,12 +755,8 @@ func (c *checker) section(p string, v any) (string, []string) {
 		if len(parts) > 1 {
 			at = fmt.Sprintf("%s[%d]", p, j)
 		}
-		switch {
-		case parts[j] == "":
+		if parts[j] == "" {
 			c.errorf(at, "required: the heading the control is shown under")
-			return "", nil
-		case strings.Contains(parts[j], strings.TrimSpace(posture.SectionSep)):
-			c.errorf(at, "%q: a heading may not contain %q; nest headings as a list instead", parts[j], strings.TrimSpace(posture.SectionSep))
 			return "", nil
 		}
 	}

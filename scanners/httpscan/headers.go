@@ -148,7 +148,7 @@ func frameOptions(vs []string) (string, bool) {
 	set := map[string]bool{}
 	for _, v := range vs {
 		for _, x := range getDecodeSplit(v) {
-			set[strings.ToLower(x)] = true
+			set[asciiLower(x)] = true
 		}
 	}
 	known := set["deny"] || set["sameorigin"] || set["allowall"]
@@ -173,20 +173,25 @@ func frameOptions(vs []string) (string, bool) {
 }
 
 // getDecodeSplit splits a header value as Fetch's "get, decode, and split"
-// does: at commas outside double quotes, quotes removed (a backslash
-// escapes the next character inside them), each part stripped of
-// spaces and tabs; an empty part is kept as "".
+// does: at commas outside double quotes, each part stripped of spaces and
+// tabs. A quoted string is collected whole, quotes and backslashes kept
+// (Fetch collects it without extracting its value): "DENY" in quotes is
+// not DENY.
 func getDecodeSplit(v string) []string {
 	var out []string
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '"':
-			for i++; i < len(v) && v[i] != '"'; i++ {
+			b.WriteByte(c)
+			for i++; i < len(v); i++ {
+				b.WriteByte(v[i])
 				if v[i] == '\\' && i+1 < len(v) {
 					i++
+					b.WriteByte(v[i])
+				} else if v[i] == '"' {
+					break
 				}
-				b.WriteByte(v[i])
 			}
 		case ',':
 			out = append(out, strings.Trim(b.String(), " \t"))
@@ -196,6 +201,17 @@ func getDecodeSplit(v string) []string {
 		}
 	}
 	return append(out, strings.Trim(b.String(), " \t"))
+}
+
+// asciiLower lower-cases A-Z only, as the specs' "ASCII lowercase" does:
+// strings.ToLower would also fold U+0130 to i.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 // parseSecurityHeaders reads the security headers of a response.

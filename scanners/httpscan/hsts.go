@@ -47,6 +47,17 @@ func ParseHSTS(raw string) posture.HSTS {
 		}
 		name, value, hasValue, ok := parseDirective(part)
 		lname := strings.ToLower(name)
+		if lname == "max-age" {
+			maxAgeSeen = true
+		}
+		if !ok {
+			if lname == "max-age" {
+				invalidIssue(posture.CodeHSTSMaxAgeInvalid)
+			} else {
+				invalidIssue(posture.CodeHSTSSyntax)
+			}
+			continue
+		}
 		if lname != "" {
 			if seen[lname] {
 				// §6.1 rule 2 asks every directive to appear once, but
@@ -60,17 +71,6 @@ func ParseHSTS(raw string) posture.HSTS {
 				continue
 			}
 			seen[lname] = true
-		}
-		if lname == "max-age" {
-			maxAgeSeen = true
-		}
-		if !ok {
-			if lname == "max-age" {
-				invalidIssue(posture.CodeHSTSMaxAgeInvalid)
-			} else {
-				invalidIssue(posture.CodeHSTSSyntax)
-			}
-			continue
 		}
 		switch lname {
 		case "max-age":

@@ -66,6 +66,9 @@ func TestParseHSTS(t *testing.T) {
 		// as browsers do: preload is not an RFC 6797 directive.
 		{"max-age=1; foo; foo=2", true, 1, false, false, nil},
 		{"max-age=31536000; preload; preload", true, 31536000, false, true, nil},
+		// A repeated unknown directive must still follow the grammar
+		// (§6.1 rule 4: a header that does not is ignored).
+		{"max-age=1; foo; foo=\"open", false, 1, false, false, []posture.Code{posture.CodeHSTSSyntax}},
 		{"max-age=31536000; includeSubDomains; preload; PRELOAD", true, 31536000, true, true, nil},
 		{"max-age=abc; max-age=1", false, 0, false, false, []posture.Code{posture.CodeHSTSMaxAgeInvalid, posture.CodeHSTSDuplicateDirective}},
 

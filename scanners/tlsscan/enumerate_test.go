@@ -130,7 +130,7 @@ func TestEnumerateHostile(t *testing.T) {
 				}
 				time.Sleep(600 * time.Millisecond)
 			},
-			reason: posture.ReasonTimeout, probes: 2, // the version probe, the reversed hint that timed out
+			reason: posture.ReasonTimeout, probes: 3, // the version probe, the reversed hint that timed out, the chain's next hello that timed out too
 		},
 	}
 	for _, tc := range tests {

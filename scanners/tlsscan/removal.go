@@ -206,8 +206,9 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 		res.steps = append(res.steps, removalStep{offered: len(rev), p: hint, check: true})
 		switch {
 		case hint.outcome == failed:
-			res.missing = hint.missing
-			return res
+			// The hint is only a shortcut: without its answer, one
+			// chain still finds every suite and the order.
+			k = 1
 		case hint.outcome == rejected || !hint.named || hint.id == s1:
 			// The same first pick from the reversed list: an order of
 			// the server's own (or a single suite). Chunks would rank
