@@ -205,16 +205,10 @@ func EffectiveCOOP(v string) string {
 // sfTokenItem parses s as an RFC 8941 item whose bare item is a token
 // (§4.2.6) followed by parameters (§4.2.3), and returns the token.
 func sfTokenItem(s string) (string, bool) {
-	i := 0
-	isTchar := func(c byte) bool {
-		return c > 0x20 && c < 0x7f && !strings.ContainsRune("\"(),;<=>?@[\\]{}", rune(c))
-	}
-	if i >= len(s) || !(s[i] == '*' || ('A' <= s[i] && s[i] <= 'Z') || ('a' <= s[i] && s[i] <= 'z')) {
+	if s == "" || !sfTokenStart(s[0]) {
 		return "", false
 	}
-	for i < len(s) && (isTchar(s[i]) || s[i] == ':' || s[i] == '/') {
-		i++
-	}
+	i, _ := sfBareItem(s)
 	tok := s[:i]
 	for i < len(s) {
 		if s[i] != ';' {
@@ -241,6 +235,11 @@ func sfTokenItem(s string) (string, bool) {
 		}
 	}
 	return tok, true
+}
+
+// sfTokenStart reports whether c may begin an RFC 8941 token (§3.3.4).
+func sfTokenStart(c byte) bool {
+	return c == '*' || ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z')
 }
 
 // sfBareItem reads one RFC 8941 bare item (§4.2.3.1) at the start of s
@@ -290,7 +289,7 @@ func sfBareItem(s string) (int, bool) {
 			}
 		}
 		return end + 2, true
-	case c == '*' || ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z'):
+	case sfTokenStart(c):
 		i := 1
 		for i < len(s) && s[i] > 0x20 && s[i] < 0x7f && (s[i] == ':' || s[i] == '/' || !strings.ContainsRune("\"(),;<=>?@[\\]{}", rune(s[i]))) {
 			i++

@@ -174,33 +174,15 @@ func frameOptions(vs []string) (string, bool) {
 
 // getDecodeSplit splits a header value as Fetch's "get, decode, and split"
 // does: at commas outside double quotes, each part stripped of spaces and
-// tabs. A quoted string is collected whole, quotes and backslashes kept
+// tabs. A quoted string is kept whole, quotes and backslashes included
 // (Fetch collects it without extracting its value): "DENY" in quotes is
 // not DENY.
 func getDecodeSplit(v string) []string {
-	var out []string
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '"':
-			b.WriteByte(c)
-			for i++; i < len(v); i++ {
-				b.WriteByte(v[i])
-				if v[i] == '\\' && i+1 < len(v) {
-					i++
-					b.WriteByte(v[i])
-				} else if v[i] == '"' {
-					break
-				}
-			}
-		case ',':
-			out = append(out, strings.Trim(b.String(), " \t"))
-			b.Reset()
-		default:
-			b.WriteByte(c)
-		}
+	parts := splitOutsideQuotes(v, ',')
+	for i, p := range parts {
+		parts[i] = strings.Trim(p, " \t")
 	}
-	return append(out, strings.Trim(b.String(), " \t"))
+	return parts
 }
 
 // asciiLower lower-cases A-Z only, as the specs' "ASCII lowercase" does:
@@ -236,11 +218,12 @@ func parseSecurityHeaders(h http.Header) *posture.SecurityHeaders {
 	if !sh.NoSniff {
 		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersNoSniffMissing)
 	}
-	if vs := h.Values("X-Frame-Options"); len(vs) > 1 {
-		sh.XFrameOptions = strings.Join(vs, ", ")
+	xfo := h.Values("X-Frame-Options")
+	if len(xfo) > 1 {
+		sh.XFrameOptions = strings.Join(xfo, ", ")
 	}
 	var invalid bool
-	sh.FrameOptions, invalid = frameOptions(h.Values("X-Frame-Options"))
+	sh.FrameOptions, invalid = frameOptions(xfo)
 	if invalid {
 		sh.Issues = appendIssue(sh.Issues, posture.CodeHeadersFrameOptionsInvalid)
 	}

@@ -40,7 +40,7 @@ func ParseHSTS(raw string) posture.HSTS {
 		issue        = func(code posture.Code) { h.Issues = appendIssue(h.Issues, code) }
 		invalidIssue = func(code posture.Code) { issue(code); valid = false }
 	)
-	for _, part := range splitDirectives(raw) {
+	for _, part := range splitOutsideQuotes(raw, ';') {
 		part = trimOWS(part)
 		if part == "" {
 			continue // empty directives are allowed by the grammar
@@ -111,8 +111,10 @@ func appendIssue(issues []posture.Code, code posture.Code) []posture.Code {
 	return append(issues, code)
 }
 
-// splitDirectives splits v at each ";" that is not inside a quoted string.
-func splitDirectives(v string) []string {
+// splitOutsideQuotes splits v at each sep that is not inside a quoted
+// string (a backslash inside one escapes the next byte; an unterminated
+// one runs to the end). The parts keep their quotes and whitespace.
+func splitOutsideQuotes(v string, sep byte) []string {
 	var parts []string
 	start, inQuote := 0, false
 	for i := 0; i < len(v); i++ {
@@ -121,7 +123,7 @@ func splitDirectives(v string) []string {
 			i++ // the escaped character, whatever it is
 		case c == '"':
 			inQuote = !inQuote
-		case !inQuote && c == ';':
+		case !inQuote && c == sep:
 			parts = append(parts, v[start:i])
 			start = i + 1
 		}
