@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -62,4 +63,23 @@ func TestClean(t *testing.T) {
 	if len(long) > maxText+len("…") || !utf8.ValidString(long) {
 		t.Errorf("checks: clean did not bound a long text: %d bytes", len(long))
 	}
+}
+
+// FuzzEffectiveHeaderPolicies feeds server-sent Referrer-Policy and COOP
+// values through the browsers' parsing rules: no panic, and the result is
+// always a policy the spec defines (or "" for the Referrer-Policy default).
+func FuzzEffectiveHeaderPolicies(f *testing.F) {
+	for _, s := range []string{"no-referrer", "whimsy, strict-origin", "same-origin; report-to=\"a,b\"", "same-origin;x=:AQ==:;y=?1;n=-1.5", "same-origin;x=\"open", "strİct-origin", ";=", "a;b=-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if rp := EffectiveReferrerPolicy(v); rp != "" && !slices.Contains(referrerPolicies, rp) {
+			t.Fatalf("EffectiveReferrerPolicy(%q) = %q", v, rp)
+		}
+		switch c := EffectiveCOOP(v); c {
+		case "same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none":
+		default:
+			t.Fatalf("EffectiveCOOP(%q) = %q", v, c)
+		}
+	})
 }

@@ -175,3 +175,24 @@ func FuzzParseCSP(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFrameOptions feeds X-Frame-Options fields through HTML's reading of
+// them: it never panics, names only what a browser enforces, and every
+// part of a split keeps its bytes (quotes included).
+func FuzzFrameOptions(f *testing.F) {
+	for _, s := range []string{"DENY", "SAMEORIGIN,SAMEORIGIN", "DENY, SAMEORIGIN", `"DENY"`, `"a\"b,c", deny`, "ALLOWALL", `"open`, "SAMEORİGIN", ",,"} {
+		f.Add(s, "sameorigin")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		got, invalid := frameOptions([]string{a, b})
+		if got != "" && got != "DENY" && got != "SAMEORIGIN" {
+			t.Fatalf("frameOptions(%q, %q) = %q", a, b, got)
+		}
+		if got == "SAMEORIGIN" && invalid {
+			t.Fatalf("frameOptions(%q, %q): sameorigin alone, yet invalid", a, b)
+		}
+		if parts := splitOutsideQuotes(a, ','); strings.Join(parts, ",") != a {
+			t.Fatalf("splitOutsideQuotes(%q) = %q loses bytes", a, parts)
+		}
+	})
+}
