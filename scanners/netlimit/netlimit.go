@@ -26,7 +26,20 @@ type Limiter struct {
 	perHost int
 
 	mu    sync.Mutex
-	hosts map[string]chan struct{}
+	hosts map[string]*host
+}
+
+// host is one host's slots: how many are held, and who waits for one.
+type host struct {
+	open    int
+	waiting []*waiter
+}
+
+// waiter is one Acquire waiting for a slot; ready is closed when it has
+// been given one.
+type waiter struct {
+	priority int
+	ready    chan struct{}
 }
 
 // New returns a Limiter allowing perHost connections open to one host at
@@ -35,38 +48,91 @@ func New(perHost int) *Limiter {
 	if perHost <= 0 {
 		perHost = DefaultPerHost
 	}
-	return &Limiter{perHost: perHost, hosts: map[string]chan struct{}{}}
+	return &Limiter{perHost: perHost, hosts: map[string]*host{}}
 }
 
 // PerHost returns the limit.
 func (l *Limiter) PerHost() int { return l.perHost }
 
-func (l *Limiter) slots(host string) chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c, ok := l.hosts[host]
-	if !ok {
-		c = make(chan struct{}, l.perHost)
-		l.hosts[host] = c
-	}
-	return c
+type priorityKey struct{}
+
+// WithPriority returns ctx with a priority for the slots acquired under
+// it: when a host's slots are all held, the next one freed goes to the
+// waiter of highest priority, the earliest among equals (0 is the
+// default). A scanner gives its longest chains of dependent connections
+// the highest, so that the scan ends when its longest chain does.
+func WithPriority(ctx context.Context, p int) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
 }
 
 // Acquire waits for a slot of host (or for ctx to end) and returns the
 // function that gives it back; call it exactly once. It serves work that
 // is not one net.Conn (a UDP exchange, a batch run by another process).
-func (l *Limiter) Acquire(ctx context.Context, host string) (release func(), err error) {
+func (l *Limiter) Acquire(ctx context.Context, hostname string) (release func(), err error) {
 	if l == nil {
 		return func() {}, nil
 	}
-	c := l.slots(host)
-	select {
-	case c <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	h, ok := l.hosts[hostname]
+	if !ok {
+		h = &host{}
+		l.hosts[hostname] = h
 	}
 	var once sync.Once
-	return func() { once.Do(func() { <-c }) }, nil
+	release = func() { once.Do(func() { l.release(h) }) }
+	if h.open < l.perHost && len(h.waiting) == 0 {
+		h.open++
+		l.mu.Unlock()
+		return release, nil
+	}
+	p, _ := ctx.Value(priorityKey{}).(int)
+	w := &waiter{priority: p, ready: make(chan struct{})}
+	// Highest priority first, first come first among equals.
+	i := len(h.waiting)
+	for i > 0 && h.waiting[i-1].priority < p {
+		i--
+	}
+	h.waiting = append(h.waiting, nil)
+	copy(h.waiting[i+1:], h.waiting[i:])
+	h.waiting[i] = w
+	l.mu.Unlock()
+	select {
+	case <-w.ready:
+		return release, nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		select {
+		case <-w.ready:
+			// Given a slot as ctx ended: give it on.
+			l.mu.Unlock()
+			release()
+		default:
+			for j, o := range h.waiting {
+				if o == w {
+					h.waiting = append(h.waiting[:j], h.waiting[j+1:]...)
+					break
+				}
+			}
+			l.mu.Unlock()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// release gives a slot of h back: to the first waiter, or to the pool.
+func (l *Limiter) release(h *host) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(h.waiting) > 0 {
+		w := h.waiting[0]
+		h.waiting = h.waiting[1:]
+		close(w.ready) // the slot passes on: open stays the same
+		return
+	}
+	h.open--
 }
 
 // Dial wraps d: each connection waits for a slot of its host and gives it

@@ -3,6 +3,7 @@ package netlimit
 import (
 	"context"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,3 +143,75 @@ func TestParallel(t *testing.T) {
 	Parallel(0, func() {}, func() { panic("boom") })
 	t.Fatal("Parallel returned after a task panicked")
 }
+
+// A freed slot goes to the waiter of highest priority, the earliest among
+// equals; a waiter whose context ends leaves the queue without a slot.
+func TestPriority(t *testing.T) {
+	l := New(1)
+	bg := context.Background()
+	hold, err := l.Acquire(bg, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		order []string
+		wg    sync.WaitGroup
+	)
+	gone, cancel := context.WithCancel(bg)
+	start := func(name string, ctx context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := l.Acquire(ctx, "h")
+			if err != nil {
+				mu.Lock()
+				order = append(order, name+" gave up")
+				mu.Unlock()
+				return
+			}
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			release()
+		}()
+		// Let it queue before the next one.
+		for {
+			l.mu.Lock()
+			n := len(l.hosts["h"].waiting)
+			l.mu.Unlock()
+			if n > 0 && n == queued+1 {
+				queued++
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	queued = 0
+	start("low1", bg)
+	start("cancelled", WithPriority(gone, 5))
+	start("high", WithPriority(bg, 2))
+	start("low2", bg)
+	start("high2", WithPriority(bg, 2))
+	cancel()
+	for {
+		l.mu.Lock()
+		n := len(l.hosts["h"].waiting)
+		l.mu.Unlock()
+		if n == 4 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	hold()
+	wg.Wait()
+	want := []string{"cancelled gave up", "high", "high2", "low1", "low2"}
+	if !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	if h := l.hosts["h"]; h.open != 0 || len(h.waiting) != 0 {
+		t.Errorf("after all: %d open, %d waiting", h.open, len(h.waiting))
+	}
+}
+
+var queued int

@@ -99,4 +99,15 @@
 // probe) and every connection carries a deadline from Options.Timeout and
 // the context, so a hostile or silent server costs at most one timeout
 // per connection, and a silent endpoint only one.
+//
+// What does not depend on an earlier answer runs at the same time
+// (observe in tlsscan.go): the version probes, the full handshake, the
+// TLS 1.2 hint and the TLS 1.3 groups start together, each enumeration
+// as soon as what it needs is known, in chunks (removal.go). Every
+// connection holds a slot of its host's budget (Options.Limiter, vouch
+// --per-host, default 8) from dial to close, the longest chains first;
+// the chunk counts follow the budget (suiteChunks, groupChunks). Against
+// a server 50 ms away with 35 accepted (protocol, suite) pairs a scan
+// costs about 21 round trips for 69 connections, where one connection
+// after another cost 130 (BenchmarkScanLatency).
 package tlsscan

@@ -47,21 +47,32 @@ type suiteEnumeration struct {
 }
 
 // suiteChunks is how many chunks enumerate the suites of version v at
-// once (removal.go). Servers accept up to about thirty TLS 1.2 suites, and
-// few of the older versions' or TLS 1.3's: more chunks than that would
-// cost a refused hello each and save no round trip.
-func suiteChunks(v uint16) int {
-	if v == versionTLS12 {
-		return 4
+// once (removal.go) when perHost connections may be open to the host.
+// Servers accept up to about thirty TLS 1.2 suites, and few of the older
+// versions' or TLS 1.3's: more chunks than that would cost a refused
+// hello each and save no round trip. TLS 1.2 gets half the budget (4 of
+// the default 8, at most 8): the other enumerations run beside it; the
+// older versions get two chunks from a budget of 16.
+func suiteChunks(v uint16, perHost int) int {
+	switch {
+	case v == versionTLS12:
+		return min(max(perHost/2, 1), 8)
+	case v < versionTLS12 && perHost >= 16:
+		return 2
 	}
 	return 1
 }
 
+// chosenSuite names the suite of an accepted hello.
+func chosenSuite(r probeResult) (uint16, bool) { return r.hello.suite, true }
+
 // enumerateSuites continues from first, the accepted version probe for v,
 // until the server refuses, then tests the order. Every step is a
 // connection of its own, bounded as every probe is; each chain runs at
-// most once per suite it offers.
-func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, first probeResult) suiteEnumeration {
+// most once per suite it offers. hint, when not nil, is the answer to the
+// version probe's hello with its suites reversed, sent already beside it
+// (removal.go); it is used when the version is enumerated in chunks.
+func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, first probeResult, hint *pick) suiteEnumeration {
 	spec := specFor(first.version, serverName)
 	if first.version >= versionTLS13 {
 		// No key share after the version probe: the server answers with
@@ -73,7 +84,7 @@ func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, 
 	// withKeys: a hello without a key share was refused, so every later
 	// one sends one.
 	var withKeys atomic.Bool
-	chosen := func(r probeResult) (uint16, bool) { return r.hello.suite, true }
+	chosen := chosenSuite
 	send := func(ctx context.Context, offer []uint16) pick {
 		next := spec
 		next.suites = offer
@@ -96,7 +107,7 @@ func (s *Scanner) enumerateSuites(ctx context.Context, addr, serverName string, 
 	}
 	fp := pickOf(first, chosen)
 	fp.probes = 1
-	en := enumerator{addr: addr, candidates: spec.suites, chunks: suiteChunks(first.version), name: suiteName, send: send, first: &fp}
+	en := enumerator{addr: addr, candidates: spec.suites, chunks: suiteChunks(first.version, s.perHost), name: suiteName, send: send, first: &fp, hint: hint}
 	res := en.enumerate(ctx)
 	e := suiteEnumeration{version: first.version, accepted: res.accepted, order: res.order, probes: res.probes, missing: res.missing}
 	for _, st := range res.steps {

@@ -1,6 +1,7 @@
 package tlsscan
 
 import (
+	"io"
 	"net"
 	"slices"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // suitesWant is what enumeration must report for one protocol.
@@ -50,7 +52,7 @@ func checkSuites(t *testing.T, o posture.TLSObservation, want12, want13 *suitesW
 // enumerationProbes is the cost of the suite enumeration p (removal.go).
 func enumerationProbes(p posture.CipherSuiteProbe) int {
 	v := versionByName(p.Protocol)
-	return removalProbes(len(p.Accepted), len(specFor(v, "").suites), suiteChunks(v), p.ServerOrder)
+	return removalProbes(len(p.Accepted), len(specFor(v, "").suites), suiteChunks(v, netlimit.DefaultPerHost), p.ServerOrder)
 }
 
 // removalProbes is the cost of enumerating n accepted items of m
@@ -103,12 +105,35 @@ func serverHelloRecord(suite uint16) []byte {
 	return w.b
 }
 
+// helloSuites returns the cipher suites a ClientHello record offers, nil
+// when the bytes read are too short to say.
+func helloSuites(rec []byte) []uint16 {
+	const head = 5 + 4 + 2 + 32 // record and handshake headers, version, random
+	if len(rec) < head+1 {
+		return nil
+	}
+	i := head + 1 + int(rec[head]) // past the session id
+	if len(rec) < i+2 {
+		return nil
+	}
+	n := int(rec[i])<<8 | int(rec[i+1])
+	i += 2
+	if len(rec) < i+n {
+		return nil
+	}
+	var out []uint16
+	for j := i; j+1 < i+n; j += 2 {
+		out = append(out, uint16(rec[j])<<8|uint16(rec[j+1]))
+	}
+	return out
+}
+
 // Servers that break enumeration: it stops, bounded, keeps what it saw
 // and says why it is incomplete.
 func TestEnumerateHostile(t *testing.T) {
 	tests := []struct {
 		name   string
-		reply  func(n int, c net.Conn) // n counts connections from 1
+		reply  func(first bool, c net.Conn) // first: the TLS 1.2 version probe's hello
 		reason posture.Reason
 		probes int // TLS 1.2 enumeration connections
 	}{
@@ -116,15 +141,15 @@ func TestEnumerateHostile(t *testing.T) {
 			// Picks the same suite even when it is no longer offered: a
 			// naive loop would never end.
 			name:   "same suite always",
-			reply:  func(_ int, c net.Conn) { c.Write(serverHelloRecord(0xC02F)) },
+			reply:  func(_ bool, c net.Conn) { c.Write(serverHelloRecord(0xC02F)) },
 			reason: posture.ReasonProtocolError, probes: 3, // the version probe, the reversed hint, the one refused
 		},
 		{
-			// Answers the first hello (the TLS 1.2 version probe), then
-			// falls silent.
+			// Answers the TLS 1.2 version probe, and is silent to every
+			// other hello.
 			name: "silent after one",
-			reply: func(n int, c net.Conn) {
-				if n == 1 {
+			reply: func(first bool, c net.Conn) {
+				if first {
 					c.Write(serverHelloRecord(0xC02F))
 					return
 				}
@@ -136,16 +161,16 @@ func TestEnumerateHostile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
-			conns := 0
+			probed := false
 			addr := serveRaw(t, func(c net.Conn) {
-				mu.Lock()
-				conns++
-				n := conns
-				mu.Unlock()
 				c.SetDeadline(time.Now().Add(5 * time.Second))
 				buf := make([]byte, 4096)
-				c.Read(buf) // the hello
-				tc.reply(n, c)
+				n, _ := io.ReadAtLeast(c, buf, 5+4+2+32+1) // the hello
+				mu.Lock()
+				first := !probed && slices.Equal(helloSuites(buf[:n]), suitesTLS12)
+				probed = probed || first
+				mu.Unlock()
+				tc.reply(first, c)
 			})
 			start := time.Now()
 			o := scanOne(t, New(Options{Timeout: 200 * time.Millisecond}), addr)

@@ -153,14 +153,26 @@ func leafCurve(chain [][]byte) uint16 {
 }
 
 // groupChunks is how many chunks enumerate the groups of version v at
-// once (removal.go): TLS 1.3 servers accept up to about ten (five ECDHE,
-// five FFDHE, the post-quantum hybrids), TLS 1.2 servers a handful of
-// curves.
-func groupChunks(v uint16) int {
-	if v >= versionTLS13 {
+// once (removal.go) when perHost connections may be open to the host:
+// TLS 1.3 servers accept up to about ten (five ECDHE, five FFDHE, the
+// post-quantum hybrids), TLS 1.2 servers a handful of curves, worth a
+// second chunk only from a budget of 16.
+func groupChunks(v uint16, perHost int) int {
+	if v >= versionTLS13 || perHost >= 16 {
 		return 2
 	}
 	return 1
+}
+
+// groupFamily tells finite-field groups (RFC 7919) from the others:
+// servers rank each family apart, the elliptic curves (and their hybrids)
+// before the finite fields, so each can be enumerated by a chain of its
+// own (removal.go).
+func groupFamily(g uint16) int {
+	if g>>8 == 0x01 {
+		return 1
+	}
+	return 0
 }
 
 // enumerateGroups offers groups with base, removing the group picked each
@@ -173,7 +185,7 @@ func (s *Scanner) enumerateGroups(ctx context.Context, addr string, base helloSp
 // enumerateGroupsPinned is enumerateGroups where pin, when not 0, is never
 // taken out of the offer: once the server picks it the enumeration ends.
 func (s *Scanner) enumerateGroupsPinned(ctx context.Context, addr string, base helloSpec, groups []uint16, pin uint16, chosen func(probeResult) (uint16, bool)) groupEnumeration {
-	en := enumerator{addr: addr, candidates: groups, chunks: groupChunks(base.version), pin: pin, what: "group ", name: groupName,
+	en := enumerator{addr: addr, candidates: groups, chunks: groupChunks(base.version, s.perHost), pin: pin, what: "group ", name: groupName, family: groupFamily,
 		send: func(ctx context.Context, offer []uint16) pick {
 			spec := base
 			spec.groups = offer
@@ -299,44 +311,57 @@ type extrasRecord struct {
 	DHBits              int              `json:"dh_bits,omitempty"`
 }
 
+// groupsRun is the curve enumeration of one version before TLS 1.3, with
+// the ECDHE suites its hellos offered.
+type groupsRun struct {
+	v     uint16
+	ecdhe []uint16
+	g     groupEnumeration
+}
+
+// groupsFor enumerates the curves of version v over the ECDHE suites its
+// enumeration e accepted: the ECDHE_RSA ones when there are some, else
+// the ECDHE_ECDSA ones with certCurve, the certificate's curve, kept in
+// every offer.
+func (s *Scanner) groupsFor(ctx context.Context, addr, serverName string, v uint16, e suiteEnumeration, certCurve uint16) *groupsRun {
+	ecdhe, pin := ecdheSuites(e), uint16(0)
+	if rsa := rsaSigned(ecdhe); len(rsa) > 0 {
+		ecdhe = rsa // no certificate curve to keep in the offer
+	} else {
+		pin = certCurve
+	}
+	return &groupsRun{v: v, ecdhe: ecdhe, g: s.enumerateGroups12(ctx, addr, serverName, v, ecdhe, pin)}
+}
+
+// fallbackRun is the TLS_FALLBACK_SCSV probe's answer.
+type fallbackRun struct {
+	tri    posture.Tri
+	out    *fallbackOutcome
+	probes int
+}
+
 // observeExtras fills Groups, FallbackSCSV and SecureRenegotiation from
-// the version probes and suite enumerations already done, and the few
-// hellos they still need.
-func (s *Scanner) observeExtras(ctx context.Context, obs *posture.TLSObservation, addr, serverName string, results map[uint16]probeResult, enums map[uint16]suiteEnumeration, certCurve uint16) {
+// the version probes and the group and downgrade probes already run
+// (observe): g12, the curves of the newest version before TLS 1.3 with
+// ECDHE suites, and g13, TLS 1.3's groups, are nil when not enumerated.
+func (s *Scanner) observeExtras(obs *posture.TLSObservation, addr string, results map[uint16]probeResult, g12 *groupsRun, g13 *groupEnumeration, fb fallbackRun) {
 	var rec extrasRecord
 	obs.SecureRenegotiation = secureRenegotiation(results)
 	rec.SecureRenegotiation = obs.SecureRenegotiation
 	rec.DHBits = obs.DHBits
 
-	// Groups: the newest pre-1.3 version with ECDHE suites, then TLS 1.3.
-	for _, v := range []uint16{versionTLS12, versionTLS11, versionTLS10, versionSSL30} {
-		e, ok := enums[v]
-		if !ok {
-			continue
+	if g12 != nil {
+		g := g12.g
+		obs.Probes += g.probes
+		obs.Groups = append(obs.Groups, g.record())
+		gr := groupsRecord{Protocol: versionName(g12.v), Accepted: g.record().Accepted, ServerOrder: g.order, Steps: g.steps}
+		for _, id := range g12.ecdhe {
+			gr.Suites = append(gr.Suites, suiteName(id))
 		}
-		ecdhe, pin := ecdheSuites(e), uint16(0)
-		if len(ecdhe) == 0 {
-			continue
-		}
-		if rsa := rsaSigned(ecdhe); len(rsa) > 0 {
-			ecdhe = rsa // no certificate curve to keep in the offer
-		} else {
-			pin = certCurve
-		}
-		if ctx.Err() == nil {
-			g := s.enumerateGroups12(ctx, addr, serverName, v, ecdhe, pin)
-			obs.Probes += g.probes
-			obs.Groups = append(obs.Groups, g.record())
-			gr := groupsRecord{Protocol: versionName(v), Accepted: g.record().Accepted, ServerOrder: g.order, Steps: g.steps}
-			for _, id := range ecdhe {
-				gr.Suites = append(gr.Suites, suiteName(id))
-			}
-			rec.Groups = append(rec.Groups, gr)
-		}
-		break
+		rec.Groups = append(rec.Groups, gr)
 	}
-	if _, ok := enums[versionTLS13]; ok && ctx.Err() == nil {
-		g := s.enumerateGroups13(ctx, addr, serverName)
+	if g13 != nil {
+		g := *g13
 		obs.Probes += g.probes
 		p := g.record()
 		if len(p.Accepted) == 0 && p.Missing == nil {
@@ -353,17 +378,8 @@ func (s *Scanner) observeExtras(ctx context.Context, obs *posture.TLSObservation
 		rec.Groups = append(rec.Groups, groupsRecord{Protocol: p.Protocol, Accepted: p.Accepted, ServerOrder: g.order, Steps: g.steps})
 	}
 
-	var versions []uint16 // accepted, newest first
-	for _, v := range []uint16{versionTLS13, versionTLS12, versionTLS11, versionTLS10, versionSSL30} {
-		if results[v].outcome == accepted {
-			versions = append(versions, v)
-		}
-	}
-	if ctx.Err() == nil {
-		var n int
-		obs.FallbackSCSV, rec.Fallback, n = s.fallbackSCSV(ctx, addr, serverName, versions)
-		obs.Probes += n
-	}
+	obs.FallbackSCSV, rec.Fallback = fb.tri, fb.out
+	obs.Probes += fb.probes
 
 	b, _ := json.MarshalIndent(rec, "", "  ")
 	obs.Evidence = append(obs.Evidence, posture.Evidence{

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vouchdev/vouch/internal/pki"
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -507,5 +508,45 @@ func groupProbes(g posture.GroupProbe) int {
 	if v >= versionTLS13 {
 		m = len(groupsTLS13)
 	}
-	return removalProbes(len(g.Accepted), m, groupChunks(v), g.ServerOrder)
+	if v >= versionTLS13 && len(g.Accepted) > 0 && (g.ServerOrder == posture.Yes || len(g.Accepted) == 1) {
+		return familyProbes(g)
+	}
+	return removalProbes(len(g.Accepted), m, groupChunks(v, netlimit.DefaultPerHost), g.ServerOrder)
+}
+
+// familyProbes is the cost of a TLS 1.3 group enumeration of a server
+// with an order of its own (or one group, which reads the same): the
+// first hello and the hint, then one chain per family of the groups left
+// (one hello per group it accepts, one refused unless it accepted them
+// all), then one merge hello per further family with accepted groups
+// (families in blocks, as servers rank them).
+func familyProbes(g posture.GroupProbe) int {
+	id := func(name string) uint16 {
+		for _, c := range groupsTLS13 {
+			if groupName(c) == name {
+				return c
+			}
+		}
+		return 0
+	}
+	top := id(g.Accepted[0])
+	cand, acc := map[int]int{}, map[int]int{}
+	for _, c := range groupsTLS13 {
+		if c != top {
+			cand[groupFamily(c)]++
+		}
+	}
+	lists := map[int]bool{groupFamily(top): true}
+	for _, name := range g.Accepted[1:] {
+		acc[groupFamily(id(name))]++
+		lists[groupFamily(id(name))] = true
+	}
+	n := 2
+	for f, c := range cand {
+		n += acc[f]
+		if c > acc[f] {
+			n++
+		}
+	}
+	return n + len(lists) - 1
 }

@@ -10,8 +10,11 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -75,7 +78,9 @@ func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) ha
 		return res
 	}
 	res.attempts = append(res.attempts, attempt{Library: "crypto/tls", Error: err.Error()})
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || res.probes == 0 || timedOut(err) {
+		// Not connected, or no answer in time: zcrypto would wait as
+		// long again for the same silence.
 		return res
 	}
 	err = s.zcryptoHandshake(ctx, addr, serverName, &res)
@@ -86,6 +91,12 @@ func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) ha
 	}
 	res.attempts = append(res.attempts, attempt{Library: "zcrypto", Error: err.Error()})
 	return res
+}
+
+// timedOut reports whether err is a deadline that passed.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {

@@ -168,5 +168,16 @@ func extraProbes(o posture.TLSObservation) int {
 	if versions >= 2 {
 		n++
 	}
+	// Hellos sent beside the version probes, for versions that turned
+	// out not to be accepted: the TLS 1.2 hint, the TLS 1.3 groups' first
+	// hello and hint.
+	for _, p := range o.Protocols {
+		switch {
+		case p.Name == posture.TLSv1_2 && p.Offered != posture.Yes:
+			n++
+		case p.Name == posture.TLSv1_3 && p.Offered != posture.Yes:
+			n += 2
+		}
+	}
 	return n
 }

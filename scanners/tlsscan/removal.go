@@ -30,6 +30,10 @@ import (
 // own; a server with its own order is enumerated by one chain, as before.
 // For such servers the sequential chain is the price of an exact order:
 // ranking chunks against each other would cost a hello per item again.
+// Except where the candidates fall into families that servers rank apart
+// (TLS 1.3's elliptic and finite-field groups, enumerator.family): one
+// chain per family runs at once, each in the server's order, and merge
+// interleaves them, one hello per family when they come in blocks.
 
 // pick is the answer to one hello of an enumeration.
 type pick struct {
@@ -84,6 +88,15 @@ type enumerator struct {
 	// first, when set, is the answer to the whole candidate list, sent
 	// already (the version probe).
 	first *pick
+	// family, when set, sorts the candidates into families (TLS 1.3
+	// groups: finite-field or elliptic): a server with an order of its
+	// own is then enumerated by one chain per family at once, and the
+	// chains merged (merge), rather than by one chain of them all.
+	family func(uint16) int
+	// hint, when set beside first, is the answer to the reversed list,
+	// sent already at the same time as first. With one chunk it is still
+	// recorded (its connection was made) but settles nothing.
+	hint *pick
 }
 
 // removalResult is what an enumeration found.
@@ -185,6 +198,8 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 		p = *en.first
 	case k == 1:
 		p = en.send(ctx, en.candidates)
+	case en.first != nil && en.hint != nil:
+		p, hint = *en.first, *en.hint
 	case en.first != nil:
 		p = *en.first
 		if p.outcome == accepted {
@@ -198,10 +213,18 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 	i, more := en.take(&head, en.candidates, p)
 	res.probes, res.steps, res.missing, res.accepted = head.probes, head.steps, head.missing, head.accepted
 	res.probes += hint.probes
+	if k == 1 && en.hint != nil {
+		res.probes += en.hint.probes
+		res.steps = append(res.steps, removalStep{offered: len(rev), p: *en.hint, check: true})
+	}
 	if !more {
+		if k > 1 && en.hint != nil {
+			res.steps = append(res.steps, removalStep{offered: len(rev), p: hint, check: true})
+		}
 		return res
 	}
 	s1 := p.id
+	own := false // the hint showed an order of the server's own
 	if k > 1 {
 		res.steps = append(res.steps, removalStep{offered: len(rev), p: hint, check: true})
 		switch {
@@ -214,6 +237,7 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 			// the server's own (or a single suite). Chunks would rank
 			// only themselves: one chain finds the order.
 			k = 1
+			own = hint.named && hint.id == s1
 		}
 	}
 	rest := slices.Delete(slices.Clone(en.candidates), i, i+1)
@@ -223,6 +247,11 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 	if ctx.Err() != nil {
 		res.missing = posture.MissingFor(ctx, ctx.Err())
 		return res
+	}
+	if own && en.family != nil {
+		if fams := families(rest, en.family); len(fams) > 1 {
+			return en.byFamily(ctx, res, s1, fams)
+		}
 	}
 	chunks := deal(rest, k)
 	chains := make([]chain, len(chunks))
@@ -272,4 +301,146 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 		}
 	}
 	return res
+}
+
+// families sorts ids by family, families in the order they first appear.
+func families(ids []uint16, family func(uint16) int) [][]uint16 {
+	var out [][]uint16
+	index := map[int]int{}
+	for _, id := range ids {
+		f := family(id)
+		j, ok := index[f]
+		if !ok {
+			j = len(out)
+			index[f] = j
+			out = append(out, nil)
+		}
+		out[j] = append(out[j], id)
+	}
+	return out
+}
+
+// byFamily continues res, whose first answer was top from a server with
+// an order of its own, with one chain per family at once; each chain
+// finds its family in the server's order, and merge interleaves them.
+func (en *enumerator) byFamily(ctx context.Context, res removalResult, top uint16, fams [][]uint16) removalResult {
+	chains := make([]chain, len(fams))
+	tasks := make([]func(), len(fams))
+	for j, f := range fams {
+		tasks[j] = func() { chains[j] = en.run(ctx, f) }
+	}
+	netlimit.Parallel(0, tasks...)
+	lists := make([][]uint16, len(fams))
+	for j, c := range chains {
+		res.probes += c.probes
+		res.steps = append(res.steps, c.steps...)
+		if res.missing == nil {
+			res.missing = c.missing
+		}
+		lists[j] = c.accepted
+		if en.family(fams[j][0]) == en.family(top) {
+			lists[j] = append([]uint16{top}, lists[j]...)
+		}
+	}
+	if !slices.ContainsFunc(fams, func(f []uint16) bool { return en.family(f[0]) == en.family(top) }) {
+		lists = append(lists, []uint16{top})
+	}
+	if res.missing != nil {
+		for _, l := range lists {
+			res.accepted = append(res.accepted, l...)
+		}
+		res.accepted = slices.DeleteFunc(res.accepted, func(id uint16) bool { return id == top })
+		res.accepted = append([]uint16{top}, res.accepted...)
+		return res
+	}
+	merged, steps, probes, missing := en.merge(ctx, lists, top)
+	res.probes += probes
+	res.steps = append(res.steps, steps...)
+	res.accepted = merged
+	if missing != nil {
+		res.missing = missing
+		return res
+	}
+	if len(merged) > 1 {
+		res.order = posture.Yes
+	}
+	return res
+}
+
+// merge interleaves lists, each in the server's order, into the server's
+// order over them all; top, the head of one of them, is known to be its
+// first pick of all. Each hello offers the last item of the list whose
+// head is the current first pick beside the heads of the others: when
+// the server picks that last item, the whole list comes before every
+// other (it is its list's last, they are their lists' first); otherwise
+// the head alone is taken, and the heads of all are offered to find the
+// next first pick. Lists that follow one another, as a server's
+// elliptic-curve and finite-field groups do, cost one hello per list.
+// When a hello fails, the lists are returned one after another with the
+// reason: the set is right, the order beyond top is not known.
+func (en *enumerator) merge(ctx context.Context, lists [][]uint16, top uint16) (out []uint16, steps []removalStep, probes int, missing *posture.Missing) {
+	lists = slices.DeleteFunc(slices.Clone(lists), func(l []uint16) bool { return len(l) == 0 })
+	x := slices.IndexFunc(lists, func(l []uint16) bool { return l[0] == top })
+	ask := func(offer []uint16) (uint16, bool) {
+		p := en.send(ctx, offer)
+		probes += p.probes
+		steps = append(steps, removalStep{offered: len(offer), p: p, check: true})
+		if p.outcome != accepted || !p.named || !slices.Contains(offer, p.id) {
+			missing = p.missing
+			if missing == nil {
+				missing = &posture.Missing{Reason: posture.ReasonProtocolError,
+					Detail: "tlsscan: " + en.addr + " did not pick one of the " + en.what + "items it accepted before, so their order is not known"}
+			}
+			return 0, false
+		}
+		return p.id, true
+	}
+	fail := func() ([]uint16, []removalStep, int, *posture.Missing) {
+		for _, l := range lists {
+			out = append(out, l...)
+		}
+		return out, steps, probes, missing
+	}
+	for len(lists) > 1 {
+		if x < 0 {
+			var heads []uint16
+			for _, l := range lists {
+				heads = append(heads, l[0])
+			}
+			id, ok := ask(heads)
+			if !ok {
+				return fail()
+			}
+			x = slices.IndexFunc(lists, func(l []uint16) bool { return l[0] == id })
+		}
+		l := lists[x]
+		if len(l) == 1 {
+			out = append(out, l[0])
+			lists = slices.Delete(lists, x, x+1)
+			x = -1
+			continue
+		}
+		offer := []uint16{l[len(l)-1]}
+		for j, o := range lists {
+			if j != x {
+				offer = append(offer, o[0])
+			}
+		}
+		id, ok := ask(offer)
+		if !ok {
+			return fail()
+		}
+		if id == l[len(l)-1] {
+			out = append(out, l...)
+			lists = slices.Delete(lists, x, x+1)
+		} else {
+			out = append(out, l[0])
+			lists[x] = l[1:]
+		}
+		x = -1
+	}
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out, steps, probes, nil
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,10 +57,17 @@ type Scanner struct {
 	systemRoots func() *x509.CertPool
 	// starttls is Options.STARTTLS: nil leaves mail targets alone.
 	starttls *STARTTLSOptions
+	// perHost is the Limiter's budget (netlimit.DefaultPerHost without
+	// one): how many chunks enumerate at once follows from it.
+	perHost int
 }
 
 // maxAddresses bounds how many addresses of one name are observed.
 const maxAddresses = 16
+
+// parallelAddresses bounds how many addresses of one name are observed
+// at once.
+const parallelAddresses = 4
 
 // New returns a Scanner.
 func New(o Options) *Scanner {
@@ -67,6 +76,10 @@ func New(o Options) *Scanner {
 		s.dialer = &net.Dialer{}
 	}
 	s.dialTCP = o.Limiter.Dial(s.dialer.DialContext)
+	s.perHost = netlimit.DefaultPerHost
+	if o.Limiter != nil {
+		s.perHost = o.Limiter.PerHost()
+	}
 	switch {
 	case o.Resolver != nil:
 		s.resolver = o.Resolver
@@ -122,9 +135,14 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		}}
 		return snap
 	}
-	for _, ip := range ips {
-		snap.TLS = append(snap.TLS, s.observe(ctx, t, net.JoinHostPort(ip, port), serverName))
+	// Each address is a host of its own, with a budget of its own.
+	obsv := make([]posture.TLSObservation, len(ips))
+	tasks := make([]func(), len(ips))
+	for i, ip := range ips {
+		tasks[i] = func() { obsv[i] = s.observe(ctx, t, net.JoinHostPort(ip, port), serverName) }
 	}
+	netlimit.Parallel(parallelAddresses, tasks...)
+	snap.TLS = append(snap.TLS, obsv...)
 	if len(left) > 0 {
 		o := &snap.TLS[0]
 		o.Evidence = append(o.Evidence, posture.Evidence{
@@ -182,44 +200,170 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, []string,
 	return ips, nil, nil
 }
 
-// probeOrder is the order of the version probes: the likeliest first, so
-// that an endpoint that is not there at all is noticed after two probes.
+// probeOrder is the order of the version probes in the evidence's
+// reading and in the choice of the reason an endpoint that never answers
+// is given: the likeliest versions first.
 var probeOrder = []uint16{versionTLS12, versionTLS13, versionTLS11, versionTLS10, versionSSL30}
 
+// Priorities of the per-host budget's slots (netlimit.WithPriority): the
+// TLS 1.2 suites, the longest chains of dependent hellos, first; then the
+// other enumerations; the full handshake and the downgrade hello, which
+// nothing waits for, last.
+const (
+	priorityFirst  = 2
+	prioritySecond = 1
+)
+
 // observe probes one IP:port.
+//
+// What does not depend on an earlier answer runs at the same time, every
+// connection holding a slot of the host's budget (Options.Limiter): the
+// five version probes, the full handshake and, beside the TLS 1.2 probe,
+// the hint of its suite enumeration (removal.go) start together; each
+// accepted version's suite enumeration starts as soon as its probe
+// answers, TLS 1.3's group enumeration beside it, and TLS 1.2's curves as
+// soon as its probe chose an ECDHE_RSA suite (otherwise once its suites
+// and the certificate's curve are known); the TLS_FALLBACK_SCSV hello as
+// soon as every version probe has answered. On a network the scan then
+// costs the longest of these chains in round trips, not their sum.
 func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverName string) posture.TLSObservation {
 	obs := posture.TLSObservation{
 		Observation: posture.Observation{Target: t, Scanner: s.Name(), Source: addr, ObservedAt: s.now().UTC()},
 		Endpoint:    t.HostPort(),
 		ServerName:  serverName,
 	}
-	results := map[uint16]probeResult{}
 	var (
-		answered bool             // some probe got a reply from the server
-		silent   int              // probes that could not connect or got no reply, before any answer
-		abandon  *posture.Missing // nothing answers: skip the remaining probes
+		mu      sync.Mutex
+		results = map[uint16]probeResult{}
+		enums   = map[uint16]suiteEnumeration{}
+		spare   int // connections of a speculative hint whose version was not accepted
+		hs      handshakeResult
+		g12     *groupsRun
+		g13     *groupEnumeration
+		fb      fallbackRun
 	)
+	// The handshake is called off when no version probe got an answer:
+	// it would only wait as long again (crypto/tls, then zcrypto).
+	hsCtx, cancelHS := context.WithCancel(ctx)
+	defer cancelHS()
+	hsDone := make(chan struct{})
+	var probes sync.WaitGroup
+	probes.Add(len(probeOrder))
+	tasks := []func(){
+		func() {
+			defer close(hsDone)
+			hs = s.fullHandshake(hsCtx, addr, serverName)
+		},
+		func() {
+			// TLS 1.3's groups go beside the version probes: servers with
+			// an order of their own (OpenSSL's) answer them one at a
+			// time, the longest chain of the scan. Kept only when TLS 1.3
+			// is accepted; otherwise its hellos were refused and count as
+			// spare.
+			g := s.enumerateGroups13(netlimit.WithPriority(ctx, prioritySecond), addr, serverName)
+			probes.Wait()
+			mu.Lock()
+			if results[versionTLS13].outcome == accepted {
+				g13 = &g
+			} else {
+				spare += g.probes
+			}
+			mu.Unlock()
+		},
+		func() {
+			probes.Wait()
+			mu.Lock()
+			ok := answered(results)
+			versions := acceptedVersions(results)
+			mu.Unlock()
+			if !ok {
+				cancelHS()
+				return
+			}
+			if ctx.Err() == nil {
+				fb.tri, fb.out, fb.probes = s.fallbackSCSV(ctx, addr, serverName, versions)
+			}
+		},
+	}
 	for _, v := range probeOrder {
-		if abandon != nil {
-			m := *abandon
-			results[v] = probeResult{version: v, outcome: failed, missing: &m}
-			continue
-		}
-		r := s.probe(ctx, addr, specFor(v, serverName))
+		tasks = append(tasks, func() {
+			ctx := netlimit.WithPriority(ctx, prioritySecond)
+			if v == versionTLS12 {
+				ctx = netlimit.WithPriority(ctx, priorityFirst)
+			}
+			var once sync.Once
+			done := func() { once.Do(probes.Done) }
+			defer done()
+			spec := specFor(v, serverName)
+			var r probeResult
+			var hint *pick
+			if suiteChunks(v, s.perHost) > 1 && v == versionTLS12 {
+				// The hint goes beside the probe rather than after it:
+				// almost every endpoint speaks TLS 1.2, and the round
+				// trip it saves is on the scan's longest chain.
+				rev := slices.Clone(spec.suites)
+				slices.Reverse(rev)
+				hintSpec := spec
+				hintSpec.suites = rev
+				netlimit.Parallel(0,
+					func() { r = s.probe(ctx, addr, spec) },
+					func() { h := pickOf(s.probe(ctx, addr, hintSpec), chosenSuite); hint = &h })
+			} else {
+				r = s.probe(ctx, addr, spec)
+			}
+			mu.Lock()
+			results[v] = r
+			if r.outcome != accepted && hint != nil {
+				spare += hint.probes
+			}
+			mu.Unlock()
+			done()
+			if r.outcome != accepted || ctx.Err() != nil {
+				return
+			}
+			enumerate := func() {
+				e := s.enumerateSuites(ctx, addr, serverName, r, hint)
+				mu.Lock()
+				enums[v] = e
+				mu.Unlock()
+			}
+			switch v {
+			case versionTLS13:
+				enumerate()
+			case versionTLS12:
+				if id := r.hello.suite; strings.HasPrefix(suiteName(id), "TLS_ECDHE_RSA_") {
+					// The curve of an ECDHE_RSA suite does not depend on
+					// which one: the suite the probe chose is enough to
+					// ask for curves, beside the suites.
+					netlimit.Parallel(0, enumerate, func() {
+						g12 = &groupsRun{v: v, ecdhe: []uint16{id}}
+						g12.g = s.enumerateGroups12(ctx, addr, serverName, v, g12.ecdhe, 0)
+					})
+					return
+				}
+				enumerate()
+				mu.Lock()
+				e := enums[v]
+				mu.Unlock()
+				if len(ecdheSuites(e)) == 0 || ctx.Err() != nil {
+					return
+				}
+				<-hsDone // an ECDHE_ECDSA offer needs the certificate's curve
+				g12 = s.groupsFor(ctx, addr, serverName, v, e, leafCurve(hs.chain))
+			default:
+				enumerate()
+			}
+		})
+	}
+	netlimit.Parallel(0, tasks...)
+
+	for _, r := range results {
 		if r.connected {
 			obs.Probes++
 		}
-		if r.outcome != failed || r.missing.Reason == posture.ReasonProtocolError ||
-			r.missing.Reason == posture.ReasonTooLarge || r.missing.Reason == posture.ReasonHandshakeFailed {
-			answered = true
-		} else if silent++; (!answered && silent >= 2) || ctx.Err() != nil {
-			// Neither a TLS 1.2 nor a TLS 1.3 hello got through (refused,
-			// unreachable, silent): the endpoint is not there, and the
-			// remaining probes would only wait as long again.
-			abandon = r.missing
-		}
-		results[v] = r
 	}
+	obs.Probes += spare + hs.probes
+	ok := answered(results)
 	refusalsByInternalError(results)
 	for _, name := range posture.ProtocolNames {
 		r := results[versionByName(name)]
@@ -238,21 +382,25 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 		Label: "Protocol version probes (one ClientHello each)",
 		Data:  probesJSON(results),
 	})
-	if abandon != nil && !answered {
-		m := *abandon
-		obs.Missing = &m
+	if !ok {
+		// Neither hello got through (refused, unreachable, silent): the
+		// endpoint is not there.
+		for _, v := range probeOrder {
+			if m := results[v].missing; m != nil {
+				c := *m
+				obs.Missing = &c
+				break
+			}
+		}
 		return obs
 	}
 
 	var recs []suitesRecord
-	enums := map[uint16]suiteEnumeration{}
 	for _, name := range posture.ProtocolNames {
-		r := results[versionByName(name)]
-		if r.outcome != accepted || ctx.Err() != nil {
+		e, ok := enums[versionByName(name)]
+		if !ok {
 			continue
 		}
-		e := s.enumerateSuites(ctx, addr, serverName, r)
-		enums[e.version] = e
 		obs.Probes += e.probes - 1 // the version probe is counted already
 		p := e.record()
 		obs.Suites = append(obs.Suites, p)
@@ -270,11 +418,17 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 			Data:  string(b),
 		})
 	}
-	// The handshake goes first: the groups enumeration needs to know the
-	// curve of an ECDSA certificate.
-	hs := s.fullHandshake(ctx, addr, serverName)
-	obs.Probes += hs.probes
-	s.observeExtras(ctx, &obs, addr, serverName, results, enums, leafCurve(hs.chain))
+	if g12 == nil && ctx.Err() == nil {
+		// No ECDHE suite under TLS 1.2: the newest older version that
+		// has some.
+		for _, v := range []uint16{versionTLS11, versionTLS10, versionSSL30} {
+			if e, ok := enums[v]; ok && len(ecdheSuites(e)) > 0 {
+				g12 = s.groupsFor(ctx, addr, serverName, v, e, leafCurve(hs.chain))
+				break
+			}
+		}
+	}
+	s.observeExtras(&obs, addr, results, g12, g13, fb)
 	if hs.library != "" {
 		obs.Negotiated = &posture.Negotiated{
 			Protocol:    versionName(hs.version),
@@ -335,6 +489,29 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 		}
 	}
 	return obs
+}
+
+// answered reports whether some version probe got a reply from the
+// server: a hello, a refusal, or a reply that is not TLS.
+func answered(results map[uint16]probeResult) bool {
+	for _, r := range results {
+		if r.outcome != failed || r.missing.Reason == posture.ReasonProtocolError ||
+			r.missing.Reason == posture.ReasonTooLarge || r.missing.Reason == posture.ReasonHandshakeFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptedVersions returns the versions accepted, newest first.
+func acceptedVersions(results map[uint16]probeResult) []uint16 {
+	var out []uint16
+	for _, v := range []uint16{versionTLS13, versionTLS12, versionTLS11, versionTLS10, versionSSL30} {
+		if results[v].outcome == accepted {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func versionByName(name string) uint16 {
