@@ -142,11 +142,7 @@ func (l *Limiter) Dial(d DialFunc) DialFunc {
 		return d
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
-		if err != nil {
-			host = addr
-		}
-		release, err := l.Acquire(ctx, host)
+		release, err := l.Acquire(ctx, HostOf(addr))
 		if err != nil {
 			return nil, err
 		}
@@ -157,6 +153,20 @@ func (l *Limiter) Dial(d DialFunc) DialFunc {
 		}
 		return &conn{Conn: c, release: release}, nil
 	}
+}
+
+// Hold returns c holding a slot: Close gives it back with release. It
+// serves callers that Acquire a slot themselves, before they dial, so
+// that a timeout starts when the slot is held, not while it is awaited.
+func Hold(c net.Conn, release func()) net.Conn { return &conn{Conn: c, release: release} }
+
+// HostOf returns the host part of addr, or addr when it has no port: the
+// key of a host's budget.
+func HostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 type conn struct {

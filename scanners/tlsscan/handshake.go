@@ -100,9 +100,8 @@ func timedOut(err error) bool {
 }
 
 func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
-	hctx, cancel := context.WithTimeout(ctx, s.timeout)
+	raw, hctx, cancel, err := s.connect(ctx, addr, s.timeout)
 	defer cancel()
-	raw, err := s.dial(hctx, addr)
 	if err != nil {
 		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
 	}
@@ -137,9 +136,8 @@ func (s *Scanner) stdHandshake(ctx context.Context, addr, serverName string, res
 }
 
 func (s *Scanner) zcryptoHandshake(ctx context.Context, addr, serverName string, res *handshakeResult) error {
-	hctx, cancel := context.WithTimeout(ctx, s.timeout)
+	raw, hctx, cancel, err := s.connect(ctx, addr, s.timeout)
 	defer cancel()
-	raw, err := s.dial(hctx, addr)
 	if err != nil {
 		return fmt.Errorf("tlsscan: dial %s: %w", addr, err)
 	}

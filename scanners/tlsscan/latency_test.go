@@ -97,7 +97,7 @@ func (c *latencyConn) Close() error {
 func latencyScanner(ca *pki.CA, d *latencyDialer, perHost int) *Scanner {
 	lim := netlimit.New(perHost)
 	s := New(Options{RootCAs: ca.Pool(), Timeout: 5 * time.Second, Limiter: lim})
-	s.dialTCP = lim.Dial(d.dial)
+	s.dialTCP = d.dial
 	return s
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // outcome is what one version probe concluded.
@@ -62,6 +63,31 @@ type preamble interface {
 	start(ctx context.Context, conn net.Conn) error
 }
 
+// connect waits for a slot of addr's host in the per-host budget, then
+// opens a TCP connection for TLS (dial). The context it returns bounds
+// the connection by the scanner's Timeout counted from the moment the
+// slot is held: waiting for the budget never eats into the timeout (ctx,
+// the scan's, still bounds the wait). Closing the connection gives the
+// slot back; call cancel when done.
+func (s *Scanner) connect(ctx context.Context, addr string, timeout time.Duration) (net.Conn, context.Context, context.CancelFunc, error) {
+	release, err := s.limiter.Acquire(ctx, netlimit.HostOf(addr))
+	if err != nil {
+		return nil, ctx, func() {}, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	conn, err := s.dial(cctx, addr)
+	if err != nil {
+		release()
+		return nil, cctx, cancel, err
+	}
+	return netlimit.Hold(conn, release), cctx, cancel, nil
+}
+
+// connectPlain is connect without the preamble: a plain TCP connection.
+func (s *Scanner) connectPlain(ctx context.Context, addr string, timeout time.Duration) (net.Conn, context.Context, context.CancelFunc, error) {
+	return s.connect(context.WithValue(ctx, preambleKey{}, nil), addr, timeout)
+}
+
 // dial opens a TCP connection to addr for TLS: with a preamble in ctx,
 // it is spoken first, within ctx's deadline.
 func (s *Scanner) dial(ctx context.Context, addr string) (net.Conn, error) {
@@ -85,12 +111,11 @@ func (s *Scanner) dial(ctx context.Context, addr string) (net.Conn, error) {
 
 // probe opens one connection to addr, sends the ClientHello of spec, and
 // reads the reply up to the ServerHello. The connection is bounded by the
-// scanner's Timeout and by ctx.
+// scanner's Timeout (from when its slot is held, connect) and by ctx.
 func (s *Scanner) probe(ctx context.Context, addr string, spec helloSpec) probeResult {
 	res := probeResult{version: spec.version, outcome: failed}
-	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	conn, pctx, cancel, err := s.connect(ctx, addr, s.timeout)
 	defer cancel()
-	conn, err := s.dial(pctx, addr)
 	if err != nil {
 		res.missing = posture.MissingFor(ctx, err)
 		return res

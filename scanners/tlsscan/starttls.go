@@ -415,9 +415,8 @@ func startTLS(conn net.Conn, helo string, tr *smtpTranscript) (offered bool, why
 // default; RFC 5321 §4.5.3.2 lets a client wait minutes), and later ones
 // from the same client are usually let straight through.
 func (s *Scanner) smtpCheck(ctx context.Context, addr string, tr *smtpTranscript) (bool, string, *posture.Missing) {
-	cctx, cancel := context.WithTimeout(ctx, 3*s.timeout)
+	conn, cctx, cancel, err := s.connectPlain(ctx, addr, 3*s.timeout)
 	defer cancel()
-	conn, err := s.dialTCP(cctx, "tcp", addr)
 	if err != nil {
 		return false, "", posture.MissingFor(ctx, fmt.Errorf("tlsscan: dial %s: %w", addr, err))
 	}

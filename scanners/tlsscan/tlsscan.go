@@ -47,8 +47,10 @@ type Options struct {
 // Scanner observes the TLS endpoints of web targets.
 type Scanner struct {
 	dialer *net.Dialer
-	// dialTCP opens every connection: the Dialer's, through the Limiter.
+	// dialTCP opens every connection (the Dialer's); connect holds a
+	// slot of the Limiter for each.
 	dialTCP  netlimit.DialFunc
+	limiter  *netlimit.Limiter
 	resolver posture.Resolver
 	roots    *x509.CertPool
 	timeout  time.Duration
@@ -75,7 +77,7 @@ func New(o Options) *Scanner {
 	if s.dialer == nil {
 		s.dialer = &net.Dialer{}
 	}
-	s.dialTCP = o.Limiter.Dial(s.dialer.DialContext)
+	s.dialTCP, s.limiter = s.dialer.DialContext, o.Limiter
 	s.perHost = netlimit.DefaultPerHost
 	if o.Limiter != nil {
 		s.perHost = o.Limiter.PerHost()
