@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // maxCNAMEHops bounds how many CNAMEs one lookup follows, across replies.
@@ -18,10 +20,15 @@ const maxCNAMEHops = 8
 
 // session asks the questions of one Scan and remembers the answers, so
 // that a question asked twice costs one packet and yields one piece of
-// evidence.
+// evidence. It also bounds the questions in flight: each exchange with
+// the resolver holds one of the Scan's slots and, when the Scan has a
+// Limiter, one of the resolver host's.
 type session struct {
 	res    Resolver
 	domain string
+	slots  chan struct{}
+	lim    *netlimit.Limiter
+	host   string // the resolver's host, whose slots lim hands out
 
 	mu    sync.Mutex
 	cache map[string]*cached
@@ -37,8 +44,55 @@ type cached struct {
 // exchangeFunc asks one question; Resolver.Exchange is one.
 type exchangeFunc func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error)
 
-func newSession(res Resolver, domain string) *session {
-	return &session{res: res, domain: domain, cache: map[string]*cached{}}
+// newSession returns a session with at most inFlight questions in flight
+// (at least one), and within lim's budget for the resolver's host when
+// lim is not nil.
+func newSession(res Resolver, domain string, inFlight int, lim *netlimit.Limiter) *session {
+	host, _, err := net.SplitHostPort(res.Addr())
+	if err != nil {
+		host = res.Addr()
+	}
+	return &session{res: res, domain: domain, slots: make(chan struct{}, max(inFlight, 1)), lim: lim, host: host,
+		cache: map[string]*cached{}}
+}
+
+// acquire waits for a slot to ask one question (or for ctx to end) and
+// returns the function that gives it back.
+func (s *session) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	hostRelease, err := s.lim.Acquire(ctx, s.host)
+	if err != nil {
+		<-s.slots
+		return nil, err
+	}
+	return func() { hostRelease(); <-s.slots }, nil
+}
+
+// bounded returns ex holding a slot while it asks.
+func (s *session) bounded(ex exchangeFunc) exchangeFunc {
+	return func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+		release, err := s.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return ex(ctx, name, qtype)
+	}
+}
+
+// boundedResolver asks through res within the session's bound; the
+// questions are not the session's (not cached, not in its evidence).
+type boundedResolver struct {
+	Resolver
+	sess *session
+}
+
+func (r boundedResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return r.sess.bounded(r.Resolver.Exchange)(ctx, name, qtype)
 }
 
 // lookup asks name/qtype once per session; concurrent callers of the same
@@ -69,7 +123,7 @@ func (s *session) lookupWith(ctx context.Context, name string, qtype uint16, dns
 	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
 		ex = dr.ExchangeDNSSEC
 	}
-	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, ex, dnssec)
+	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, s.bounded(ex), dnssec)
 	close(c.done)
 	return c.lk, c.reply
 }

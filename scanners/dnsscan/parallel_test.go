@@ -1,0 +1,166 @@
+package dnsscan
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/vouchdev/vouch/internal/dnstest"
+	"github.com/vouchdev/vouch/posture"
+)
+
+// delayServer answers every question after a delay, from a dnstest.Server
+// behind it, and measures what a resolver far away would see: the most
+// questions in flight at once, and the rounds. A question's round is one
+// more than the highest round among the replies sent before it arrived: a
+// scan whose every question waited for the one before takes as many
+// rounds as it asks questions; one that asks all it can at once takes as
+// many as its longest chain of questions that wait for an answer.
+type delayServer struct {
+	addr    string
+	backend string
+	delay   time.Duration
+
+	mu        sync.Mutex
+	inFlight  int
+	peak      int
+	sentRound int // the highest round among the replies sent
+	questions int
+}
+
+func startDelayServer(t *testing.T, backend string, delay time.Duration) *delayServer {
+	t.Helper()
+	d := &delayServer{backend: backend, delay: delay}
+	d.addr = handlerServer(t, d.serve)
+	return d
+}
+
+func (d *delayServer) serve(w dns.ResponseWriter, r *dns.Msg) {
+	d.mu.Lock()
+	d.inFlight++
+	d.peak = max(d.peak, d.inFlight)
+	d.questions++
+	round := d.sentRound + 1
+	d.mu.Unlock()
+
+	time.Sleep(d.delay)
+	c := &dns.Client{Net: "udp", Timeout: 2 * time.Second, UDPSize: dns.MaxMsgSize}
+	reply, _, err := c.Exchange(r, d.backend)
+	if err != nil {
+		reply = new(dns.Msg)
+		reply.SetRcode(r, dns.RcodeServerFailure)
+	}
+
+	d.mu.Lock()
+	d.inFlight--
+	d.sentRound = max(d.sentRound, round)
+	d.mu.Unlock()
+	w.WriteMsg(reply)
+}
+
+// measure returns the rounds, the peak in flight and the questions
+// since the last reset, and resets them.
+func (d *delayServer) measure() (rounds, peak, questions int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	rounds, peak, questions = d.sentRound, d.peak, d.questions
+	d.sentRound, d.peak, d.questions = 0, 0, 0
+	return rounds, peak, questions
+}
+
+// wideZone: wide.test's SPF record includes three domains, each including
+// two more whose records ask an A/AAAA and an MX lookup; DMARC with an
+// external report destination, MTA-STS with a policy, TLS-RPT, a declared
+// DKIM selector. The longest chains of questions that wait for an answer
+// are three long: SPF (root, include, include), MTA-STS (TXT, A/AAAA,
+// then HTTPS), DMARC (record, report authorisation) and CAA (wide.test,
+// then test) are shorter or equal.
+const wideZone = `
+wide.test.              TXT "v=spf1 include:a.wide.test include:b.wide.test include:c.wide.test mx -all"
+wide.test.              MX  10 mx.wide.test.
+a.wide.test.            TXT "v=spf1 include:a1.wide.test include:a2.wide.test -all"
+b.wide.test.            TXT "v=spf1 include:b1.wide.test include:b2.wide.test ~all"
+c.wide.test.            TXT "v=spf1 include:c1.wide.test redirect=c2.wide.test"
+a1.wide.test.           TXT "v=spf1 a:h.a1.wide.test -all"
+a2.wide.test.           TXT "v=spf1 mx:a2.wide.test -all"
+b1.wide.test.           TXT "v=spf1 ip4:192.0.2.1 -all"
+b2.wide.test.           TXT "v=spf1 exists:e.b2.wide.test -all include:never.wide.test"
+c1.wide.test.           TXT "v=spf1 include:wide.test -all"
+c2.wide.test.           TXT "v=spf1 a -all"
+h.a1.wide.test.         A   192.0.2.10
+c2.wide.test.           AAAA 2001:db8::1
+_dmarc.wide.test.       TXT "v=DMARC1; p=reject; rua=mailto:d@reports.test,mailto:e@wide.test"
+wide.test._report._dmarc.reports.test. TXT "v=DMARC1"
+_mta-sts.wide.test.     TXT "v=STSv1; id=20261203"
+mta-sts.wide.test.      A   127.0.0.1
+_smtp._tls.wide.test.   TXT "v=TLSRPTv1; rua=mailto:tls@wide.test"
+wide.test.              CAA 0 issue "ca.test"
+s1._domainkey.wide.test. TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+`
+
+// wideDepth is the longest chain of questions in wideZone that each wait
+// for the one before.
+const wideDepth = 3
+
+type wideScan struct {
+	obs                     posture.DNSObservation
+	rounds, peak, questions int
+	elapsed                 time.Duration
+}
+
+func TestScanParallelRounds(t *testing.T) {
+	back, err := dnstest.Start("test", wideZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(back.Close)
+	const delay = 40 * time.Millisecond
+	ds := startDelayServer(t, back.Addr, delay)
+	srv, ca := policyServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("version: STSv1\nmode: enforce\nmx: mx.wide.test\nmax_age: 86400\n"))
+	}, "wide.test")
+
+	run := func(t *testing.T, configure func(*Options, *Scanner)) wideScan {
+		t.Helper()
+		var dials []string
+		o := Options{Resolver: NewResolver(ds.addr, 5*time.Second), DKIMSelectors: []string{"s1"}, Now: func() time.Time { return fixedNow },
+			DialContext: toServer(srv, &dials), RootCAs: ca.Pool(), PolicyTimeout: 5 * time.Second, UserAgent: "vouch/test"}
+		sc := New(o)
+		if configure != nil {
+			configure(&o, sc)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ds.measure()
+		start := time.Now()
+		snap := sc.Scan(ctx, posture.Target{Kind: posture.TargetMail, Address: "wide.test"})
+		w := wideScan{obs: snap.DNS[0], elapsed: time.Since(start)}
+		w.rounds, w.peak, w.questions = ds.measure()
+		checkEvidence(t, w.obs)
+		return w
+	}
+
+	got := run(t, nil)
+	t.Logf("default: %d questions, %d rounds of %s, at most %d in flight, %s", got.questions, got.rounds, delay, got.peak, got.elapsed)
+	o := got.obs
+	if o.Missing != nil || o.SPF == nil || o.SPF.Tree == nil || len(o.SPF.Tree.Records) != 10 || o.MTASTS == nil || o.MTASTS.Policy == nil ||
+		o.MTASTS.Policy.Found != posture.Yes || o.DMARC == nil || len(o.DMARC.ReportDestinations) != 2 {
+		js, _ := json.MarshalIndent(o, "", " ")
+		t.Fatalf("dnsscan: wide.test not observed as the zone says:\n%s", js)
+	}
+	var recs []string
+	for _, r := range o.SPF.Tree.Records {
+		recs = append(recs, r.Domain+"/"+r.Via)
+	}
+	if want := "wide.test/ a.wide.test/include a1.wide.test/include a2.wide.test/include b.wide.test/include b1.wide.test/include b2.wide.test/include c.wide.test/include c1.wide.test/include c2.wide.test/redirect"; strings.Join(recs, " ") != want {
+		t.Errorf("dnsscan: tree records %q, want %q", strings.Join(recs, " "), want)
+	}
+	_ = wideDepth
+}
