@@ -3,6 +3,7 @@ package dnsscan
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/vouchdev/vouch/internal/dnstest"
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // delayServer answers every question after a delay, from a dnstest.Server
@@ -77,10 +79,11 @@ func (d *delayServer) measure() (rounds, peak, questions int) {
 // wideZone: wide.test's SPF record includes three domains, each including
 // two more whose records ask an A/AAAA and an MX lookup; DMARC with an
 // external report destination, MTA-STS with a policy, TLS-RPT, a declared
-// DKIM selector. The longest chains of questions that wait for an answer
-// are three long: SPF (root, include, include), MTA-STS (TXT, A/AAAA,
-// then HTTPS), DMARC (record, report authorisation) and CAA (wide.test,
-// then test) are shorter or equal.
+// DKIM selector; a loop (c1 includes wide.test) and an include after
+// "all" (never asked). The longest chain of questions that each wait for
+// an answer is four long: the SPF root, an include, an include, and that
+// record's a/mx/exists lookups. MTA-STS (TXT, then A/AAAA, then HTTPS)
+// and DMARC (record, then report authorisation) are shorter.
 const wideZone = `
 wide.test.              TXT "v=spf1 include:a.wide.test include:b.wide.test include:c.wide.test mx -all"
 wide.test.              MX  10 mx.wide.test.
@@ -106,7 +109,7 @@ s1._domainkey.wide.test. TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPa
 
 // wideDepth is the longest chain of questions in wideZone that each wait
 // for the one before.
-const wideDepth = 3
+const wideDepth = 4
 
 type wideScan struct {
 	obs                     posture.DNSObservation
@@ -162,5 +165,111 @@ func TestScanParallelRounds(t *testing.T) {
 	if want := "wide.test/ a.wide.test/include a1.wide.test/include a2.wide.test/include b.wide.test/include b1.wide.test/include b2.wide.test/include c.wide.test/include c1.wide.test/include c2.wide.test/redirect"; strings.Join(recs, " ") != want {
 		t.Errorf("dnsscan: tree records %q, want %q", strings.Join(recs, " "), want)
 	}
-	_ = wideDepth
+	// Nothing is asked that the evidence does not show (the zone has no
+	// CNAME and no reply is truncated: one question, one piece of
+	// evidence): not the include after "all", not the loop.
+	dnsEvidence := 0
+	for _, e := range o.Evidence {
+		if e.Kind == posture.EvidenceDNS {
+			dnsEvidence++
+		}
+	}
+	if got.questions != dnsEvidence {
+		t.Errorf("dnsscan: %d questions asked, %d in the evidence", got.questions, dnsEvidence)
+	}
+	// The bound holds across the Scan, and the scan fills it; the rounds
+	// are those of a schedule that keeps every slot busy while there is
+	// a question to ask, not one per question.
+	if got.peak != parallelLookups {
+		t.Errorf("dnsscan: at most %d questions in flight, want %d (the bound, filled)", got.peak, parallelLookups)
+	}
+	if limit := (got.questions+parallelLookups-1)/parallelLookups + wideDepth - 1; got.rounds > limit {
+		t.Errorf("dnsscan: %d rounds for %d questions %d at once, want at most %d", got.rounds, got.questions, parallelLookups, limit)
+	}
+
+	js := func(o posture.DNSObservation) string {
+		b, err := json.MarshalIndent(o, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	want := js(o)
+
+	// Unbounded (more slots than questions): as many rounds as the
+	// longest chain.
+	wide := run(t, func(_ *Options, sc *Scanner) { sc.inFlight = 100 })
+	t.Logf("unbounded: %d questions, %d rounds, at most %d in flight, %s", wide.questions, wide.rounds, wide.peak, wide.elapsed)
+	if wide.rounds != wideDepth || wide.questions != got.questions {
+		t.Errorf("dnsscan: unbounded: %d rounds, %d questions; want %d and %d", wide.rounds, wide.questions, wideDepth, got.questions)
+	}
+
+	// One at a time through the scan's Limiter (the resolver's host
+	// slots): every question waits for the one before, and the
+	// observation, tree, evidence and its order included, is the same.
+	seq := run(t, func(o *Options, sc *Scanner) { sc.limiter = netlimit.New(1) })
+	t.Logf("sequential: %d questions, %d rounds, at most %d in flight, %s", seq.questions, seq.rounds, seq.peak, seq.elapsed)
+	if seq.peak != 1 || seq.rounds != seq.questions || seq.questions != got.questions {
+		t.Errorf("dnsscan: with a Limiter of 1: %d in flight, %d rounds, %d questions; want 1, %d, %d", seq.peak, seq.rounds, seq.questions, got.questions, got.questions)
+	}
+	for name, other := range map[string]wideScan{"unbounded": wide, "sequential": seq} {
+		if g := js(other.obs); g != want {
+			t.Errorf("dnsscan: the %s scan's observation differs:\n%s\nwant\n%s", name, g, want)
+		}
+	}
+}
+
+// TestSPFPrefetchAtTheBound: a tree past spfTreeMaxRecords, which the
+// walk cuts in its depth-first order, while the prefetch meets records
+// in the order answers come: the tree is the walk's, and what the
+// prefetch asks beyond it stays bounded and out of the evidence.
+func TestSPFPrefetchAtTheBound(t *testing.T) {
+	zone := "big.test. TXT \"v=spf1 include:w1.big.test include:w2.big.test include:w3.big.test include:w4.big.test -all\"\n"
+	for i := 1; i <= 4; i++ {
+		rec := "v=spf1"
+		for j := 1; j <= 10; j++ {
+			rec += fmt.Sprintf(" include:l%d.w%d.big.test", j, i)
+			zone += fmt.Sprintf("l%d.w%d.big.test. TXT \"v=spf1 a -all\"\n", j, i)
+		}
+		zone += fmt.Sprintf("w%d.big.test. TXT \"%s -all\"\n", i, rec)
+	}
+	srv, err := dnstest.Start("test", zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	res := NewResolver(srv.Addr, time.Second)
+	var trees []string
+	for _, bound := range []int{1, parallelLookups, 100} {
+		before := srv.Queries()
+		sc := New(Options{Resolver: res, Now: func() time.Time { return fixedNow }})
+		sc.inFlight = bound
+		snap := sc.Scan(context.Background(), posture.Target{Kind: posture.TargetMail, Address: "big.test"})
+		o := snap.DNS[0]
+		checkEvidence(t, o)
+		tr := o.SPF.Tree
+		if tr == nil || len(tr.Records) != spfTreeMaxRecords || !tr.Truncated {
+			t.Fatalf("dnsscan: bound %d: tree %+v, want %d records, truncated", bound, tr, spfTreeMaxRecords)
+		}
+		b, _ := json.Marshal(o)
+		trees = append(trees, string(b))
+		dnsEvidence := 0
+		for _, e := range o.Evidence {
+			if e.Kind == posture.EvidenceDNS {
+				dnsEvidence++
+			}
+		}
+		// At most spfTreeMaxRecords-1 records asked and not walked,
+		// with their a term's A and AAAA.
+		extra := srv.Queries() - before - dnsEvidence
+		t.Logf("bound %d: %d questions in the evidence, %d more asked", bound, dnsEvidence, extra)
+		if extra < 0 || extra > 3*(spfTreeMaxRecords-1) {
+			t.Errorf("dnsscan: bound %d: %d questions beyond the evidence", bound, extra)
+		}
+	}
+	for i := 1; i < len(trees); i++ {
+		if trees[i] != trees[0] {
+			t.Errorf("dnsscan: the observations differ with the bound:\n%s\n%s", trees[0], trees[i])
+		}
+	}
 }
