@@ -30,8 +30,24 @@ type session struct {
 	lim    *netlimit.Limiter
 	host   string // the resolver's host, whose slots lim hands out
 
-	mu    sync.Mutex
-	cache map[string]*cached
+	mu      sync.Mutex
+	cache   map[string]*cached
+	replies map[replyKey]*sharedReply
+}
+
+// replyKey is one question on the wire.
+type replyKey struct {
+	name   string // lower case, fully qualified
+	qtype  uint16
+	dnssec bool
+}
+
+// sharedReply is the reply to one question on the wire, for every part
+// of the Scan that asks it. Replies are read, never changed.
+type sharedReply struct {
+	done  chan struct{}
+	reply *dns.Msg
+	err   error
 }
 
 type cached struct {
@@ -53,7 +69,7 @@ func newSession(res Resolver, domain string, inFlight int, lim *netlimit.Limiter
 		host = res.Addr()
 	}
 	return &session{res: res, domain: domain, slots: make(chan struct{}, max(inFlight, 1)), lim: lim, host: host,
-		cache: map[string]*cached{}}
+		cache: map[string]*cached{}, replies: map[replyKey]*sharedReply{}}
 }
 
 // acquire waits for a slot to ask one question (or for ctx to end) and
@@ -72,27 +88,50 @@ func (s *session) acquire(ctx context.Context) (release func(), err error) {
 	return func() { hostRelease(); <-s.slots }, nil
 }
 
-// bounded returns ex holding a slot while it asks.
-func (s *session) bounded(ex exchangeFunc) exchangeFunc {
-	return func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-		release, err := s.acquire(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		return ex(ctx, name, qtype)
+// exchange sends one question to the resolver, with the DO and AD bits
+// when dnssec is set and the resolver is a DNSSECResolver, once per
+// session: a part of the Scan that asks what another already asked (a
+// CNAME target two names share, check_host's lookups that the SPF tree
+// made) waits for the same reply. It holds a slot while it asks.
+func (s *session) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
+	ex := s.res.Exchange
+	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
+		ex = dr.ExchangeDNSSEC
+	} else {
+		dnssec = false
 	}
+	key := replyKey{name: strings.ToLower(dns.Fqdn(name)), qtype: qtype, dnssec: dnssec}
+	s.mu.Lock()
+	r, ok := s.replies[key]
+	if !ok {
+		r = &sharedReply{done: make(chan struct{})}
+		s.replies[key] = r
+	}
+	s.mu.Unlock()
+	if ok {
+		<-r.done
+		return r.reply, r.err
+	}
+	defer close(r.done)
+	release, err := s.acquire(ctx)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	defer release()
+	r.reply, r.err = ex(ctx, name, qtype)
+	return r.reply, r.err
 }
 
-// boundedResolver asks through res within the session's bound; the
-// questions are not the session's (not cached, not in its evidence).
-type boundedResolver struct {
-	Resolver
-	sess *session
-}
+// sessionResolver asks through the session's exchange: within its bound
+// and sharing its replies, but not its lookups (not cached as a Lookup,
+// not in its evidence). check_host evaluations ask through it.
+type sessionResolver struct{ sess *session }
 
-func (r boundedResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-	return r.sess.bounded(r.Resolver.Exchange)(ctx, name, qtype)
+func (r sessionResolver) Addr() string { return r.sess.res.Addr() }
+
+func (r sessionResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return r.sess.exchange(ctx, name, qtype, false)
 }
 
 // lookup asks name/qtype once per session; concurrent callers of the same
@@ -119,11 +158,10 @@ func (s *session) lookupWith(ctx context.Context, name string, qtype uint16, dns
 		<-c.done
 		return c.lk, c.reply
 	}
-	ex := s.res.Exchange
-	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
-		ex = dr.ExchangeDNSSEC
+	ex := func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+		return s.exchange(ctx, name, qtype, dnssec)
 	}
-	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, s.bounded(ex), dnssec)
+	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, ex, dnssec)
 	close(c.done)
 	return c.lk, c.reply
 }

@@ -130,14 +130,17 @@ func TestScanParallelRounds(t *testing.T) {
 		w.Write([]byte("version: STSv1\nmode: enforce\nmx: mx.wide.test\nmax_age: 86400\n"))
 	}, "wide.test")
 
-	run := func(t *testing.T, configure func(*Options, *Scanner)) wideScan {
+	// run scans wide.test with at most inFlight questions in flight in
+	// the Scan (0: parallelLookups), the Limiter lim and the declared
+	// mail senders.
+	run := func(t *testing.T, inFlight int, lim *netlimit.Limiter, senders ...string) wideScan {
 		t.Helper()
 		var dials []string
 		o := Options{Resolver: NewResolver(ds.addr, 5*time.Second), DKIMSelectors: []string{"s1"}, Now: func() time.Time { return fixedNow },
-			DialContext: toServer(srv, &dials), RootCAs: ca.Pool(), PolicyTimeout: 5 * time.Second, UserAgent: "vouch/test"}
+			DialContext: toServer(srv, &dials), RootCAs: ca.Pool(), PolicyTimeout: 5 * time.Second, UserAgent: "vouch/test", Limiter: lim, MailSenders: senders}
 		sc := New(o)
-		if configure != nil {
-			configure(&o, sc)
+		if inFlight > 0 {
+			sc.inFlight = inFlight
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -150,7 +153,7 @@ func TestScanParallelRounds(t *testing.T) {
 		return w
 	}
 
-	got := run(t, nil)
+	got := run(t, 0, nil)
 	t.Logf("default: %d questions, %d rounds of %s, at most %d in flight, %s", got.questions, got.rounds, delay, got.peak, got.elapsed)
 	o := got.obs
 	if o.Missing != nil || o.SPF == nil || o.SPF.Tree == nil || len(o.SPF.Tree.Records) != 10 || o.MTASTS == nil || o.MTASTS.Policy == nil ||
@@ -198,7 +201,7 @@ func TestScanParallelRounds(t *testing.T) {
 
 	// Unbounded (more slots than questions): as many rounds as the
 	// longest chain.
-	wide := run(t, func(_ *Options, sc *Scanner) { sc.inFlight = 100 })
+	wide := run(t, 100, nil)
 	t.Logf("unbounded: %d questions, %d rounds, at most %d in flight, %s", wide.questions, wide.rounds, wide.peak, wide.elapsed)
 	if wide.rounds != wideDepth || wide.questions != got.questions {
 		t.Errorf("dnsscan: unbounded: %d rounds, %d questions; want %d and %d", wide.rounds, wide.questions, wideDepth, got.questions)
@@ -207,7 +210,7 @@ func TestScanParallelRounds(t *testing.T) {
 	// One at a time through the scan's Limiter (the resolver's host
 	// slots): every question waits for the one before, and the
 	// observation, tree, evidence and its order included, is the same.
-	seq := run(t, func(o *Options, sc *Scanner) { sc.limiter = netlimit.New(1) })
+	seq := run(t, 0, netlimit.New(1))
 	t.Logf("sequential: %d questions, %d rounds, at most %d in flight, %s", seq.questions, seq.rounds, seq.peak, seq.elapsed)
 	if seq.peak != 1 || seq.rounds != seq.questions || seq.questions != got.questions {
 		t.Errorf("dnsscan: with a Limiter of 1: %d in flight, %d rounds, %d questions; want 1, %d, %d", seq.peak, seq.rounds, seq.questions, got.questions, got.questions)
@@ -216,6 +219,26 @@ func TestScanParallelRounds(t *testing.T) {
 		if g := js(other.obs); g != want {
 			t.Errorf("dnsscan: the %s scan's observation differs:\n%s\nwant\n%s", name, g, want)
 		}
+	}
+
+	// Declared senders: check_host runs alongside and reads the replies
+	// the tree has, so it adds questions and rounds only where it asks
+	// what the tree does not: here nothing (each evaluation ends before
+	// the root's mx term). Asking the resolver on its own, the three
+	// took 29 more questions and 8 more rounds. Its results do not
+	// depend on the bound either.
+	senders := []string{"192.0.2.1", "198.51.100.9", "2001:db8::1"}
+	withSenders := run(t, 0, nil, senders...)
+	t.Logf("senders: %d questions, %d rounds, at most %d in flight, %s", withSenders.questions, withSenders.rounds, withSenders.peak, withSenders.elapsed)
+	if withSenders.questions != got.questions || withSenders.rounds > got.rounds+1 {
+		t.Errorf("dnsscan: with senders, %d questions in %d rounds; want %d in at most %d", withSenders.questions, withSenders.rounds, got.questions, got.rounds+1)
+	}
+	if c := withSenders.obs.SPF.Checks; len(c) != 3 || c[0].Result != "pass" || c[1].Result != "permerror" || c[2].Result != "permerror" {
+		t.Errorf("dnsscan: check_host results %+v, want pass, permerror (11 DNS terms), permerror (3 void lookups)", c)
+	}
+	seqSenders := run(t, 0, netlimit.New(1), senders...)
+	if g, w := js(seqSenders.obs), js(withSenders.obs); g != w {
+		t.Errorf("dnsscan: with senders, the sequential scan's observation differs:\n%s\nwant\n%s", g, w)
 	}
 }
 

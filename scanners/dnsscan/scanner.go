@@ -244,13 +244,14 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 // spfChecks runs check_host(ip, domain, postmaster@domain) for each
 // declared sender (RFC 7208 §4, with HELO domain), the senders at once,
 // and returns the results with one piece of evidence that lists them. The
-// evaluation asks the resolver directly, within the session's bound: its
-// lookups are not part of the session's evidence.
+// evaluations ask through the session's exchange (its bound, and the
+// replies the SPF tree already has), not its lookups: they are not part
+// of the session's evidence.
 func (s *Scanner) spfChecks(ctx context.Context, sess *session, domain string) ([]posture.SPFCheck, posture.Evidence) {
 	ev := posture.Evidence{ID: "dns/" + domain + "/spf-check_host", Kind: posture.EvidenceText, Label: "SPF check_host for the declared mail senders"}
 	var data strings.Builder
 	var out []posture.SPFCheck
-	checker := SPFChecker{Resolver: boundedResolver{Resolver: s.res, sess: sess}}
+	checker := SPFChecker{Resolver: sessionResolver{sess}}
 	sender := "postmaster@" + domain
 	results := make([]SPFOutcome, len(s.senders))
 	var tasks []func()
