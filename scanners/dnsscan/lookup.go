@@ -3,6 +3,7 @@ package dnsscan
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -113,6 +114,7 @@ func (s *session) exchange(ctx context.Context, name string, qtype uint16, dnsse
 		return r.reply, r.err
 	}
 	defer close(r.done)
+	r.err = errIncomplete // until ex returns (it might panic)
 	release, err := s.acquire(ctx)
 	if err != nil {
 		r.err = err
@@ -122,6 +124,9 @@ func (s *session) exchange(ctx context.Context, name string, qtype uint16, dnsse
 	r.reply, r.err = ex(ctx, name, qtype)
 	return r.reply, r.err
 }
+
+// errIncomplete is the reply of an exchange that did not return.
+var errIncomplete = errors.New("dnsscan: the exchange did not complete")
 
 // sessionResolver asks through the session's exchange: within its bound
 // and sharing its replies, but not its lookups (not cached as a Lookup,
@@ -158,11 +163,16 @@ func (s *session) lookupWith(ctx context.Context, name string, qtype uint16, dns
 		<-c.done
 		return c.lk, c.reply
 	}
+	// Those waiting for the answer are let go whatever happens: should
+	// ask panic, they see a failed lookup and the panic reaches the
+	// caller of netlimit.Parallel, rather than the Scan waiting forever.
+	c.lk = posture.Lookup{Name: canonical(name), Type: dns.Type(qtype).String(), Found: posture.Unknown, Evidence: key,
+		Missing: &posture.Missing{Reason: posture.ReasonError, Detail: "dnsscan: the lookup did not complete"}}
+	defer close(c.done)
 	ex := func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 		return s.exchange(ctx, name, qtype, dnssec)
 	}
 	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, ex, dnssec)
-	close(c.done)
 	return c.lk, c.reply
 }
 

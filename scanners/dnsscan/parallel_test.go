@@ -296,3 +296,43 @@ func TestSPFPrefetchAtTheBound(t *testing.T) {
 		}
 	}
 }
+
+// panicResolver panics when asked about one name.
+type panicResolver struct {
+	Resolver
+	name string
+}
+
+func (r panicResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	if strings.EqualFold(dns.Fqdn(name), dns.Fqdn(r.name)) {
+		panic("resolver bug")
+	}
+	return r.Resolver.Exchange(ctx, name, qtype)
+}
+
+// A panic while asking a question the walk and the prefetch share
+// reaches the caller of Scan (the runner recovers it) instead of leaving
+// the other asker waiting.
+func TestScanPanicIsNotAHang(t *testing.T) {
+	back, err := dnstest.Start("test", wideZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(back.Close)
+	for _, name := range []string{"a.wide.test", "_mta-sts.wide.test"} {
+		sc := New(Options{Resolver: panicResolver{Resolver: NewResolver(back.Addr, time.Second), name: name}, Now: func() time.Time { return fixedNow }})
+		done := make(chan any, 1)
+		go func() {
+			defer func() { done <- recover() }()
+			sc.Scan(context.Background(), posture.Target{Kind: posture.TargetMail, Address: "wide.test"})
+		}()
+		select {
+		case p := <-done:
+			if p != "resolver bug" {
+				t.Errorf("dnsscan: %s: Scan recovered %v, want the resolver's panic", name, p)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("dnsscan: %s: Scan hangs after a panic", name)
+		}
+	}
+}
