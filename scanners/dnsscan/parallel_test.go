@@ -183,7 +183,9 @@ func TestScanParallelRounds(t *testing.T) {
 	// The bound holds across the Scan, and the scan fills it; the rounds
 	// are those of a schedule that keeps every slot busy while there is
 	// a question to ask, not one per question.
-	if got.peak != parallelLookups {
+	// (16 first questions held 40 ms each fill the 8 slots; the lower
+	// limit leaves room for a loaded machine.)
+	if got.peak > parallelLookups || got.peak < parallelLookups/2 {
 		t.Errorf("dnsscan: at most %d questions in flight, want %d (the bound, filled)", got.peak, parallelLookups)
 	}
 	if limit := (got.questions+parallelLookups-1)/parallelLookups + wideDepth - 1; got.rounds > limit {
@@ -200,10 +202,11 @@ func TestScanParallelRounds(t *testing.T) {
 	want := js(o)
 
 	// Unbounded (more slots than questions): as many rounds as the
-	// longest chain.
+	// longest chain (one more allowed: a question sent over 40 ms late
+	// on a loaded machine counts in the next round).
 	wide := run(t, 100, nil)
 	t.Logf("unbounded: %d questions, %d rounds, at most %d in flight, %s", wide.questions, wide.rounds, wide.peak, wide.elapsed)
-	if wide.rounds != wideDepth || wide.questions != got.questions {
+	if wide.rounds < wideDepth || wide.rounds > wideDepth+1 || wide.questions != got.questions {
 		t.Errorf("dnsscan: unbounded: %d rounds, %d questions; want %d and %d", wide.rounds, wide.questions, wideDepth, got.questions)
 	}
 
@@ -230,8 +233,8 @@ func TestScanParallelRounds(t *testing.T) {
 	senders := []string{"192.0.2.1", "198.51.100.9", "2001:db8::1"}
 	withSenders := run(t, 0, nil, senders...)
 	t.Logf("senders: %d questions, %d rounds, at most %d in flight, %s", withSenders.questions, withSenders.rounds, withSenders.peak, withSenders.elapsed)
-	if withSenders.questions != got.questions || withSenders.rounds > got.rounds+1 {
-		t.Errorf("dnsscan: with senders, %d questions in %d rounds; want %d in at most %d", withSenders.questions, withSenders.rounds, got.questions, got.rounds+1)
+	if limit := (got.questions+parallelLookups-1)/parallelLookups + wideDepth - 1; withSenders.questions != got.questions || withSenders.rounds > limit {
+		t.Errorf("dnsscan: with senders, %d questions in %d rounds; want %d in at most %d", withSenders.questions, withSenders.rounds, got.questions, limit)
 	}
 	if c := withSenders.obs.SPF.Checks; len(c) != 3 || c[0].Result != "pass" || c[1].Result != "permerror" || c[2].Result != "permerror" {
 		t.Errorf("dnsscan: check_host results %+v, want pass, permerror (11 DNS terms), permerror (3 void lookups)", c)
