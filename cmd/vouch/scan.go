@@ -208,7 +208,7 @@ func (a *app) scanners(no netOptions, decl posture.Declaration, plan *posture.Pl
 	}
 	if plan.Uses(posture.ScannerDNS, "") {
 		out = append(out, dnsscan.New(dnsscan.Options{Resolver: res, DKIMSelectors: decl.Scope.DKIMSelectors, Now: a.now,
-			MailSenders: decl.Scope.MailSenders, DialContext: no.limiter.Dial(no.dialer.DialContext), RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua}))
+			MailSenders: decl.Scope.MailSenders, DialContext: no.limiter.Dial(no.dialer.DialContext), RootCAs: no.roots, PolicyTimeout: no.timeout, UserAgent: ua, Limiter: no.limiter}))
 	}
 	if plan.Uses(posture.ScannerWAF, "") {
 		out = append(out, a.wafScanner(no, decl, plan, resolver, ua))

@@ -92,5 +92,16 @@
 //
 // Lookups are cached for the length of one Scan, so that the SPF tree and
 // the other lookups can ask the same question twice without a second
-// packet or a second piece of evidence.
+// packet or a second piece of evidence; check_host's evaluations share
+// the Scan's replies too (not its evidence).
+//
+// A Scan asks at once whatever does not wait for an answer: the first
+// questions of every part, the records an SPF record includes (a level
+// at once, ahead of the depth-first walk that builds the tree in reading
+// order), the MTA-STS policy as soon as its TXT record is in, the
+// senders' check_host evaluations, the DMARC report destinations. What
+// is in flight is bounded per Scan (parallelLookups questions) and, with
+// Options.Limiter, by the resolver host's share of the --per-host budget.
+// The result does not depend on the bound: a Scan that asks one question
+// at a time observes the same, evidence and its order included.
 package dnsscan

@@ -3,7 +3,9 @@ package dnsscan
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // maxCNAMEHops bounds how many CNAMEs one lookup follows, across replies.
@@ -18,13 +21,34 @@ const maxCNAMEHops = 8
 
 // session asks the questions of one Scan and remembers the answers, so
 // that a question asked twice costs one packet and yields one piece of
-// evidence.
+// evidence. It also bounds the questions in flight: each exchange with
+// the resolver holds one of the Scan's slots and, when the Scan has a
+// Limiter, one of the resolver host's.
 type session struct {
 	res    Resolver
 	domain string
+	slots  chan struct{}
+	lim    *netlimit.Limiter
+	host   string // the resolver's host, whose slots lim hands out
 
-	mu    sync.Mutex
-	cache map[string]*cached
+	mu      sync.Mutex
+	cache   map[string]*cached
+	replies map[replyKey]*sharedReply
+}
+
+// replyKey is one question on the wire.
+type replyKey struct {
+	name   string // lower case, fully qualified
+	qtype  uint16
+	dnssec bool
+}
+
+// sharedReply is the reply to one question on the wire, for every part
+// of the Scan that asks it. Replies are read, never changed.
+type sharedReply struct {
+	done  chan struct{}
+	reply *dns.Msg
+	err   error
 }
 
 type cached struct {
@@ -37,8 +61,82 @@ type cached struct {
 // exchangeFunc asks one question; Resolver.Exchange is one.
 type exchangeFunc func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error)
 
-func newSession(res Resolver, domain string) *session {
-	return &session{res: res, domain: domain, cache: map[string]*cached{}}
+// newSession returns a session with at most inFlight questions in flight
+// (at least one), and within lim's budget for the resolver's host when
+// lim is not nil.
+func newSession(res Resolver, domain string, inFlight int, lim *netlimit.Limiter) *session {
+	host, _, err := net.SplitHostPort(res.Addr())
+	if err != nil {
+		host = res.Addr()
+	}
+	return &session{res: res, domain: domain, slots: make(chan struct{}, max(inFlight, 1)), lim: lim, host: host,
+		cache: map[string]*cached{}, replies: map[replyKey]*sharedReply{}}
+}
+
+// acquire waits for a slot to ask one question (or for ctx to end) and
+// returns the function that gives it back.
+func (s *session) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	hostRelease, err := s.lim.Acquire(ctx, s.host)
+	if err != nil {
+		<-s.slots
+		return nil, err
+	}
+	return func() { hostRelease(); <-s.slots }, nil
+}
+
+// exchange sends one question to the resolver, with the DO and AD bits
+// when dnssec is set and the resolver is a DNSSECResolver, once per
+// session: a part of the Scan that asks what another already asked (a
+// CNAME target two names share, check_host's lookups that the SPF tree
+// made) waits for the same reply. It holds a slot while it asks.
+func (s *session) exchange(ctx context.Context, name string, qtype uint16, dnssec bool) (*dns.Msg, error) {
+	ex := s.res.Exchange
+	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
+		ex = dr.ExchangeDNSSEC
+	} else {
+		dnssec = false
+	}
+	key := replyKey{name: strings.ToLower(dns.Fqdn(name)), qtype: qtype, dnssec: dnssec}
+	s.mu.Lock()
+	r, ok := s.replies[key]
+	if !ok {
+		r = &sharedReply{done: make(chan struct{})}
+		s.replies[key] = r
+	}
+	s.mu.Unlock()
+	if ok {
+		<-r.done
+		return r.reply, r.err
+	}
+	defer close(r.done)
+	r.err = errIncomplete // until ex returns (it might panic)
+	release, err := s.acquire(ctx)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	defer release()
+	r.reply, r.err = ex(ctx, name, qtype)
+	return r.reply, r.err
+}
+
+// errIncomplete is the reply of an exchange that did not return.
+var errIncomplete = errors.New("dnsscan: the exchange did not complete")
+
+// sessionResolver asks through the session's exchange: within its bound
+// and sharing its replies, but not its lookups (not cached as a Lookup,
+// not in its evidence). check_host evaluations ask through it.
+type sessionResolver struct{ sess *session }
+
+func (r sessionResolver) Addr() string { return r.sess.res.Addr() }
+
+func (r sessionResolver) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return r.sess.exchange(ctx, name, qtype, false)
 }
 
 // lookup asks name/qtype once per session; concurrent callers of the same
@@ -65,12 +163,16 @@ func (s *session) lookupWith(ctx context.Context, name string, qtype uint16, dns
 		<-c.done
 		return c.lk, c.reply
 	}
-	ex := s.res.Exchange
-	if dr, ok := s.res.(DNSSECResolver); ok && dnssec {
-		ex = dr.ExchangeDNSSEC
+	// Those waiting for the answer are let go whatever happens: should
+	// ask panic, they see a failed lookup and the panic reaches the
+	// caller of netlimit.Parallel, rather than the Scan waiting forever.
+	c.lk = posture.Lookup{Name: canonical(name), Type: dns.Type(qtype).String(), Found: posture.Unknown, Evidence: key,
+		Missing: &posture.Missing{Reason: posture.ReasonError, Detail: "dnsscan: the lookup did not complete"}}
+	defer close(c.done)
+	ex := func(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+		return s.exchange(ctx, name, qtype, dnssec)
 	}
 	c.lk, c.ev, c.reply = s.ask(ctx, name, qtype, ex, dnssec)
-	close(c.done)
 	return c.lk, c.reply
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 const (
@@ -156,11 +157,13 @@ type policyFetcher struct {
 	userAgent string
 }
 
-// fetchMTASTSPolicy resolves mta-sts.<domain> through the session and
-// fetches its policy from the first address that takes a connection. It
-// returns the policy and the evidence IDs of its lookups; the fetch
-// itself becomes one piece of HTTP evidence, returned apart.
-func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string, mx []string) (p *posture.MTASTSPolicy, ids []string, ev posture.Evidence) {
+// fetch resolves mta-sts.<domain> through the session and fetches its
+// policy from the first address that takes a connection. It returns the
+// policy and the evidence IDs of its lookups; the fetch itself becomes
+// one piece of HTTP evidence, returned apart. It needs no MX hosts: it
+// starts as soon as the TXT record announces a policy, and matchMX
+// compares the hosts when both are in.
+func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string) (p *posture.MTASTSPolicy, ids []string, ev posture.Evidence) {
 	host := "mta-sts." + domain
 	p = &posture.MTASTSPolicy{URL: "https://" + host + mtastsPolicyPath, Found: posture.Unknown}
 	ev = posture.Evidence{ID: mtastsPolicyEvidencePrefix + domain + mtastsPolicyEvidenceSuffix, Kind: posture.EvidenceHTTP, Label: "GET " + p.URL}
@@ -171,8 +174,9 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 
 	var failed *posture.Missing
 	absent := 0
-	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		lk := sess.lookup(ctx, host, qt)
+	var lks [2]posture.Lookup
+	netlimit.Parallel(0, func() { lks[0] = sess.lookup(ctx, host, dns.TypeA) }, func() { lks[1] = sess.lookup(ctx, host, dns.TypeAAAA) })
+	for _, lk := range lks {
 		ids = append(ids, lk.Evidence)
 		switch {
 		case lk.Missing != nil:
@@ -299,13 +303,19 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 	if mt, _, err := mime.ParseMediaType(p.ContentType); err != nil || mt != "text/plain" {
 		p.Issues = appendOnce(p.Issues, posture.CodeMTASTSPolicyContentType)
 	}
-	if pf.Mode != "none" && len(pf.MX) > 0 {
+	return p, ids, ev
+}
+
+// matchMX lists the MX hosts that the policy p, when one was read,
+// does not match (RFC 8461 §4.1).
+func matchMX(p *posture.MTASTSPolicy, mx []string) {
+	if p.Mode != "none" && len(p.MX) > 0 {
 		for _, h := range mx {
 			if h == "." {
 				continue
 			}
 			matched := false
-			for _, pat := range pf.MX {
+			for _, pat := range p.MX {
 				if MatchMXPattern(pat, h) {
 					matched = true
 					break
@@ -319,7 +329,6 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string,
 			p.Issues = appendOnce(p.Issues, posture.CodeMTASTSPolicyMXUnmatched)
 		}
 	}
-	return p, ids, ev
 }
 
 func or(a, b string) string {

@@ -22,8 +22,9 @@ import (
 // not, stays in the evidence.
 var commonDKIMSelectors = []string{"default", "google", "selector1", "selector2", "k1", "s1", "dkim", "mail"}
 
-// parallelLookups bounds the questions one Scan has in flight at once.
-const parallelLookups = 4
+// parallelLookups bounds the questions one Scan has in flight at once:
+// its lookups, its SPF tree's and its check_host evaluations' together.
+const parallelLookups = netlimit.DefaultPerHost
 
 // Options configures a Scanner.
 type Options struct {
@@ -37,6 +38,12 @@ type Options struct {
 	MailSenders []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Limiter, when set, is the scan's per-host budget (--per-host):
+	// each question holds a slot of the resolver's host while it is
+	// asked, whichever Scan asks it, besides the bound of one Scan
+	// (parallelLookups). The MTA-STS policy fetch uses DialContext,
+	// which the caller wraps.
+	Limiter *netlimit.Limiter
 
 	// The MTA-STS policy is fetched over HTTPS from the addresses the
 	// Resolver gives for mta-sts.<domain>, port 443. DialContext makes
@@ -57,11 +64,13 @@ type Scanner struct {
 	senders   []netip.Addr
 	now       func() time.Time
 	policy    policyFetcher
+	limiter   *netlimit.Limiter
+	inFlight  int // questions one Scan has in flight at most
 }
 
 // New returns a Scanner.
 func New(o Options) *Scanner {
-	s := &Scanner{res: o.Resolver, now: o.Now,
+	s := &Scanner{res: o.Resolver, now: o.Now, limiter: o.Limiter, inFlight: parallelLookups,
 		policy: policyFetcher{dial: o.DialContext, roots: o.RootCAs, timeout: o.PolicyTimeout, userAgent: o.UserAgent}}
 	if s.policy.timeout <= 0 {
 		s.policy.timeout = DefaultPolicyTimeout
@@ -112,7 +121,7 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 		return snap()
 	}
 
-	sess := newSession(s.res, domain)
+	sess := newSession(s.res, domain, s.inFlight, s.limiter)
 	declared := len(s.selectors)
 	selectors := append([]string(nil), s.selectors...)
 	for _, c := range commonDKIMSelectors {
@@ -123,47 +132,66 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 	var (
 		spfLookup, mxLookup     posture.Lookup
 		mtastsLookup, rptLookup posture.Lookup
+		spf                     *posture.TXTPolicy
+		spfChecks               []posture.SPFCheck
+		spfCheckEv              *posture.Evidence
+		mtasts                  *posture.MTASTS
 		dmarc                   *posture.DMARC
-		dmarcIDs, caaIDs        []string
-		dnssecIDs, policyIDs    []string
+		treeIDs, dmarcIDs       []string
+		caaIDs, dnssecIDs       []string
+		policyIDs               []string
 		caa                     *posture.CAA
 		dnssec                  *posture.DNSSEC
 		policyEv                *posture.Evidence
 		dkimLookups             = make([]posture.Lookup, len(selectors))
 	)
+	// Every task starts at once; a question waits only for the answers
+	// it depends on (and for a slot: the session bounds what is in
+	// flight). The longest chains come first.
 	tasks := []func(){
-		func() { spfLookup = sess.lookup(ctx, domain, dns.TypeTXT) },
+		func() {
+			spfLookup = sess.lookup(ctx, domain, dns.TypeTXT)
+			spf = spfPolicy(spfLookup)
+			if len(spf.Records) == 1 {
+				spf.Tree, treeIDs = spfTree(ctx, sess, domain, spf.Records[0], spfLookup.Evidence)
+			}
+		},
+		func() {
+			mtastsLookup = sess.lookup(ctx, "_mta-sts."+domain, dns.TypeTXT)
+			mtasts = mtaSTS(mtastsLookup)
+			if len(mtasts.Records) > 0 {
+				// A v=STSv1 record announces a policy: fetch it as
+				// senders do; its MX hosts are compared below.
+				var ev posture.Evidence
+				mtasts.Policy, policyIDs, ev = s.policy.fetch(ctx, sess, domain)
+				policyEv = &ev
+			}
+		},
 		func() { dmarc, dmarcIDs = lookupDMARC(ctx, sess, domain) },
-		func() { mxLookup = sess.lookup(ctx, domain, dns.TypeMX) },
-		func() { mtastsLookup = sess.lookup(ctx, "_mta-sts."+domain, dns.TypeTXT) },
-		func() { rptLookup = sess.lookup(ctx, "_smtp._tls."+domain, dns.TypeTXT) },
 		func() { caa, caaIDs = lookupCAA(ctx, sess, domain) },
 		func() { dnssec, dnssecIDs = lookupDNSSEC(ctx, sess, domain, s.now()) },
+		func() { mxLookup = sess.lookup(ctx, domain, dns.TypeMX) },
+		func() { rptLookup = sess.lookup(ctx, "_smtp._tls."+domain, dns.TypeTXT) },
+	}
+	if len(s.senders) > 0 {
+		tasks = append(tasks, func() {
+			var ev posture.Evidence
+			spfChecks, ev = s.spfChecks(ctx, sess, domain)
+			spfCheckEv = &ev
+		})
 	}
 	for i, sel := range selectors {
 		tasks = append(tasks, func() { dkimLookups[i] = sess.lookup(ctx, sel+"._domainkey."+domain, dns.TypeTXT) })
 	}
-	netlimit.Parallel(parallelLookups, tasks...)
+	netlimit.Parallel(0, tasks...)
 
-	obs.SPF = spfPolicy(spfLookup)
-	var treeIDs []string
-	if len(obs.SPF.Records) == 1 {
-		obs.SPF.Tree, treeIDs = spfTree(ctx, sess, domain, obs.SPF.Records[0], spfLookup.Evidence)
-	}
-	var spfCheckEv *posture.Evidence
-	if len(s.senders) > 0 {
-		var ev posture.Evidence
-		obs.SPF.Checks, ev = s.spfChecks(ctx, domain)
-		spfCheckEv = &ev
-	}
+	obs.SPF = spf
+	obs.SPF.Checks = spfChecks
 	obs.DMARC = dmarc
 	obs.MX = &mxLookup
-	obs.MTASTS = mtaSTS(mtastsLookup)
-	if len(obs.MTASTS.Records) > 0 {
-		// A v=STSv1 record announces a policy: fetch it as senders do.
-		var ev posture.Evidence
-		obs.MTASTS.Policy, policyIDs, ev = s.policy.fetch(ctx, sess, domain, mxLookup.Values)
-		policyEv = &ev
+	obs.MTASTS = mtasts
+	if mtasts.Policy != nil {
+		matchMX(mtasts.Policy, mxLookup.Values)
 	}
 	obs.DNSSEC = dnssec
 	obs.TLSRPT = tlsRPT(rptLookup)
@@ -214,17 +242,25 @@ func (s *Scanner) Scan(ctx context.Context, t posture.Target) posture.Snapshot {
 }
 
 // spfChecks runs check_host(ip, domain, postmaster@domain) for each
-// declared sender (RFC 7208 §4, with HELO domain), and returns the results
-// with one piece of evidence that lists them. The evaluation asks the
-// resolver directly: its lookups are not part of the session's evidence.
-func (s *Scanner) spfChecks(ctx context.Context, domain string) ([]posture.SPFCheck, posture.Evidence) {
+// declared sender (RFC 7208 §4, with HELO domain), the senders at once,
+// and returns the results with one piece of evidence that lists them. The
+// evaluations ask through the session's exchange (its bound, and the
+// replies the SPF tree already has), not its lookups: they are not part
+// of the session's evidence.
+func (s *Scanner) spfChecks(ctx context.Context, sess *session, domain string) ([]posture.SPFCheck, posture.Evidence) {
 	ev := posture.Evidence{ID: "dns/" + domain + "/spf-check_host", Kind: posture.EvidenceText, Label: "SPF check_host for the declared mail senders"}
 	var data strings.Builder
 	var out []posture.SPFCheck
-	checker := SPFChecker{Resolver: s.res}
+	checker := SPFChecker{Resolver: sessionResolver{sess}}
 	sender := "postmaster@" + domain
-	for _, ip := range s.senders {
-		r := checker.CheckHost(ctx, ip, domain, sender, domain)
+	results := make([]SPFOutcome, len(s.senders))
+	var tasks []func()
+	for i, ip := range s.senders {
+		tasks = append(tasks, func() { results[i] = checker.CheckHost(ctx, ip, domain, sender, domain) })
+	}
+	netlimit.Parallel(0, tasks...)
+	for i, ip := range s.senders {
+		r := results[i]
 		out = append(out, posture.SPFCheck{IP: ip.String(), Sender: sender, Result: string(r.Result), Reason: r.Reason,
 			DNSTerms: r.DNSTerms, VoidLookups: r.VoidLookups, Evidence: ev.ID})
 		fmt.Fprintf(&data, ";; check_host(%s, %s, %s) via %s = %s (%s; %d DNS terms, %d void lookups)\n",
@@ -289,7 +325,8 @@ func lookupDMARC(ctx context.Context, sess *session, domain string) (*posture.DM
 // reportDestinations lists the mailto: destinations of rua= and ruf= and,
 // for each outside the organisational domain of policyDomain, asks
 // <policyDomain>._report._dmarc.<destination> whether it agrees to take
-// the reports (RFC 7489 §7.1). A destination is asked once.
+// the reports (RFC 7489 §7.1), the destinations at once. A destination is
+// asked once.
 func reportDestinations(ctx context.Context, sess *session, policyDomain string, r DMARCRecord, ids []string) ([]posture.DMARCReportDestination, []string) {
 	var out []posture.DMARCReportDestination
 	org := orgDomain(policyDomain)
@@ -302,22 +339,31 @@ func reportDestinations(ctx context.Context, sess *session, policyDomain string,
 			if dest == "" {
 				continue
 			}
-			rd := posture.DMARCReportDestination{Tag: list.tag, URI: u, Domain: dest}
-			if orgDomain(dest) != org {
-				rd.External = true
-				lk := sess.lookup(ctx, policyDomain+"._report._dmarc."+dest, dns.TypeTXT)
-				rd.Lookup = lk.Evidence
-				ids = append(ids, lk.Evidence)
-				switch {
-				case lk.Missing != nil:
-					rd.Authorized = posture.Unknown
-				case len(dmarcRecords(lk)) > 0:
-					rd.Authorized = posture.Yes
-				default:
-					rd.Authorized = posture.No
-				}
-			}
-			out = append(out, rd)
+			out = append(out, posture.DMARCReportDestination{Tag: list.tag, URI: u, Domain: dest, External: orgDomain(dest) != org})
+		}
+	}
+	lks := make([]posture.Lookup, len(out))
+	var tasks []func()
+	for i, rd := range out {
+		if rd.External {
+			tasks = append(tasks, func() { lks[i] = sess.lookup(ctx, policyDomain+"._report._dmarc."+rd.Domain, dns.TypeTXT) })
+		}
+	}
+	netlimit.Parallel(0, tasks...)
+	for i := range out {
+		rd, lk := &out[i], lks[i]
+		if !rd.External {
+			continue
+		}
+		rd.Lookup = lk.Evidence
+		ids = append(ids, lk.Evidence)
+		switch {
+		case lk.Missing != nil:
+			rd.Authorized = posture.Unknown
+		case len(dmarcRecords(lk)) > 0:
+			rd.Authorized = posture.Yes
+		default:
+			rd.Authorized = posture.No
 		}
 	}
 	return out, ids

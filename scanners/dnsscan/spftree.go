@@ -3,11 +3,14 @@ package dnsscan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Bounds of one SPF tree walk: a hostile zone must not make the scan ask
@@ -24,7 +27,15 @@ const (
 // lookup. It also returns the evidence IDs of the lookups it made.
 func spfTree(ctx context.Context, sess *session, domain, record, rootLookup string) (*posture.SPFTree, []string) {
 	w := &treeWalk{sess: sess, tree: &posture.SPFTree{}, onPath: map[string]bool{}}
-	w.visit(ctx, domain, record, rootLookup, -1, "", 0)
+	// The walk goes depth first, one question after another, as the
+	// tree and its evidence are read; the prefetch asks the same
+	// questions as soon as each is known to come, a level at once, so
+	// that the walk finds them answered or on their way: the tree takes
+	// as many round trips as it is deep, not as many as it asks.
+	p := &spfPrefetch{sess: sess, records: 1}
+	netlimit.Parallel(0,
+		func() { p.record(ctx, domain, record, nil, 0) },
+		func() { w.visit(ctx, domain, record, rootLookup, -1, "", 0) })
 	// A receiver asks A for an IPv4 client and AAAA for an IPv6 one, and
 	// a sender (a spoofer too) picks the family: the count that decides
 	// is the larger.
@@ -68,26 +79,13 @@ func (w *treeWalk) visit(ctx context.Context, domain, record, lookupID string, p
 		t.SyntaxErrors = append(t.SyntaxErrors, domain+": "+err.Error())
 		return
 	}
-	key := strings.ToLower(strings.TrimSuffix(domain, "."))
+	key := spfKey(domain)
 	w.onPath[key] = true
 	defer delete(w.onPath, key)
 
-	hasAll := false
-	for _, term := range rec.Terms {
-		if term.Name == "all" && !term.Modifier {
-			hasAll = true
-		}
-	}
-	reachable := true // terms after "all" are never evaluated (§5.1)
 	var children []func()
-	for _, term := range rec.Terms {
-		tt := posture.SPFTreeTerm{Qualifier: term.Qualifier, Name: term.Name, Modifier: term.Modifier, DNS: term.QueriesDNS(), Value: termValue(term)}
-		tt.Macro = strings.Contains(term.Domain, "%")
-		if term.Modifier && term.Name == "redirect" && hasAll {
-			tt.Ignored = true // §6.1: redirect is ignored when all is present
-		} else if !term.Modifier && !reachable {
-			tt.Ignored = true
-		}
+	for _, wt := range walkTerms(domain, rec) {
+		term, tt, target := wt.term, wt.tt, wt.target
 		if tt.DNS && !tt.Ignored {
 			t.DNSTerms++
 			t.Records[idx].DNSTerms++
@@ -95,12 +93,7 @@ func (w *treeWalk) visit(ctx context.Context, domain, record, lookupID string, p
 		if term.Name == "ptr" && !term.Modifier {
 			t.UsesPTR = true
 		}
-		if !tt.Ignored && tt.DNS && !tt.Macro {
-			target := term.Domain
-			if target == "" {
-				target = domain
-			}
-			target = strings.TrimSuffix(target, ".")
+		if wt.asks {
 			switch {
 			case term.Name == "include" || term.Name == "redirect":
 				viaName := term.Name
@@ -134,9 +127,6 @@ func (w *treeWalk) visit(ctx context.Context, domain, record, lookupID string, p
 					w.fail(fmt.Sprintf("%s: mx:%s has %d hosts, more than %d", domain, target, len(lk.Values), spfMaxMX))
 				}
 			}
-		}
-		if term.Name == "all" && !term.Modifier {
-			reachable = false
 		}
 		t.Records[idx].Terms = append(t.Records[idx].Terms, tt)
 	}
@@ -181,12 +171,7 @@ func (w *treeWalk) follow(ctx context.Context, target string, parent int, via st
 		t.Records = append(t.Records, node)
 		return
 	}
-	var recs []string
-	for _, v := range lk.Values {
-		if isSPFRecord(v) {
-			recs = append(recs, v)
-		}
-	}
+	recs := spfRecords(lk.Values)
 	if len(recs) != 1 {
 		node.Error = fmt.Sprintf("%d SPF records at %s", len(recs), target)
 		if len(recs) > 1 {
@@ -197,6 +182,155 @@ func (w *treeWalk) follow(ctx context.Context, target string, parent int, via st
 		return
 	}
 	w.visit(ctx, target, recs[0], lk.Evidence, parent, via, depth)
+}
+
+// spfPrefetch asks the questions the walk of an SPF tree will ask, ahead
+// of it and at once: a record's terms' lookups and its includes' and
+// redirect's TXT lookups together, then, as each of those records comes
+// in, its own, through the session (which asks each question once: the
+// walk then waits for the answer on its way or reads it). It reads
+// records as the walk does (walkTerms) and skips what the walk skips:
+// ignored terms, macros, invalid domains, loops, records deeper than
+// spfTreeMaxDepth.
+//
+// The walk stops following at spfTreeMaxRecords records in its own,
+// depth-first order, which the prefetch cannot know before the records
+// ahead are in: it stops at the same count in the order answers come.
+// Below the bound (every tree but a hostile or broken one) both follow
+// the same records and the prefetch asks nothing the walk does not; a
+// tree that reaches it may have some of its last records asked and not
+// walked (at most spfTreeMaxRecords-1 TXT lookups and their terms'),
+// which stay out of the tree, its counts and the evidence.
+type spfPrefetch struct {
+	sess *session
+
+	mu      sync.Mutex
+	records int // records the walk will list, as far as known
+}
+
+// take counts one more record to follow, if the bound allows.
+func (p *spfPrefetch) take() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.records >= spfTreeMaxRecords {
+		return false
+	}
+	p.records++
+	return true
+}
+
+// record asks what the walk will ask for record, the SPF record of
+// domain at depth, below the domains on path; and goes on down.
+func (p *spfPrefetch) record(ctx context.Context, domain, record string, path []string, depth int) {
+	rec, err := ParseSPF(record)
+	if err != nil {
+		return
+	}
+	path = append(path[:len(path):len(path)], spfKey(domain))
+	// Records first: their answers lead to more questions.
+	var follows, terms []func()
+	for _, wt := range walkTerms(domain, rec) {
+		if !wt.asks {
+			continue
+		}
+		target := wt.target
+		switch wt.term.Name {
+		case "include", "redirect":
+			if !validSPFDomain(target) || slices.Contains(path, strings.ToLower(target)) || depth+1 > spfTreeMaxDepth || !p.take() {
+				continue
+			}
+			follows = append(follows, func() { p.follow(ctx, target, path, depth+1) })
+		default:
+			for _, qt := range spfTermQueries[wt.term.Name] {
+				terms = append(terms, func() { p.sess.lookup(ctx, target, qt) })
+			}
+		}
+	}
+	netlimit.Parallel(0, append(follows, terms...)...)
+}
+
+// follow asks for the record of target, as the walk's follow does, and
+// goes on with it.
+func (p *spfPrefetch) follow(ctx context.Context, target string, path []string, depth int) {
+	lk := p.sess.lookup(ctx, target, dns.TypeTXT)
+	if lk.Missing != nil {
+		return
+	}
+	if recs := spfRecords(lk.Values); len(recs) == 1 {
+		p.record(ctx, target, recs[0], path, depth)
+	}
+}
+
+// walkTerm is one term of a record as the walk reads it.
+type walkTerm struct {
+	term SPFTerm
+	// tt is the term as the tree lists it, Void not yet known.
+	tt posture.SPFTreeTerm
+	// asks says whether the walk asks about target for the term: not
+	// when the term asks no DNS, is ignored or has a macro (whose
+	// expansion needs a client).
+	asks   bool
+	target string
+}
+
+// walkTerms reads the terms of rec, the SPF record of domain, as the walk
+// does: which are ignored (terms after "all", §5.1; redirect when "all"
+// is present, §6.1) and what each asks about. The walk and its prefetch
+// read records through it alike.
+func walkTerms(domain string, rec *SPFRecord) []walkTerm {
+	hasAll := false
+	for _, term := range rec.Terms {
+		if term.Name == "all" && !term.Modifier {
+			hasAll = true
+		}
+	}
+	reachable := true // terms after "all" are never evaluated (§5.1)
+	out := make([]walkTerm, 0, len(rec.Terms))
+	for _, term := range rec.Terms {
+		tt := posture.SPFTreeTerm{Qualifier: term.Qualifier, Name: term.Name, Modifier: term.Modifier, DNS: term.QueriesDNS(), Value: termValue(term)}
+		tt.Macro = strings.Contains(term.Domain, "%")
+		if term.Modifier && term.Name == "redirect" && hasAll {
+			tt.Ignored = true // §6.1: redirect is ignored when all is present
+		} else if !term.Modifier && !reachable {
+			tt.Ignored = true
+		}
+		wt := walkTerm{term: term, tt: tt}
+		if !tt.Ignored && tt.DNS && !tt.Macro {
+			target := term.Domain
+			if target == "" {
+				target = domain
+			}
+			wt.asks, wt.target = true, strings.TrimSuffix(target, ".")
+		}
+		if term.Name == "all" && !term.Modifier {
+			reachable = false
+		}
+		out = append(out, wt)
+	}
+	return out
+}
+
+// spfTermQueries are the types the walk asks for the target of a term
+// that asks DNS without following a record (include and redirect do;
+// ptr asks nothing: its lookups need a client's address).
+var spfTermQueries = map[string][]uint16{
+	"exists": {dns.TypeA},
+	"a":      {dns.TypeA, dns.TypeAAAA},
+	"mx":     {dns.TypeMX},
+}
+
+// spfKey is how the walk names a domain on its path.
+func spfKey(domain string) string { return strings.ToLower(strings.TrimSuffix(domain, ".")) }
+
+// spfRecords returns the TXT values that are SPF records.
+func spfRecords(values []string) []string {
+	var recs []string
+	for _, v := range values {
+		if isSPFRecord(v) {
+			recs = append(recs, v)
+		}
+	}
+	return recs
 }
 
 // termValue is the argument of a term as written, without its name.
