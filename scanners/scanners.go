@@ -41,7 +41,10 @@ type Runner struct {
 	// it plans (checks.Plan), so that nothing no control needs is ever
 	// sent. nil runs every scanner on every target it accepts (a probe).
 	Plan *posture.Plan
-	// Concurrency is how many (scanner, target) pairs run at once; 0 means 4.
+	// Concurrency is how many (scanner, target) pairs run at once; 0 means
+	// DefaultConcurrency. Politeness is not its job: every connection to
+	// a host holds a slot of the scan's per-host budget (netlimit), so
+	// scanners of one host run side by side within it.
 	Concurrency int
 	// TargetTimeout bounds one scanner on one target; 0 means 60 s.
 	TargetTimeout time.Duration
@@ -50,6 +53,11 @@ type Runner struct {
 	Progress io.Writer
 	Now      func() time.Time
 }
+
+// DefaultConcurrency is how many (scanner, target) pairs run at once by
+// default: every scanner of a web origin and its mail domain (TLS, HTTP,
+// WAF on the origin, DNS and STARTTLS on the domain) and a few more.
+const DefaultConcurrency = 8
 
 // Run scans every target with every scanner that accepts it (and that the
 // Plan, when set, runs on it) and returns the merged, sorted snapshot. The caller fills ID, Tool, Resolver and
@@ -61,7 +69,7 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 	}
 	conc := r.Concurrency
 	if conc <= 0 {
-		conc = 4
+		conc = DefaultConcurrency
 	}
 	timeout := r.TargetTimeout
 	if timeout <= 0 {

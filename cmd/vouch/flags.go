@@ -6,6 +6,7 @@ import (
 
 	"github.com/vouchdev/vouch/config"
 	"github.com/vouchdev/vouch/report"
+	"github.com/vouchdev/vouch/scanners"
 	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
@@ -44,8 +45,8 @@ var (
 		Usage: "public URL the trust center will be served from (for canonical links and security.txt)"}
 	flagServe = config.Flag{Name: "serve", Key: "serve", Default: false,
 		Usage: "keep serving the demo site and deployment on 127.0.0.1 until interrupted"}
-	flagConcurrency = config.Flag{Name: "concurrency", Key: "concurrency", Default: 4,
-		Usage: "how many (scanner, target) pairs run at once"}
+	flagConcurrency = config.Flag{Name: "concurrency", Key: "concurrency", Default: scanners.DefaultConcurrency,
+		Usage: "how many (scanner, target) pairs run at once (connections to one host are bounded by --per-host)"}
 	flagNoColor = config.Flag{Name: "no-color", Key: "no_color", Default: false,
 		Usage: "never colour the table (colour is used only on a terminal; NO_COLOR is honoured too)"}
 	flagQuiet = config.Flag{Name: "quiet", Shorthand: "q", Key: "quiet", Default: false,
