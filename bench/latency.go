@@ -87,10 +87,15 @@ func newLatencyProxy(backend string, delay time.Duration, rate float64) (*latenc
 	if err != nil {
 		return nil, fmt.Errorf("bench: proxy listen: %w", err)
 	}
+	return latencyProxyOn(ln, backend, delay, rate), nil
+}
+
+// latencyProxyOn is newLatencyProxy on a listener of the caller's.
+func latencyProxyOn(ln net.Listener, backend string, delay time.Duration, rate float64) *latencyProxy {
 	p := &latencyProxy{ln: ln, backend: backend, delay: delay, rate: rate}
 	p.wg.Add(1)
 	go p.serve()
-	return p, nil
+	return p
 }
 
 func (p *latencyProxy) addr() string { return p.ln.Addr().String() }
@@ -533,6 +538,9 @@ func latencyPhase(ctx context.Context, o options, tools []*tool, dir, cert, key 
 		}
 		run := latencyRun{RTT: rtt}
 		for _, e := range list {
+			if o.fullOnly {
+				break
+			}
 			row := latencyRow{Tool: e.name, PerHost: e.perHost, Runs: e.runs}
 			if !e.t.Avail {
 				row.Res = result{Skipped: true}
@@ -561,7 +569,7 @@ func latencyPhase(ctx context.Context, o options, tools []*tool, dir, cert, key 
 			run.Rows = append(run.Rows, row)
 		}
 		px.close()
-		if fullScanHook != nil {
+		if fullScanHook != nil && !o.skipFull {
 			run.Full, err = fullScanHook(ctx, o, vouchBin, dir, rtt)
 			if err != nil {
 				run.FullErr = err.Error()
@@ -687,8 +695,10 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 		p("- – not measured at 50 ms RTT (run with `-rtt 50ms`)\n")
 	} else {
 		v, vok := at50.row("vouch")
-		if !vok {
-			p("- ✗ vouch did not complete at 50 ms: %s\n", esc(v.Res.Err))
+		if !vok && v.Tool == "" {
+			p("- – vouch probe tls not run at 50 ms\n")
+		} else if !vok {
+			p("- ✗ vouch did not complete at 50 ms: %s\n", esc(skippedWhy(v)))
 		} else {
 			f := floor(v.Res.Conns, 8, at50.RTT)
 			p("%s", check(v.Res.Wall.Seconds() <= 1.3*f.Seconds(), fmt.Sprintf("at 50 ms RTT, --per-host 8: vouch wall ≤ 1.3 × floor: %d ms vs 1.3 × %d = %d ms (%.2f×)",
