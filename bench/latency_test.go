@@ -7,6 +7,9 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
+	"github.com/vouchdev/vouch/internal/dnstest"
 )
 
 // echoServer echoes every connection until EOF, then closes it.
@@ -211,5 +214,82 @@ func TestLatencyBandwidth(t *testing.T) {
 	}
 	if took > time.Second {
 		t.Errorf("100 KiB at 1 MiB/s took %v", took)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	rtts, err := parseRTTs("0, 20ms,50ms")
+	if err != nil || len(rtts) != 3 || rtts[0] != 0 || rtts[1] != 20*time.Millisecond || rtts[2] != 50*time.Millisecond {
+		t.Errorf("parseRTTs = %v, %v", rtts, err)
+	}
+	if _, err := parseRTTs("50"); err == nil {
+		t.Error("parseRTTs(50) without a unit: no error")
+	}
+	for in, want := range map[string]float64{"": 0, "10MB": 10e6, "512KiB": 512 * 1024, "100000": 1e5, "1.5MB/s": 1.5e6} {
+		if got, err := parseBandwidth(in); err != nil || got != want {
+			t.Errorf("parseBandwidth(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := parseBandwidth("fast"); err == nil {
+		t.Error("parseBandwidth(fast): no error")
+	}
+}
+
+func TestFloor(t *testing.T) {
+	// 68 connections, 8 at once: 9 rounds of 2 RTT.
+	if got := floor(68, 8, 50*time.Millisecond); got != 900*time.Millisecond {
+		t.Errorf("floor(68, 8, 50ms) = %v, want 900ms", got)
+	}
+	if got := floor(64, 8, 50*time.Millisecond); got != 800*time.Millisecond {
+		t.Errorf("floor(64, 8, 50ms) = %v, want 800ms", got)
+	}
+}
+
+func TestLongestChain(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	qs := []dnsQuery{
+		{at(0), at(10)}, {at(0), at(10)}, // two at once
+		{at(10), at(20)},      // after both
+		{at(15), at(25)},      // before the third's answer
+		{at(25), time.Time{}}, // after the fourth; never answered
+	}
+	if got := longestChain(qs); got != 3 {
+		t.Errorf("longestChain = %d, want 3", got)
+	}
+}
+
+func TestUDPDelay(t *testing.T) {
+	srv, err := dnstest.Start("bench.test", "www IN A 127.0.0.1\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = 20 * time.Millisecond
+	u := newUDPDelay(pc, srv.Addr, d)
+	defer u.close()
+	c := new(dns.Client)
+	for i := 0; i < 2; i++ {
+		m := new(dns.Msg)
+		m.SetQuestion("www.bench.test.", dns.TypeA)
+		start := time.Now()
+		r, _, err := c.Exchange(m, pc.LocalAddr().String())
+		took := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Answer) != 1 {
+			t.Fatalf("answer %v", r.Answer)
+		}
+		if took < 2*d || took > 2*d+15*time.Millisecond {
+			t.Errorf("query took %v, want 2d = %v", took, 2*d)
+		}
+	}
+	if u.queries.Load() != 2 || u.chain() != 2 {
+		t.Errorf("queries = %d, chain = %d; want 2 and 2", u.queries.Load(), u.chain())
 	}
 }

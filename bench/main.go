@@ -743,7 +743,7 @@ func render(tools []*tool, res map[string]map[string]result, runs int, tm timing
 	p("- testssl.sh: `testssl.sh -e -p --quiet --color 0 --warnings off --openssl /usr/bin/openssl --jsonfile F ADDR` (count `cipher_x*` ids not \"not offered\"; Debian installs it as `testssl`)\n\n")
 	p("Versions: sslscan `%s`; nmap `%s`; testssl.sh `%s`; openssl `%s`.\n\n",
 		version("sslscan", "--version"), version("nmap", "--version"), testsslVersion(tools), version("openssl", "version"))
-	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`).\n\n")
+	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`).\n\n")
 
 	p("## Results\n\n")
 	p("| server | tool | time (ms) | conns | pairs | suites | note |\n|---|---|---:|---:|---:|---:|---|\n")
