@@ -8,6 +8,12 @@
 // connections the proxy accepted while the tool ran, and the accepted cipher
 // suites the tool reported. The result is written to BENCHMARKS.md.
 //
+// With -rtt (default "0,50ms") every non-zero round-trip time adds a
+// latency run (latency.go): the tools scan the TLS 1.0-1.3 server through a
+// proxy that delays each direction by RTT/2 and counts connections and the
+// most open at once, and a full `vouch scan` of a web origin and its mail
+// domain runs through delaying proxies too (fullscan.go).
+//
 // Run from the module root: go run ./bench
 // Nothing leaves 127.0.0.1. It is not imported by any package.
 package main
