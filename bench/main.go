@@ -467,8 +467,8 @@ func main() {
 	skipLatency := flag.Bool("skip-latency", false, "do not run the latency phase (every non-zero -rtt)")
 	rttList := flag.String("rtt", "0,50ms", "comma list of round-trip times; 0 is the loopback comparison, each other one a latency run")
 	latRuns := flag.Int("lat-runs", 3, "runs of sslscan and nmap per latency (vouch: 5, testssl.sh: 1)")
-	skipFull := flag.Bool("skip-fullscan", false, "in the latency phase, do not run the full `vouch scan` row")
-	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full `vouch scan` row (a quick check of that deployment)")
+	skipFull := flag.Bool("skip-fullscan", false, "in the latency phase, do not run the full vouch-scan row")
+	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full vouch-scan row (a quick check of that deployment)")
 	bw := flag.String("bw", "", "bandwidth cap of the latency runs, per direction, shared by a proxy's connections (e.g. 10MB = 10^7 bytes/s, 512KiB; default none)")
 	flag.Parse()
 	o := options{runs: *runs, outPath: *out, vouchBin: *vouchBin, skipTestssl: *skipTestssl, skipInProcess: *skipInProcess,
