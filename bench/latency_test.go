@@ -81,8 +81,8 @@ func TestLatencyConnectWriteRead(t *testing.T) {
 	took := time.Since(start)
 	c.Close()
 	// connect (one RTT) + request/reply (one RTT) = 4 one-way delays.
-	if took < 4*d || took > 4*d+15*time.Millisecond {
-		t.Errorf("connect+write+read took %v, want 4d = %v (+ < 15ms)", took, 4*d)
+	if took < 4*d || took > 4*d+30*time.Millisecond {
+		t.Errorf("connect+write+read took %v, want 4d = %v (+ < 30ms)", took, 4*d)
 	}
 	if p.conns() != 1 {
 		t.Errorf("conns = %d, want 1", p.conns())
@@ -95,7 +95,7 @@ func TestLatencyZeroDelayIsDirect(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		closeAndWait(t, roundTrip(t, p.addr(), []byte("x")))
 	}
-	if took := time.Since(start); took > 50*time.Millisecond {
+	if took := time.Since(start); took > 200*time.Millisecond {
 		t.Errorf("5 round trips at d = 0 took %v", took)
 	}
 	p.waitIdle(time.Second)
@@ -285,7 +285,7 @@ func TestUDPDelay(t *testing.T) {
 		if len(r.Answer) != 1 {
 			t.Fatalf("answer %v", r.Answer)
 		}
-		if took < 2*d || took > 2*d+15*time.Millisecond {
+		if took < 2*d || took > 2*d+30*time.Millisecond {
 			t.Errorf("query took %v, want 2d = %v", took, 2*d)
 		}
 	}
