@@ -8,6 +8,12 @@
 // connections the proxy accepted while the tool ran, and the accepted cipher
 // suites the tool reported. The result is written to BENCHMARKS.md.
 //
+// With -rtt (default "0,50ms") every non-zero round-trip time adds a
+// latency run (latency.go): the tools scan the TLS 1.0-1.3 server through a
+// proxy that delays each direction by RTT/2 and counts connections and the
+// most open at once, and a full `vouch scan` of a web origin and its mail
+// domain runs through delaying proxies too (fullscan.go).
+//
 // Run from the module root: go run ./bench
 // Nothing leaves 127.0.0.1. It is not imported by any package.
 package main
@@ -29,8 +35,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +54,7 @@ var servers = []server{
 type result struct {
 	Wall    time.Duration
 	Conns   int64
+	Peak    int // most connections open at once to the target (median)
 	Pairs   int // (protocol, suite) pairs reported accepted; -1 unknown
 	Uniq    int // distinct suite names reported accepted; -1 unknown
 	Err     string
@@ -176,58 +181,6 @@ func setDiff(a, b []string) string {
 	return strings.Join(only, " ")
 }
 
-// proxy forwards 127.0.0.1:port to a backend and counts accepted connections.
-type proxy struct {
-	ln      net.Listener
-	backend string
-	n       atomic.Int64
-	wg      sync.WaitGroup
-}
-
-func newProxy(backend string) (*proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("bench: proxy listen: %w", err)
-	}
-	p := &proxy{ln: ln, backend: backend}
-	p.wg.Add(1)
-	go p.serve()
-	return p, nil
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.n.Add(1)
-		go p.pipe(c)
-	}
-}
-
-func (p *proxy) pipe(c net.Conn) {
-	defer c.Close()
-	b, err := net.DialTimeout("tcp", p.backend, 5*time.Second)
-	if err != nil {
-		return
-	}
-	defer b.Close()
-	deadline := time.Now().Add(2 * time.Minute)
-	_ = c.SetDeadline(deadline)
-	_ = b.SetDeadline(deadline)
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(b, c); _ = b.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, b); _ = c.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
-	<-done
-	<-done
-}
-
-func (p *proxy) close() { _ = p.ln.Close(); p.wg.Wait() }
-
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -278,9 +231,11 @@ func tail(b []byte) string {
 	return s
 }
 
-func runVouch(bin string) func(ctx context.Context, addr, dir string) (findings, error) {
+// runVouch runs `vouch [global...] probe tls https://ADDR --json`.
+func runVouch(bin string, global ...string) func(ctx context.Context, addr, dir string) (findings, error) {
 	return func(ctx context.Context, addr, dir string) (findings, error) {
-		out, err := exec.CommandContext(ctx, bin, "probe", "tls", "https://"+addr, "--json").Output()
+		args := append(append([]string(nil), global...), "probe", "tls", "https://"+addr, "--json")
+		out, err := exec.CommandContext(ctx, bin, args...).Output()
 		if err != nil {
 			return findings{}, fmt.Errorf("bench: vouch: %w", err)
 		}
@@ -492,6 +447,12 @@ func median(rs []result) result {
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
 	m.Conns = cs[len(cs)/2]
+	ps := make([]int, len(rs))
+	for i, r := range rs {
+		ps[i] = r.Peak
+	}
+	sort.Ints(ps)
+	m.Peak = ps[len(ps)/2]
 	return m
 }
 
@@ -502,14 +463,56 @@ func main() {
 	skipTestssl := flag.Bool("skip-testssl", false, "do not run testssl.sh")
 	skipInProcess := flag.Bool("skip-inprocess", false, "do not run the in-process scan benchmark (go test -bench)")
 	skipWAF := flag.Bool("skip-waf", false, "do not measure the WAF engine (it builds vouch-waf, which links nuclei)")
+	skipLoopback := flag.Bool("skip-loopback", false, "do not run the loopback comparison on the three servers (RTT 0)")
+	skipLatency := flag.Bool("skip-latency", false, "do not run the latency phase (every non-zero -rtt)")
+	rttList := flag.String("rtt", "0,50ms", "comma list of round-trip times; 0 is the loopback comparison, each other one a latency run")
+	latRuns := flag.Int("lat-runs", 3, "runs of sslscan and nmap per latency (vouch: 5, testssl.sh: 1)")
+	skipFull := flag.Bool("skip-fullscan", false, "in the latency phase, do not run the full vouch-scan row")
+	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full vouch-scan row (a quick check of that deployment)")
+	bw := flag.String("bw", "", "bandwidth cap of the latency runs, per direction, shared by a proxy's connections (e.g. 10MB = 10^7 bytes/s, 512KiB; default none)")
 	flag.Parse()
-	if err := mainErr(*runs, *out, *vouchBin, *skipTestssl, *skipInProcess, *skipWAF); err != nil {
+	o := options{runs: *runs, outPath: *out, vouchBin: *vouchBin, skipTestssl: *skipTestssl, skipInProcess: *skipInProcess,
+		skipWAF: *skipWAF, skipLoopback: *skipLoopback, skipLatency: *skipLatency, latRuns: *latRuns, skipFull: *skipFull, fullOnly: *fullOnly}
+	var err error
+	if o.rtts, err = parseRTTs(*rttList); err == nil {
+		o.bw, err = parseBandwidth(*bw)
+	}
+	if err == nil {
+		err = mainErr(o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func mainErr(runs int, outPath, vouchBin string, skipTestssl, skipInProcess, skipWAF bool) error {
+// options are the command line's.
+type options struct {
+	runs                                int
+	outPath, vouchBin                   string
+	skipTestssl, skipInProcess, skipWAF bool
+	skipLoopback, skipLatency           bool
+	rtts                                []time.Duration // as given; 0 = the loopback comparison
+	latRuns                             int
+	skipFull, fullOnly                  bool
+	bw                                  float64 // bytes/s, 0 = none
+}
+
+// loopback is whether the RTT-0 comparison runs.
+func (o options) loopback() bool {
+	if o.skipLoopback {
+		return false
+	}
+	for _, r := range o.rtts {
+		if r == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func mainErr(o options) error {
+	runs, outPath, vouchBin, skipTestssl, skipInProcess, skipWAF := o.runs, o.outPath, o.vouchBin, o.skipTestssl, o.skipInProcess, o.skipWAF
 	dir, err := os.MkdirTemp("", "vouch-bench-")
 	if err != nil {
 		return err
@@ -551,6 +554,9 @@ func mainErr(runs int, outPath, vouchBin string, skipTestssl, skipInProcess, ski
 
 	res := map[string]map[string]result{} // server -> tool -> median
 	for _, s := range servers {
+		if !o.loopback() {
+			break
+		}
 		port, err := freePort()
 		if err != nil {
 			return err
@@ -567,7 +573,7 @@ func mainErr(runs int, outPath, vouchBin string, skipTestssl, skipInProcess, ski
 			stop()
 			return err
 		}
-		px, err := newProxy(backend)
+		px, err := newLatencyProxy(backend, 0, 0)
 		if err != nil {
 			stop()
 			return err
@@ -580,15 +586,16 @@ func mainErr(runs int, outPath, vouchBin string, skipTestssl, skipInProcess, ski
 			}
 			var rs []result
 			for i := 0; i < t.Runs; i++ {
-				before := px.n.Load()
+				px.reset()
 				tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
 				start := time.Now()
 				found, err := t.Run(tctx, px.addr(), dir)
 				wall := time.Since(start)
 				cancel()
 				time.Sleep(200 * time.Millisecond) // let queued accepts land
+				px.waitIdle(5 * time.Second)
 				pairs, uniq := found.counts()
-				r := result{Wall: wall, Conns: px.n.Load() - before, Pairs: pairs, Uniq: uniq, Found: found}
+				r := result{Wall: wall, Conns: px.conns(), Peak: px.peak(), Pairs: pairs, Uniq: uniq, Found: found}
 				if err != nil {
 					r.Err = err.Error()
 				}
@@ -601,14 +608,28 @@ func mainErr(runs int, outPath, vouchBin string, skipTestssl, skipInProcess, ski
 		px.close()
 		stop()
 	}
-	startup := processStart(ctx, vouchBin, 20)
-	var inproc []inProcess
-	if !skipInProcess {
-		if inproc, err = scanInProcess(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+	var lat *latencyResults
+	if !o.skipLatency && len(nonZero(o.rtts)) > 0 {
+		if lat, err = latencyPhase(ctx, o, tools, dir, cert, key); err != nil {
+			return err
 		}
 	}
-	md := render(tools, res, runs, timing{startup: startup, roots: rootsLoad, inproc: inproc})
+	var md string
+	if o.loopback() {
+		startup := processStart(ctx, vouchBin, 20)
+		var inproc []inProcess
+		if !skipInProcess {
+			if inproc, err = scanInProcess(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}
+		md = render(tools, res, runs, timing{startup: startup, roots: rootsLoad, inproc: inproc})
+	} else {
+		md = renderLatencyOnlyHeader(tools)
+	}
+	if lat != nil {
+		md += renderLatency(lat, res, o)
+	}
 	if !skipWAF {
 		// vouch-waf is built next to a fresh vouch: the start-up table
 		// compares the two binaries of one build.
@@ -714,7 +735,7 @@ func render(tools []*tool, res map[string]map[string]result, runs int, tm timing
 	for _, s := range servers {
 		p("- **%s**: `openssl s_server %s`\n", s.Name, strings.Join(s.Args, " "))
 	}
-	p("\nEach tool scans a TCP counting proxy (in `bench/main.go`) that forwards to the server, so every tool's\n")
+	p("\nEach tool scans a TCP counting proxy (`bench/latency.go` with no delay) that forwards to the server, so every tool's\n")
 	p("connections are counted the same way. Per tool and server:\n\n")
 	p("- **time**: wall time of the whole tool process (start to exit), median of %d runs (vouch: %d);\n", runs, 5*runs)
 	p("  testssl.sh runs **once** per server (it is slow), with a 300 s cap.\n")
@@ -728,7 +749,7 @@ func render(tools []*tool, res map[string]map[string]result, runs int, tm timing
 	p("- testssl.sh: `testssl.sh -e -p --quiet --color 0 --warnings off --openssl /usr/bin/openssl --jsonfile F ADDR` (count `cipher_x*` ids not \"not offered\"; Debian installs it as `testssl`)\n\n")
 	p("Versions: sslscan `%s`; nmap `%s`; testssl.sh `%s`; openssl `%s`.\n\n",
 		version("sslscan", "--version"), version("nmap", "--version"), testsslVersion(tools), version("openssl", "version"))
-	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`).\n\n")
+	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`).\n\n")
 
 	p("## Results\n\n")
 	p("| server | tool | time (ms) | conns | pairs | suites | note |\n|---|---|---:|---:|---:|---:|---|\n")
