@@ -577,6 +577,9 @@ func renderFullScan(lr *latencyResults, o options) string {
 	p("|---|---:|---|---|---|---:|---|---:|---:|---:|---|\n")
 	any := false
 	for _, run := range lr.runs {
+		if run.Model != modelPool {
+			continue
+		}
 		f := run.Full
 		if f == nil {
 			p("| %v | – | – | – | – | – | – | – | – | – | failed: %s |\n", run.RTT, esc(run.FullErr))

@@ -48,6 +48,12 @@ type latencyProxy struct {
 	rate    float64       // bytes/s per direction; 0: no cap
 	up      link          // client→server
 	down    link          // server→client
+	// pool, when set, replaces backend: each connection goes to the
+	// address of the pool with the fewest connections of the proxy's
+	// open (the first of those), as a server with many workers would
+	// take it.
+	pool []string
+	busy map[string]int
 
 	n       atomic.Int64
 	active  atomic.Int64
@@ -128,6 +134,35 @@ func (p *latencyProxy) close() {
 	_ = p.ln.Close()
 	p.wg.Wait()
 	p.connsWG.Wait()
+}
+
+// serverPool is how many s_server processes serve the latency runs: at
+// least the most connections a tool opens at once (vouch --per-host 16).
+const serverPool = 16
+
+// pick returns the backend for a new connection, and the function that
+// says it has ended.
+func (p *latencyProxy) pick() (string, func()) {
+	if len(p.pool) == 0 {
+		return p.backend, func() {}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.busy == nil {
+		p.busy = map[string]int{}
+	}
+	best := p.pool[0]
+	for _, b := range p.pool[1:] {
+		if p.busy[b] < p.busy[best] {
+			best = b
+		}
+	}
+	p.busy[best]++
+	return best, func() {
+		p.mu.Lock()
+		p.busy[best]--
+		p.mu.Unlock()
+	}
 }
 
 // record adds one connection's span.
@@ -219,7 +254,9 @@ const connDeadline = 3 * time.Minute
 // proxy always did, with the span taken from the real times.
 func (p *latencyProxy) pipeDirect(c net.Conn, t0 time.Time) {
 	defer c.Close()
-	b, err := net.DialTimeout("tcp", p.backend, 5*time.Second)
+	backend, release := p.pick()
+	defer release()
+	b, err := net.DialTimeout("tcp", backend, 5*time.Second)
 	if err != nil {
 		return
 	}
@@ -295,7 +332,9 @@ func (p *latencyProxy) pipe(c net.Conn, t0 time.Time) {
 	}()
 
 	sleepUntil(open)
-	b, err := net.DialTimeout("tcp", p.backend, 5*time.Second)
+	backend, release := p.pick()
+	defer release()
+	b, err := net.DialTimeout("tcp", backend, 5*time.Second)
 	if err != nil {
 		_ = c.Close()
 		for range up {
@@ -395,9 +434,11 @@ type latencyRow struct {
 
 // latencyRun is everything measured at one RTT.
 type latencyRun struct {
-	RTT  time.Duration
-	Rows []latencyRow
-	Full *fullScanResult // nil when not run or failed
+	RTT time.Duration
+	// Model is the server: modelPool or modelSingle.
+	Model string
+	Rows  []latencyRow
+	Full  *fullScanResult // nil when not run or failed
 	// FullErr is why the full scan row is missing.
 	FullErr string
 }
@@ -493,20 +534,31 @@ func latencyPhase(ctx context.Context, o options, tools []*tool, dir, cert, key 
 			srv = s
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	backend := fmt.Sprintf("127.0.0.1:%d", port)
-	args := append([]string{"s_server", "-accept", backend, "-cert", cert, "-key", key, "-www", "-quiet"}, srv.Args...)
-	cmd := exec.Command("openssl", args...)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("bench: s_server: %w", err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if err := waitListening(backend); err != nil {
-		return nil, err
+	// openssl s_server serves one connection at a time, and a connection
+	// holds it until the client's close arrives: through the proxy each
+	// would cost the server a round trip, which a real server (many
+	// workers, many connections at once) does not pay. So the server is
+	// a pool of identical s_server processes, one per connection the
+	// most parallel tool may open, and the proxy gives each connection a
+	// free one.
+	var backends []string
+	for range serverPool {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		backend := fmt.Sprintf("127.0.0.1:%d", port)
+		args := append([]string{"s_server", "-accept", backend, "-cert", cert, "-key", key, "-www", "-quiet"}, srv.Args...)
+		cmd := exec.Command("openssl", args...)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("bench: s_server: %w", err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		if err := waitListening(backend); err != nil {
+			return nil, err
+		}
+		backends = append(backends, backend)
 	}
 
 	vouchBin := tools[0].Bin
@@ -531,55 +583,76 @@ func latencyPhase(ctx context.Context, o options, tools []*tool, dir, cert, key 
 	}
 
 	lr := &latencyResults{server: latencyServer}
+	models := []string{modelPool, modelSingle}
+	if o.skipSingle {
+		models = models[:1]
+	}
 	for _, rtt := range nonZero(o.rtts) {
-		px, err := newLatencyProxy(backend, rtt/2, o.bw)
-		if err != nil {
-			return nil, err
-		}
-		run := latencyRun{RTT: rtt}
-		for _, e := range list {
-			if o.fullOnly {
-				break
-			}
-			row := latencyRow{Tool: e.name, PerHost: e.perHost, Runs: e.runs}
-			if !e.t.Avail {
-				row.Res = result{Skipped: true}
-				run.Rows = append(run.Rows, row)
-				continue
-			}
-			var rs []result
-			for i := 0; i < e.runs; i++ {
-				px.reset()
-				tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
-				start := time.Now()
-				_, err := e.t.Run(tctx, px.addr(), dir)
-				wall := time.Since(start)
-				cancel()
-				time.Sleep(200 * time.Millisecond) // let queued accepts land
-				px.waitIdle(10 * time.Second)
-				r := result{Wall: wall, Conns: px.conns(), Peak: px.peak()}
-				if err != nil {
-					r.Err = err.Error()
-				}
-				fmt.Fprintf(os.Stderr, "rtt %-6v %-22s run %d: %8.2fs %5d conns peak %3d %s\n",
-					rtt, e.name, i+1, wall.Seconds(), r.Conns, r.Peak, r.Err)
-				rs = append(rs, r)
-			}
-			row.Res = median(rs)
-			run.Rows = append(run.Rows, row)
-		}
-		px.close()
-		if fullScanHook != nil && !o.skipFull {
-			run.Full, err = fullScanHook(ctx, o, vouchBin, dir, rtt)
+		for _, model := range models {
+			px, err := newLatencyProxy(backends[0], rtt/2, o.bw)
 			if err != nil {
-				run.FullErr = err.Error()
-				fmt.Fprintln(os.Stderr, "full scan:", err)
+				return nil, err
 			}
+			if model == modelPool {
+				px.pool = backends
+			}
+			run := latencyRun{RTT: rtt, Model: model}
+			for _, e := range list {
+				if o.fullOnly {
+					break
+				}
+				row := latencyRow{Tool: e.name, PerHost: e.perHost, Runs: e.runs}
+				if !e.t.Avail {
+					row.Res = result{Skipped: true}
+					run.Rows = append(run.Rows, row)
+					continue
+				}
+				var rs []result
+				for i := 0; i < e.runs; i++ {
+					px.reset()
+					tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
+					start := time.Now()
+					_, err := e.t.Run(tctx, px.addr(), dir)
+					wall := time.Since(start)
+					cancel()
+					time.Sleep(200 * time.Millisecond) // let queued accepts land
+					px.waitIdle(10 * time.Second)
+					r := result{Wall: wall, Conns: px.conns(), Peak: px.peak()}
+					if err != nil {
+						r.Err = err.Error()
+					}
+					fmt.Fprintf(os.Stderr, "rtt %-6v %-6s %-22s run %d: %8.2fs %5d conns peak %3d %s\n",
+						rtt, model, e.name, i+1, wall.Seconds(), r.Conns, r.Peak, r.Err)
+					rs = append(rs, r)
+				}
+				row.Res = median(rs)
+				run.Rows = append(run.Rows, row)
+			}
+			px.close()
+			if fullScanHook != nil && !o.skipFull && model == modelPool {
+				run.Full, err = fullScanHook(ctx, o, vouchBin, dir, rtt)
+				if err != nil {
+					run.FullErr = err.Error()
+					fmt.Fprintln(os.Stderr, "full scan:", err)
+				}
+			}
+			lr.runs = append(lr.runs, run)
 		}
-		lr.runs = append(lr.runs, run)
 	}
 	return lr, nil
 }
+
+// The two servers of the latency runs: a pool of identical s_server
+// processes, each connection to a free one (a server that serves many
+// connections at once, as real ones do), and one s_server alone (the
+// setup of the issue's first measurement), which serves one connection at
+// a time: each then holds it from its hello's arrival to its close's, a
+// round trip, so a scan of C connections cannot take less than C round
+// trips whatever its parallelism.
+const (
+	modelPool   = "pool"
+	modelSingle = "single"
+)
 
 // fullScanHook runs the full `vouch scan` row at one RTT (fullscan.go).
 var fullScanHook func(ctx context.Context, o options, vouchBin, dir string, rtt time.Duration) (*fullScanResult, error)
@@ -637,25 +710,28 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 	p("at t+d; each direction is FIFO and a close travels like data (half-close). So a connect plus one request and\n")
 	p("its answer costs 2 RTT, as on a real network. A bandwidth cap serialises each direction's bytes on one link\n")
 	p("shared by all connections. **conns** is what the proxy accepted; **peak** the most connections open at once\n")
-	p("to the server, computed from the modelled times (each connection is [SYN arrival, first FIN arrival)).\n\n")
+	p("to the server, computed from the modelled times (each connection is [SYN arrival, first FIN arrival)).\n")
+	p("Every tool scans two servers of the same configuration: **%d s_server**, a pool of %d identical `openssl s_server`\n", serverPool, serverPool)
+	p("processes behind the proxy, each connection given to a free one (a server that answers many connections at\n")
+	p("once, as real ones do); and **one s_server** alone, as in the issue's first measurement (see below the goals).\n\n")
 	p("Commands (ADDR = proxy address): `vouch probe tls https://ADDR --json` (default `--per-host` 8) and\n")
 	p("`vouch --per-host 16 probe tls https://ADDR --json` (median of 5); `sslscan --no-colour --xml=F ADDR` and\n")
 	p("`nmap -Pn -n -p PORT --script ssl-enum-ciphers -oX F 127.0.0.1` (median of %d); `testssl.sh -e -p --quiet --color 0\n", o.latRuns)
 	p("--warnings off --openssl /usr/bin/openssl --jsonfile F ADDR` once. **RTTs** = wall ÷ RTT, the critical path in round trips (process start-up included).\n\n")
-	p("| RTT | tool | wall (ms) | conns | peak open | RTTs | time ÷ vouch | note |\n|---|---|---:|---:|---:|---:|---:|---|\n")
+	p("| RTT | server | tool | wall (ms) | conns | peak open | RTTs | time ÷ vouch | note |\n|---|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, run := range lr.runs {
 		v, vok := run.row("vouch")
 		for _, x := range run.Rows {
 			r := x.Res
 			if r.Skipped {
-				p("| %v | %s | – | – | – | – | – | not installed / skipped |\n", run.RTT, x.Tool)
+				p("| %v | %s | %s | – | – | – | – | – | not installed / skipped |\n", run.RTT, modelName(run.Model), x.Tool)
 				continue
 			}
 			ratio := "–"
 			if vok && x.Tool != "vouch" {
 				ratio = fmt.Sprintf("%.1f×", r.Wall.Seconds()/v.Res.Wall.Seconds())
 			}
-			p("| %v | %s | %d | %d | %d | %.1f | %s | %s |\n", run.RTT, x.Tool, r.Wall.Milliseconds(), r.Conns, r.Peak,
+			p("| %v | %s | %s | %d | %d | %d | %.1f | %s | %s |\n", run.RTT, modelName(run.Model), x.Tool, r.Wall.Milliseconds(), r.Conns, r.Peak,
 				r.Wall.Seconds()/run.RTT.Seconds(), ratio, esc(r.Err))
 		}
 	}
@@ -666,6 +742,9 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 	p("parallelism does not explain (dependent probes in sequence, process start-up, CPU).\n\n")
 	p("| RTT | --per-host P | wall (ms) | C | peak | floor = ceil(C/P) × 2 × RTT (ms) | wall ÷ floor | RTTs |\n|---|---:|---:|---:|---:|---|---:|---:|\n")
 	for _, run := range lr.runs {
+		if run.Model != modelPool {
+			continue
+		}
 		for _, x := range run.Rows {
 			if x.PerHost == 0 || x.Res.Skipped {
 				continue
@@ -687,7 +766,7 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 	p("\n### The issue's goals, checked against the numbers above\n\n")
 	var at50 *latencyRun
 	for i := range lr.runs {
-		if lr.runs[i].RTT == 50*time.Millisecond {
+		if lr.runs[i].RTT == 50*time.Millisecond && lr.runs[i].Model == modelPool {
 			at50 = &lr.runs[i]
 		}
 	}
@@ -750,9 +829,40 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 			p("- – loopback (RTT 0) ≥ 10× faster than sslscan: not measured\n")
 		}
 	}
+	var single *latencyRun
+	for i := range lr.runs {
+		if lr.runs[i].RTT == 50*time.Millisecond && lr.runs[i].Model == modelSingle {
+			single = &lr.runs[i]
+		}
+	}
+	if single != nil {
+		p("\n**On one s_server** (the issue's first measurement was made this way): `openssl s_server` serves one\n")
+		p("connection at a time, and a connection holds it from the moment its hello arrives until its close does, one\n")
+		p("round trip; so a scan of C connections cannot take less than **C × RTT** however many it opens at once, and\n")
+		p("the goals above, which assume a server that answers connections side by side, cannot be met on it. Measured:\n\n")
+		if v, ok := single.row("vouch"); ok {
+			f := time.Duration(v.Res.Conns) * single.RTT
+			p("- vouch: %d ms for %d connections; floor C × RTT = %d × %v = %d ms (%.2f×)\n", v.Res.Wall.Milliseconds(), v.Res.Conns,
+				v.Res.Conns, single.RTT, f.Milliseconds(), v.Res.Wall.Seconds()/f.Seconds())
+			for _, name := range []string{"nmap ssl-enum-ciphers", "sslscan", "testssl.sh -e -p"} {
+				if o, ok := single.row(name); ok {
+					p("- %s: %d ms for %d connections: %.1f× vouch's time\n", name, o.Res.Wall.Milliseconds(), o.Res.Conns,
+						o.Res.Wall.Seconds()/v.Res.Wall.Seconds())
+				}
+			}
+		}
+	}
 	p("\nThese numbers are from one machine with %d cores shared by the servers, the proxy and the tool; rerun\n", runtime.NumCPU())
 	p("`go run ./bench -rtt %s` to measure again.\n", strings.Join(strings.Split(fmtRTTs(o.rtts), ", "), ","))
 	return b.String()
+}
+
+// modelName is a server model as the tables name it.
+func modelName(m string) string {
+	if m == modelSingle {
+		return "one s_server"
+	}
+	return fmt.Sprintf("%d s_server", serverPool)
 }
 
 func skippedWhy(r latencyRow) string {

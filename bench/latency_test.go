@@ -293,3 +293,28 @@ func TestUDPDelay(t *testing.T) {
 		t.Errorf("queries = %d, chain = %d; want 2 and 2", u.queries.Load(), u.chain())
 	}
 }
+
+// A pool spreads the connections open at once over its servers: one each
+// while there are free ones.
+func TestLatencyPool(t *testing.T) {
+	var pool []string
+	for range 3 {
+		pool = append(pool, echoServer(t))
+	}
+	p := startProxy(t, pool[0], 5*time.Millisecond, 0)
+	p.pool = pool
+	var conns []net.Conn
+	for range 3 {
+		conns = append(conns, roundTrip(t, p.addr(), []byte("x")))
+	}
+	p.mu.Lock()
+	for _, b := range pool {
+		if p.busy[b] != 1 {
+			t.Errorf("backend %s has %d connections, want 1 (%v)", b, p.busy[b], p.busy)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range conns {
+		closeAndWait(t, c)
+	}
+}

@@ -469,10 +469,11 @@ func main() {
 	latRuns := flag.Int("lat-runs", 3, "runs of sslscan and nmap per latency (vouch: 5, testssl.sh: 1)")
 	skipFull := flag.Bool("skip-fullscan", false, "in the latency phase, do not run the full vouch-scan row")
 	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full vouch-scan row (a quick check of that deployment)")
+	skipSingle := flag.Bool("skip-single", false, "in the latency phase, scan only the pool of s_server processes, not also the one s_server")
 	bw := flag.String("bw", "", "bandwidth cap of the latency runs, per direction, shared by a proxy's connections (e.g. 10MB = 10^7 bytes/s, 512KiB; default none)")
 	flag.Parse()
 	o := options{runs: *runs, outPath: *out, vouchBin: *vouchBin, skipTestssl: *skipTestssl, skipInProcess: *skipInProcess,
-		skipWAF: *skipWAF, skipLoopback: *skipLoopback, skipLatency: *skipLatency, latRuns: *latRuns, skipFull: *skipFull, fullOnly: *fullOnly}
+		skipWAF: *skipWAF, skipLoopback: *skipLoopback, skipLatency: *skipLatency, latRuns: *latRuns, skipFull: *skipFull, fullOnly: *fullOnly, skipSingle: *skipSingle}
 	var err error
 	if o.rtts, err = parseRTTs(*rttList); err == nil {
 		o.bw, err = parseBandwidth(*bw)
@@ -495,6 +496,7 @@ type options struct {
 	rtts                                []time.Duration // as given; 0 = the loopback comparison
 	latRuns                             int
 	skipFull, fullOnly                  bool
+	skipSingle                          bool
 	bw                                  float64 // bytes/s, 0 = none
 }
 
