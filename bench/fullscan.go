@@ -359,11 +359,21 @@ func listenPair() (https, plain net.Listener, standard bool, err error) {
 	return https, plain, false, nil
 }
 
-// listenUDPTCP finds a port free for both UDP and TCP on 127.0.0.1.
+// listenUDPTCP finds a port free for both UDP and TCP on 127.0.0.2, the
+// resolver's address: a resolver is a host of its own, so its questions
+// do not share the web server's --per-host budget (on 127.0.0.1 they
+// would, as on no real network). 127.0.0.1 when 127.0.0.2 cannot be
+// bound.
 func listenUDPTCP() (net.PacketConn, net.Listener, error) {
+	host := "127.0.0.2"
+	if pc, err := net.ListenPacket("udp", host+":0"); err != nil {
+		host = "127.0.0.1"
+	} else {
+		pc.Close()
+	}
 	var lastErr error
 	for i := 0; i < 20; i++ {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err := net.ListenPacket("udp", host+":0")
 		if err != nil {
 			return nil, nil, err
 		}

@@ -150,11 +150,11 @@ func badsslServers(t *testing.T, ca *pki.CA) []badsslServer {
 			check: func(t *testing.T, o posture.TLSObservation) {
 				g := groupsOf(o, posture.TLSv1_3)
 				// Without a key share to go by, OpenSSL picks by its own
-				// order: the -groups list. The elliptic and finite-field
-				// groups are enumerated apart and merged (removal.go):
-				// 7 hellos, 5 by one chain.
+				// order: the -groups list. The post-quantum, elliptic and
+				// finite-field groups are enumerated apart and merged
+				// (removal.go): 8 hellos, 5 by one chain.
 				if g == nil || !slices.Equal(g.Accepted, []string{"x25519", "secp256r1", "ffdhe2048"}) ||
-					g.ServerOrder != yes || g.Probes != groupProbes(*g) || g.Probes != 7 {
+					g.ServerOrder != yes || g.Probes != groupProbes(*g) || g.Probes != 8 {
 					t.Errorf("TLS 1.3 groups %+v", o.Groups)
 				}
 				if o.SecureRenegotiation != "" || o.DHBits != 0 {

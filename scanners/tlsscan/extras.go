@@ -164,15 +164,18 @@ func groupChunks(v uint16, perHost int) int {
 	return 1
 }
 
-// groupFamily tells finite-field groups (RFC 7919) from the others:
-// servers rank each family apart, the elliptic curves (and their hybrids)
-// before the finite fields, so each can be enumerated by a chain of its
-// own (removal.go).
+// groupFamily sorts groups into the families servers rank apart: the
+// post-quantum ones (ML-KEM and its hybrids, first where supported), the
+// elliptic curves, the finite fields (RFC 7919, last). Each family is
+// enumerated by a chain of its own (removal.go).
 func groupFamily(g uint16) int {
-	if g>>8 == 0x01 {
-		return 1
+	switch {
+	case g>>8 == 0x02 || (g >= groupSecP256r1MLKEM768 && g <= groupSecP384r1MLKEM1024):
+		return 0
+	case g>>8 == 0x01:
+		return 2
 	}
-	return 0
+	return 1
 }
 
 // enumerateGroups offers groups with base, removing the group picked each

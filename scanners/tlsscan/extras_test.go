@@ -518,8 +518,8 @@ func groupProbes(g posture.GroupProbe) int {
 // with an order of its own (or one group, which reads the same): the
 // first hello and the hint, then one chain per family of the groups left
 // (one hello per group it accepts, one refused unless it accepted them
-// all), then one merge hello per further family with accepted groups
-// (families in blocks, as servers rank them).
+// all), then the merge hellos of families in blocks, as servers rank
+// them.
 func familyProbes(g posture.GroupProbe) int {
 	id := func(name string) uint16 {
 		for _, c := range groupsTLS13 {
@@ -536,10 +536,18 @@ func familyProbes(g posture.GroupProbe) int {
 			cand[groupFamily(c)]++
 		}
 	}
-	lists := map[int]bool{groupFamily(top): true}
-	for _, name := range g.Accepted[1:] {
-		acc[groupFamily(id(name))]++
-		lists[groupFamily(id(name))] = true
+	var lists []int // the length of each family's list, in the server's order
+	last := -1
+	for _, name := range g.Accepted {
+		f := groupFamily(id(name))
+		if name != g.Accepted[0] {
+			acc[f]++
+		}
+		if f != last {
+			lists = append(lists, 0)
+			last = f
+		}
+		lists[len(lists)-1]++
 	}
 	n := 2
 	for f, c := range cand {
@@ -548,5 +556,17 @@ func familyProbes(g posture.GroupProbe) int {
 			n++
 		}
 	}
-	return n + len(lists) - 1
+	// Merging families in blocks: a list of more than one is taken whole
+	// after one hello (its last against the others' heads), a list of one
+	// is the known first pick; then, while two lists or more are left,
+	// one hello of the heads finds the next first pick.
+	for i, l := range lists[:len(lists)-1] {
+		if l > 1 {
+			n++
+		}
+		if i < len(lists)-2 {
+			n++
+		}
+	}
+	return n
 }

@@ -343,15 +343,40 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 					})
 					return
 				}
-				enumerate()
+				var early *groupsRun
+				id := r.hello.suite
+				netlimit.Parallel(0, enumerate, func() {
+					if !strings.HasPrefix(suiteName(id), "TLS_ECDHE_ECDSA_") {
+						return
+					}
+					// An ECDHE_ECDSA suite needs the certificate's curve
+					// in every offer: known from the handshake, long
+					// before the suites are.
+					<-hsDone
+					if pin := leafCurve(hs.chain); pin != 0 && ctx.Err() == nil {
+						early = &groupsRun{v: v, ecdhe: []uint16{id}}
+						early.g = s.enumerateGroups12(ctx, addr, serverName, v, early.ecdhe, pin)
+					}
+				})
 				mu.Lock()
 				e := enums[v]
 				mu.Unlock()
-				if len(ecdheSuites(e)) == 0 || ctx.Err() != nil {
-					return
+				switch {
+				case early != nil && (early.g.missing == nil || len(rsaSigned(ecdheSuites(e))) == 0):
+					// Complete, or no ECDHE_RSA suite to do better with.
+					g12 = early
+				case len(ecdheSuites(e)) > 0 && ctx.Err() == nil:
+					// The pin hid curves, and ECDHE_RSA suites need none.
+					if early != nil {
+						mu.Lock()
+						spare += early.g.probes
+						mu.Unlock()
+					}
+					<-hsDone
+					g12 = s.groupsFor(ctx, addr, serverName, v, e, leafCurve(hs.chain))
+				case early != nil:
+					g12 = early
 				}
-				<-hsDone // an ECDHE_ECDSA offer needs the certificate's curve
-				g12 = s.groupsFor(ctx, addr, serverName, v, e, leafCurve(hs.chain))
 			default:
 				enumerate()
 			}
