@@ -22,7 +22,7 @@ var (
 	flagCAFile = config.Flag{Name: "ca-file", Key: "ca_file", Default: "",
 		Usage: "PEM file of extra CA certificates to trust (a private CA), added to the system roots"}
 	flagTimeout = config.Flag{Name: "timeout", Key: "timeout", Default: 5 * time.Second,
-		Usage: "timeout of one connection or DNS query"}
+		Usage: "timeout of one connection or DNS query (counted from when it may start under --per-host)"}
 	flagPerHost = config.Flag{Name: "per-host", Key: "per_host", Default: netlimit.DefaultPerHost,
 		Usage: "most connections open to one host at once, summed over every scanner (politeness: the target never sees more)"}
 	flagTargetTimeout = config.Flag{Name: "target-timeout", Key: "target_timeout", Default: 60 * time.Second,

@@ -15,8 +15,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 const (
@@ -158,9 +161,31 @@ func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, err
 
 // get sends one GET request on a fresh connection and reads at most
 // maxBodyBytes of the body, which it keeps when keepBody is set.
-func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+//
+// The request's timeout starts when its connection gets its slot of the
+// per-host budget (netlimit.WithOnSlot), not while it waits for one: a
+// request queued behind the TLS scanner's probes of the same host is not
+// timed out before it was sent.
+func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (r *response, err error) {
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var (
+		once  sync.Once
+		timer *time.Timer
+		fired atomic.Bool
+	)
+	ctx = netlimit.WithOnSlot(ctx, func() {
+		once.Do(func() { timer = time.AfterFunc(s.timeout, func() { fired.Store(true); cancel() }) })
+	})
+	defer func() {
+		once.Do(func() {}) // no timer after this
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil && fired.Load() {
+			err = &timeoutError{after: s.timeout, err: err}
+		}
+	}()
 
 	var (
 		mu     sync.Mutex
@@ -224,8 +249,11 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	case trailer || (!keepBody && n == maxBodyBytes):
 		body = fmt.Sprintf("[body: first %d bytes read, the rest not read]", n)
 	}
+	if bodyErr != nil && fired.Load() {
+		bodyErr = &timeoutError{after: s.timeout, err: bodyErr}
+	}
 	mu.Lock()
-	r := &response{url: u, status: resp.StatusCode, header: resp.Header, remote: remote}
+	r = &response{url: u, status: resp.StatusCode, header: resp.Header, remote: remote}
 	mu.Unlock()
 	if keepBody {
 		r.body, r.bodyTruncated = kept.Bytes(), trailer
@@ -233,6 +261,23 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	r.evidence = formatExchange(req, resp, body)
 	return r, nil
 }
+
+// timeoutError is a request ended by its timeout: a deadline, whatever
+// the error the cancelled request returned.
+type timeoutError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("no answer within %s: %v", e.after, e.err)
+}
+
+// MissingReason makes posture.MissingFor read it as the timeout it is,
+// whatever the cancelled request said.
+func (e *timeoutError) MissingReason() posture.Reason { return posture.ReasonTimeout }
+
+func (e *timeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.err} }
 
 // formatExchange writes the request head as sent and the response head as
 // received, headers sorted by name, values in order.

@@ -65,10 +65,30 @@ func WithPriority(ctx context.Context, p int) context.Context {
 	return context.WithValue(ctx, priorityKey{}, p)
 }
 
+type onSlotKey struct{}
+
+// WithOnSlot returns ctx with f, which Acquire (and so Dial) calls each
+// time it has got a slot under that context, before it returns, also
+// when there is no Limiter. A caller whose own timeout must not run
+// while its connection waits for the budget starts it there.
+func WithOnSlot(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, onSlotKey{}, f)
+}
+
 // Acquire waits for a slot of host (or for ctx to end) and returns the
 // function that gives it back; call it exactly once. It serves work that
 // is not one net.Conn (a UDP exchange, a batch run by another process).
 func (l *Limiter) Acquire(ctx context.Context, hostname string) (release func(), err error) {
+	release, err = l.acquire(ctx, hostname)
+	if err == nil {
+		if f, ok := ctx.Value(onSlotKey{}).(func()); ok && f != nil {
+			f()
+		}
+	}
+	return release, err
+}
+
+func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(), err error) {
 	if l == nil {
 		return func() {}, nil
 	}
@@ -136,10 +156,16 @@ func (l *Limiter) release(h *host) {
 }
 
 // Dial wraps d: each connection waits for a slot of its host and gives it
-// back when closed (or when the dial fails). A nil Limiter returns d.
+// back when closed (or when the dial fails). A nil Limiter only calls the
+// context's WithOnSlot function before each dial.
 func (l *Limiter) Dial(d DialFunc) DialFunc {
 	if l == nil {
-		return d
+		return func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if f, ok := ctx.Value(onSlotKey{}).(func()); ok && f != nil {
+				f()
+			}
+			return d(ctx, network, addr)
+		}
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		release, err := l.Acquire(ctx, HostOf(addr))
