@@ -91,20 +91,25 @@ func Embedded() []string {
 // four, one after the other).
 const rateLimit = 100
 
-// concurrency bounds the requests in flight at once to perHost, across
-// all targets: nuclei runs TemplateConcurrency templates at once, each on
+// concurrency keeps the connections open to one host at once within
+// perHost. nuclei runs TemplateConcurrency templates at once, each on
 // HostConcurrency targets at once, and the requests of one template on one
-// target one after the other (PayloadConcurrency 1; vouch's templates have
-// no payloads or threads, and user templates may not). The product is the
-// bound, and it holds for one host however many of the targets name it.
-// Connections do not outlive their request (see runGroup), so it bounds
-// the connections open to a host too.
+// target one after the other (PayloadConcurrency 1; our templates have no
+// payloads or threads, and user templates may not): the product bounds
+// the requests in flight across all targets, so it holds for one host
+// however many of the targets name it. Each request has a connection of
+// its own (see runGroup), but Go's HTTP transport closes it from another
+// goroutine a moment after the response is read, so the next request's
+// connect(2) can come before the last one's close(2): each request in
+// flight may have one connection still closing beside its own. Hence half
+// of perHost in flight (at least one: at perHost 1 such a moment may see
+// two connections).
 func concurrency(perHost int) nuclei.Concurrency {
-	perHost = max(perHost, 1)
-	templates := min(2, perHost)
+	inFlight := max(perHost/2, 1)
+	templates := min(2, inFlight)
 	return nuclei.Concurrency{
 		TemplateConcurrency:           templates,
-		HostConcurrency:               perHost / templates,
+		HostConcurrency:               inFlight / templates,
 		HeadlessHostConcurrency:       1,
 		HeadlessTemplateConcurrency:   1,
 		JavascriptTemplateConcurrency: 1,
