@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/vouchdev/vouch/internal/dnstest"
 	"github.com/vouchdev/vouch/scanners/wafscan"
 )
@@ -393,5 +395,56 @@ func TestOpenAtOnce(t *testing.T) {
 	peak, total := openAtOnce(trace, "80")
 	if peak != 3 || total != 5 {
 		t.Errorf("peak %d, total %d; want 3, 5", peak, total)
+	}
+}
+
+// A user template gets "Connection: close" in every request, in place of
+// its own Connection header, and keeps everything else.
+func TestOneRequestPerConnection(t *testing.T) {
+	in := `id: t
+info: {name: t, author: a, severity: info}
+http:
+  - method: GET
+    path: ["{{BaseURL}}/a"]
+    headers:
+      connection: keep-alive
+      X-Test: "1"
+  - raw:
+      - |
+        GET /b HTTP/1.1
+        Host: {{Hostname}}
+
+    matchers: [{type: status, status: [200]}]
+# digest: 4a0a00473045022100abc
+`
+	out, err := oneRequestPerConnection([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wafscan.ValidateTemplate(out); err != nil {
+		t.Fatalf("rewritten template refused: %v\n%s", err, out)
+	}
+	var doc struct {
+		ID   string `yaml:"id"`
+		HTTP []struct {
+			Path    []string          `yaml:"path"`
+			Raw     []string          `yaml:"raw"`
+			Headers map[string]string `yaml:"headers"`
+		} `yaml:"http"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.ID != "t" || len(doc.HTTP) != 2 || doc.HTTP[0].Path[0] != "{{BaseURL}}/a" || !strings.HasPrefix(doc.HTTP[1].Raw[0], "GET /b HTTP/1.1\nHost: {{Hostname}}\n") {
+		t.Fatalf("rewritten template changed:\n%s", out)
+	}
+	want := []map[string]string{{"Connection": "close", "X-Test": "1"}, {"Connection": "close"}}
+	for i, w := range want {
+		if fmt.Sprint(doc.HTTP[i].Headers) != fmt.Sprint(w) {
+			t.Errorf("request %d headers %v, want %v", i, doc.HTTP[i].Headers, w)
+		}
+	}
+	if strings.Contains(string(out), "digest:") {
+		t.Errorf("the signature is kept:\n%s", out)
 	}
 }
