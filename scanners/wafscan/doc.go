@@ -42,4 +42,37 @@
 // the environment is used. A certificate the RootCAs do not trust is the
 // TLS scanner's finding: the request is repeated without verification and
 // an evidence note says so.
+//
+// # Per-host budget
+//
+// --per-host N promises at most N connections open to one host at once,
+// whichever scanner opens them. The engine is another process, so it
+// cannot take a slot per connection from the scan's netlimit.Limiter;
+// instead it gets a share, EngineShare(N) = N/2 (at least 1), as
+// Job.PerHost, and while it runs the scanner holds that many slots of
+// every address its targets resolve to (IP literals as written, names
+// through Options.Resolver, the resolver the engine is given too), so
+// that vouch's own scanners have N - share left for that host. The slots
+// are taken before the engine starts and given back when it exits; all
+// of one run's slots are taken, address by address in order, before
+// another run takes any, and the wait ends with the scan's deadline (the
+// observation is then Missing). With --per-host 1 the share is the whole
+// budget: the other scanners wait for the engine, and it for them.
+//
+// Inside the engine (package engine) at most PerHost connections are open
+// to one host: nuclei runs at most PerHost/2 requests at once across all
+// targets (templates at once × targets at once per template; no payload
+// concurrency), and every request has a connection of its own that is
+// closed after the response — our templates and the user's (rewritten
+// before they run) say "Connection: close", for which nuclei keeps no
+// connection alive — so no connection waits idle in a keep-alive pool.
+// Half, because Go's HTTP client closes a finished connection from
+// another goroutine a moment after the response is read, so the next
+// request's connection may open before the last one is closed. User
+// templates with "unsafe: true" are refused: nuclei's raw client leaves a
+// connection open when a response is late or cut.
+//
+// The addresses are resolved by vouch and again by the engine: a name
+// whose answer changes between the two (round-robin DNS) may have the
+// engine connect to an address vouch holds no slot for.
 package wafscan

@@ -19,6 +19,21 @@ type Job struct {
 	// Dir is the directory relative template paths are read from (that
 	// of trust.yaml); empty means the engine's working directory.
 	Dir string `json:"dir,omitempty"`
+	// PerHost bounds the connections the engine has open to one host (one
+	// IP address, however many target names point at it) at once; 0 means
+	// DefaultEnginePerHost. vouch gives it its share of --per-host
+	// (EngineShare) and holds that many slots of the scan's budget for it.
+	PerHost int `json:"per_host,omitempty"`
+}
+
+// DefaultEnginePerHost is the engine's per-host bound when a Job gives
+// none: the share of the default --per-host.
+const DefaultEnginePerHost = 4
+
+// EngineShare is the part of a per-host budget of perHost connections the
+// engine gets: half, at least one. The rest stays for vouch's own scanners.
+func EngineShare(perHost int) int {
+	return max(1, perHost/2)
 }
 
 // JobTarget is one web target of a Job.

@@ -27,12 +27,14 @@ var templateKeys = map[string]bool{"id": true, "info": true, "variables": true, 
 
 // requestKeys are the keys an HTTP request of a user template may use;
 // payloads, fuzzing, race conditions, pipelining and redirects off the
-// host are not among them.
+// host are not among them, nor "unsafe: true": nuclei's raw client leaves a
+// connection open when its response is late or cut, so the engine could
+// not keep to --per-host ("unsafe: false" is the default and allowed).
 var requestKeys = map[string]bool{
 	"id": true, "name": true, "method": true, "path": true, "raw": true, "headers": true, "body": true,
 	"matchers": true, "matchers-condition": true, "extractors": true, "req-condition": true,
 	"host-redirects": true, "max-redirects": true, "max-size": true, "stop-at-first-match": true,
-	"cookie-reuse": true, "disable-cookie": true, "unsafe": true, "read-all": true,
+	"cookie-reuse": true, "disable-cookie": true, "read-all": true,
 }
 
 // ValidateTemplate checks that a user template stays within what vouch
@@ -84,8 +86,11 @@ func ValidateTemplate(data []byte) error {
 			return fmt.Errorf("http[%d]: want a request", i)
 		}
 		for k, v := range req {
-			if k == "redirects" && v == false {
+			if (k == "redirects" || k == "unsafe") && v == false {
 				continue
+			}
+			if k == "unsafe" {
+				return fmt.Errorf("http[%d].unsafe: not allowed in vouch: nuclei's raw client can leave connections open, past --per-host", i)
 			}
 			if !requestKeys[k] {
 				return fmt.Errorf("http[%d].%s: not allowed in vouch (no payloads, fuzzing, race, pipelining or redirects off the host)", i, k)

@@ -28,6 +28,8 @@ func TestValidateTemplate(t *testing.T) {
 		{"payloads", "http:\n  - method: GET\n    path: [\"{{BaseURL}}/{{p}}\"]\n    payloads: {p: [a, b]}\n", "http[0].payloads: not allowed"},
 		{"fuzzing", "http:\n  - method: GET\n    path: [\"{{BaseURL}}/\"]\n    fuzzing: [{part: query}]\n", "http[0].fuzzing: not allowed"},
 		{"too many requests", "http:\n  - method: GET\n    path: [" + strings.Repeat("\"{{BaseURL}}/\", ", 10) + "\"{{BaseURL}}/\"]\n", "at most 10"},
+		{"unsafe off", "http:\n  - raw:\n      - |\n        GET / HTTP/1.1\n        Host: {{Hostname}}\n\n    unsafe: false\n", ""},
+		{"unsafe", "http:\n  - raw:\n      - |+\n        GET / HTTP/1.1\n        Host: {{Hostname}}\n\n    unsafe: true\n", "http[0].unsafe: not allowed"},
 		{"no requests", "variables: {a: b}\n", "no http requests"},
 		{"not YAML", "http: [\n", "not a YAML template"},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Options configure a Scanner.
@@ -43,6 +45,13 @@ type Options struct {
 	TemplateDir string
 	// Now is the clock for observation times; nil means time.Now.
 	Now func() time.Time
+	// Limiter, when set, is the scan's per-host connection budget
+	// (--per-host): the engine gets EngineShare of it, and every engine
+	// run holds that many slots of each of its targets' addresses while it
+	// runs (see the package documentation).
+	Limiter *netlimit.Limiter
+	// Resolver finds those addresses; nil means net.DefaultResolver.
+	Resolver posture.Resolver
 }
 
 // DefaultUserAgent is sent when Options.UserAgent is empty.
@@ -79,6 +88,9 @@ func New(o Options) *Scanner {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
 	}
 	return &Scanner{o: o}
 }
@@ -126,6 +138,9 @@ func (s *Scanner) jobTarget(t posture.Target) JobTarget {
 
 func (s *Scanner) job(targets []posture.Target) Job {
 	j := Job{UserAgent: s.o.UserAgent, TimeoutSeconds: int((s.o.Timeout + time.Second - 1) / time.Second), Resolvers: s.o.Resolvers, Dir: s.o.TemplateDir}
+	if s.o.Limiter != nil {
+		j.PerHost = EngineShare(s.o.Limiter.PerHost())
+	}
 	for _, t := range targets {
 		j.Targets = append(j.Targets, s.jobTarget(t))
 	}
@@ -192,7 +207,7 @@ func (s *Scanner) Start(ctx context.Context) {
 			defer close(s.done)
 			bctx, cancel := context.WithTimeout(ctx, s.o.BatchTimeout)
 			defer cancel()
-			res, err := s.o.Engine.Run(bctx, s.job(web))
+			res, err := s.run(bctx, web)
 			s.runErr, s.stats = err, res.Stats
 			s.batch = map[string][]Event{}
 			for _, e := range res.Events {
@@ -202,13 +217,78 @@ func (s *Scanner) Start(ctx context.Context) {
 	})
 }
 
+// run runs the engine for targets, holding its share of the per-host
+// budget for each of their addresses while it runs.
+func (s *Scanner) run(ctx context.Context, targets []posture.Target) (Result, error) {
+	release, err := s.hold(ctx, targets)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	return s.o.Engine.Run(ctx, s.job(targets))
+}
+
+// holdMu makes one engine run take all its slots before another starts
+// taking any: two runs each holding some slots while waiting for the
+// other's would wait until their deadlines.
+var holdMu sync.Mutex
+
+// hold takes EngineShare(PerHost) slots of the Limiter for every address
+// of the targets' hosts and returns the function that gives them back.
+// Addresses are taken in order, under holdMu; waiting ends with ctx.
+// Vouch's scanners take a slot per connection and give it back when it
+// closes, never waiting for another while holding one, so the wait ends.
+// A host that does not resolve holds nothing: the engine, asking the same
+// resolver, cannot connect to it either.
+func (s *Scanner) hold(ctx context.Context, targets []posture.Target) (release func(), err error) {
+	l := s.o.Limiter
+	if l == nil {
+		return func() {}, nil
+	}
+	addrs := map[string]bool{}
+	for _, t := range targets {
+		host := t.Host()
+		if ip := net.ParseIP(host); ip != nil {
+			addrs[ip.String()] = true
+			continue
+		}
+		ips, err := s.o.Resolver.LookupIPAddr(ctx, host)
+		if err != nil {
+			continue
+		}
+		for _, ip := range ips {
+			addrs[ip.IP.String()] = true
+		}
+	}
+	share := EngineShare(l.PerHost())
+	var held []func()
+	release = func() {
+		for _, r := range held {
+			r()
+		}
+	}
+	holdMu.Lock()
+	defer holdMu.Unlock()
+	for _, a := range slices.Sorted(maps.Keys(addrs)) {
+		for range share {
+			r, err := l.Acquire(ctx, a)
+			if err != nil {
+				release()
+				return nil, fmt.Errorf("wafscan: waiting for the WAF engine's connection slots for %s (--per-host): %w", a, err)
+			}
+			held = append(held, r)
+		}
+	}
+	return release, nil
+}
+
 // events returns the engine's events for t: from the batch when t is one
 // of Options.Targets, else from a run of its own.
 func (s *Scanner) events(ctx context.Context, t posture.Target) ([]Event, error) {
 	// A lazily started batch must not die with the first target's deadline.
 	s.Start(context.WithoutCancel(ctx))
 	if !s.batched[t.Address] {
-		res, err := s.o.Engine.Run(ctx, s.job([]posture.Target{t}))
+		res, err := s.run(ctx, []posture.Target{t})
 		return res.Events, err
 	}
 	select {

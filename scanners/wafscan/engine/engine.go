@@ -43,6 +43,7 @@ import (
 	nuclei "github.com/projectdiscovery/nuclei/v3/lib"
 	"github.com/projectdiscovery/nuclei/v3/pkg/output"
 	updateutils "github.com/projectdiscovery/utils/update"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vouchdev/vouch/scanners/wafscan"
 )
@@ -90,6 +91,33 @@ func Embedded() []string {
 // four, one after the other).
 const rateLimit = 100
 
+// concurrency keeps the connections open to one host at once within
+// perHost. nuclei runs TemplateConcurrency templates at once, each on
+// HostConcurrency targets at once, and the requests of one template on one
+// target one after the other (PayloadConcurrency 1; our templates have no
+// payloads or threads, and user templates may not): the product bounds
+// the requests in flight across all targets, so it holds for one host
+// however many of the targets name it. Each request has a connection of
+// its own (see runGroup), but Go's HTTP transport closes it from another
+// goroutine a moment after the response is read, so the next request's
+// connect(2) can come before the last one's close(2): each request in
+// flight may have one connection still closing beside its own. Hence half
+// of perHost in flight (at least one: at perHost 1 such a moment may see
+// two connections).
+func concurrency(perHost int) nuclei.Concurrency {
+	inFlight := max(perHost/2, 1)
+	templates := min(2, inFlight)
+	return nuclei.Concurrency{
+		TemplateConcurrency:           templates,
+		HostConcurrency:               inFlight / templates,
+		HeadlessHostConcurrency:       1,
+		HeadlessTemplateConcurrency:   1,
+		JavascriptTemplateConcurrency: 1,
+		TemplatePayloadConcurrency:    1,
+		ProbeConcurrency:              1,
+	}
+}
+
 // maxRaw bounds the request and response kept per event.
 const maxRaw = 4 << 10
 
@@ -124,7 +152,8 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 	}
 	groups := map[string]*group{}
 	var order []string
-	userAbs := map[string]string{} // absolute path → as declared
+	userAbs := map[string]string{} // our copy's path → as declared
+	copies := map[string]string{}  // absolute path → our copy's path
 	seenTarget := map[string]bool{}
 	for _, t := range job.Targets {
 		if seenTarget[t.URL] {
@@ -144,16 +173,27 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 			if err != nil {
 				return res, err
 			}
-			data, err := os.ReadFile(abs)
-			if err == nil {
-				err = wafscan.ValidateTemplate(data)
+			cp, ok := copies[abs]
+			if !ok {
+				data, err := os.ReadFile(abs)
+				if err == nil {
+					err = wafscan.ValidateTemplate(data)
+				}
+				if err == nil {
+					data, err = oneRequestPerConnection(data)
+				}
+				if err == nil {
+					cp = filepath.Join(dir, fmt.Sprintf("user-%d-%s", len(copies), filepath.Base(abs)))
+					err = os.WriteFile(cp, data, 0o600)
+				}
+				if err != nil {
+					res.Events = append(res.Events, wafscan.Event{Target: t.URL, Template: u, Kind: wafscan.KindUser, Error: "template " + u + ": " + err.Error()})
+					continue
+				}
+				copies[abs] = cp
 			}
-			if err != nil {
-				res.Events = append(res.Events, wafscan.Event{Target: t.URL, Template: u, Kind: wafscan.KindUser, Error: "template " + u + ": " + err.Error()})
-				continue
-			}
-			userAbs[abs] = u
-			set = append(set, abs)
+			userAbs[cp] = u
+			set = append(set, cp)
 		}
 		sort.Strings(set)
 		key := strings.Join(set, "\x00")
@@ -169,13 +209,17 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 	if timeout <= 0 {
 		timeout = 10
 	}
+	perHost := job.PerHost
+	if perHost <= 0 {
+		perHost = wafscan.DefaultEnginePerHost
+	}
 	ua := job.UserAgent
 	if ua == "" {
 		ua = wafscan.DefaultUserAgent
 	}
 	for _, key := range order {
 		g := groups[key]
-		evs, st, err := runGroup(ctx, dir, g.templates, g.targets, ua, timeout, job.Resolvers, userAbs)
+		evs, st, err := runGroup(ctx, dir, g.templates, g.targets, ua, timeout, job.Resolvers, userAbs, perHost)
 		res.Stats.Engines++
 		res.Stats.Create += st.Create
 		res.Stats.Execute += st.Execute
@@ -187,6 +231,77 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 	}
 	res.Stats.PhoneHome = PhoneHomeAttempts()
 	return res, nil
+}
+
+// oneRequestPerConnection returns a user template (one ValidateTemplate
+// accepted) with "Connection: close" among the headers of each of its
+// requests, in place of any Connection header it had. nuclei then closes
+// each connection after its response and keeps none alive (its
+// "ReuseUnsafe" policy), whether or not the server closes it: our
+// templates say so themselves; the user's may not, and a connection they
+// left open idle would count against --per-host without a request.
+func oneRequestPerConnection(data []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("not a YAML mapping")
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i].Value; k != "http" && k != "requests" {
+			continue
+		}
+		reqs := root.Content[i+1]
+		if reqs.Kind != yaml.SequenceNode {
+			return nil, errors.New(root.Content[i].Value + ": want a list of requests")
+		}
+		for _, req := range reqs.Content {
+			if req.Kind != yaml.MappingNode {
+				return nil, errors.New("want a request")
+			}
+			if err := closeHeader(req); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, err
+	}
+	// A signature no longer matches what was signed.
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(l, "# digest:") {
+			lines = append(lines, l)
+		}
+	}
+	return []byte(strings.Join(lines, "\n")), nil
+}
+
+// closeHeader sets Connection: close in the headers of one request.
+func closeHeader(req *yaml.Node) error {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	for i := 0; i+1 < len(req.Content); i += 2 {
+		if req.Content[i].Value != "headers" {
+			continue
+		}
+		h := req.Content[i+1]
+		if h.Kind != yaml.MappingNode {
+			return errors.New("headers: want a mapping")
+		}
+		kept := h.Content[:0]
+		for j := 0; j+1 < len(h.Content); j += 2 {
+			if !strings.EqualFold(strings.TrimSpace(h.Content[j].Value), "Connection") {
+				kept = append(kept, h.Content[j], h.Content[j+1])
+			}
+		}
+		h.Content = append(kept, str("Connection"), str("close"))
+		return nil
+	}
+	req.Content = append(req.Content, str("headers"), &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("Connection"), str("close")}})
+	return nil
 }
 
 // writeEmbedded copies the embedded templates into dir and returns the
@@ -214,7 +329,7 @@ func writeEmbedded(dir string) (fingerprints []string, probe string, err error) 
 }
 
 // runGroup runs templates against targets in one nuclei engine.
-func runGroup(ctx context.Context, tmp string, templates, targets []string, ua string, timeout int, resolvers []string, userAbs map[string]string) (events []wafscan.Event, st wafscan.Stats, err error) {
+func runGroup(ctx context.Context, tmp string, templates, targets []string, ua string, timeout int, resolvers []string, userAbs map[string]string, perHost int) (events []wafscan.Event, st wafscan.Stats, err error) {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	origins := map[string]string{} // scheme://host:port → target URL
@@ -265,13 +380,22 @@ func runGroup(ctx context.Context, tmp string, templates, targets []string, ua s
 		LeaveDefaultPorts:     true,
 		InternalResolversList: resolvers,
 	}
+	// At most perHost connections to one host: concurrency bounds the
+	// requests in flight, and no connection outlives its request, so that
+	// none lingers idle in nuclei's keep-alive pools (one per target name,
+	// each keeping up to four for 30 s: several names of one server would
+	// add up). Our templates say "Connection: close" themselves, which
+	// makes nuclei close the connection after the response and pool none;
+	// the header added to every request asks the same of the server for
+	// user templates.
 	start := time.Now()
 	ne, err := nuclei.NewNucleiEngineCtx(ctx,
 		nuclei.DisableUpdateCheck(),
 		nuclei.WithTemplatesOrWorkflows(nuclei.TemplateSources{Templates: templates}),
 		nuclei.WithInteractshOptions(nuclei.InteractshOpts{NoInteractsh: true, CacheSize: 100}),
 		nuclei.WithNetworkConfig(netcfg),
-		nuclei.WithHeaders([]string{"User-Agent: " + ua}),
+		nuclei.WithHeaders([]string{"User-Agent: " + ua, "Connection: close"}),
+		nuclei.WithConcurrency(concurrency(perHost)),
 		nuclei.WithGlobalRateLimitCtx(ctx, rateLimit, time.Second),
 		nuclei.WithTemporaryDirectory(tmp),
 		nuclei.WithVerbosity(nuclei.VerbosityOptions{Silent: true}),
