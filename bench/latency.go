@@ -808,6 +808,16 @@ func renderLatency(lr *latencyResults, loop map[string]map[string]result, o opti
 		} else {
 			p("- – at 50 ms RTT, --per-host 16 ≥ 10× faster than nmap: not measured\n")
 		}
+		if f := at50.Full; f != nil {
+			fl := floor(f.HTTPS.Conns+f.Plain.Conns, f.PerHost, f.RTT)
+			p("%s", check(f.Wall.Seconds() <= 1.3*fl.Seconds(), fmt.Sprintf("at 50 ms RTT: a full `vouch scan` of one origin and its mail domain within 1.3 × its floor: %d ms vs 1.3 × %d = %d ms (%.2f×)",
+				f.Wall.Milliseconds(), fl.Milliseconds(), time.Duration(1.3*float64(fl)).Milliseconds(), f.Wall.Seconds()/fl.Seconds())))
+			p("  - The floor counts connections only. Its TLS scan has a longer chain of dependent hellos: the Go\n")
+			p("    server ranks its TLS 1.3 groups itself (3 post-quantum, then 4 elliptic), so after the first hello\n")
+			p("    and the hint the elliptic family takes 4 picks and 1 refusal one after another, then 1 merge hello:\n")
+			p("    7 rounds, %d ms, before process start, DNS and writing the site (`BenchmarkScanLatency`-style\n", (7 * 2 * f.RTT).Milliseconds())
+			p("    in-process, that TLS scan alone takes about 14.4 round trips).\n")
+		}
 	}
 	if loop == nil || len(loop) == 0 {
 		p("- – loopback (RTT 0) ≥ 10× faster than sslscan: not measured (`-skip-loopback` or no 0 in `-rtt`)\n")

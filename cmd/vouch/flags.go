@@ -15,6 +15,8 @@ import (
 var (
 	flagConfig = config.Flag{Name: "config", Shorthand: "c", Key: "config", Default: "trust.yaml",
 		Usage: "the controls file (trust.yaml) declaring scope and claims"}
+	flagTargets = config.Flag{Name: "targets", Key: "targets", Default: "",
+		Usage: "file of more targets, one https:// origin or mail domain a line (# comments; - reads standard input), added to trust.yaml's scope; controls without targets: cover them too"}
 	flagOutput = config.Flag{Name: "output", Shorthand: "o", Key: "output", Default: "vouch-out",
 		Usage: "directory for report.json, report.html, site/ and evidence/"}
 	flagResolver = config.Flag{Name: "resolver", Key: "resolver", Default: "",

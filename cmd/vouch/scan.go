@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -71,6 +72,7 @@ Exit codes: 0 no contradicted control at or above --fail-on; 1 one is
 --fail-on could not be observed; 3 bad usage or configuration; 4 the scan
 could not run or its outputs could not be written.`,
 		Example: `  vouch scan -c trust.yaml -o public
+  vouch scan -c trust.yaml --targets fleet.txt     # scope.web/mail plus one target a line
   vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
   vouch scan -c trust.yaml --fail-on-inconclusive  # CI: and on what could not be observed
   vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
@@ -82,6 +84,9 @@ could not run or its outputs could not be written.`,
 			}
 			decl, err := a.loadDeclaration(a.v.GetString("config"))
 			if err != nil {
+				return err
+			}
+			if err := a.addTargets(&decl, cmd.InOrStdin()); err != nil {
 				return err
 			}
 			no, err := a.netOptions()
@@ -110,7 +115,7 @@ could not run or its outputs could not be written.`,
 			}
 			return a.compareBaseline(res.report, baseline)
 		},
-	}, flagConfig, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
+	}, flagConfig, flagTargets, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
 		flagSMTPPort, flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
@@ -128,6 +133,34 @@ func (a *app) failOn() (posture.Severity, error) {
 		return "", usageErr("--fail-on: %v", err)
 	}
 	return sev, nil
+}
+
+// addTargets adds the targets of --targets (a file, or - for stdin) to
+// the declaration's scope; a problem in the list is a usage error naming
+// its line.
+func (a *app) addTargets(decl *posture.Declaration, stdin io.Reader) error {
+	path := a.v.GetString("targets")
+	if path == "" {
+		return nil
+	}
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return usageErr("--targets: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	t, err := config.ParseTargets(path, r)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if len(t.Web)+len(t.Mail) == 0 {
+		return usageErr("--targets %s: no target in it (one https:// origin or mail domain a line)", path)
+	}
+	config.AddTargets(decl, t)
+	return nil
 }
 
 // loadDeclaration reads trust.yaml; config validates every control's

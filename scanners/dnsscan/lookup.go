@@ -81,7 +81,9 @@ func (s *session) acquire(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	hostRelease, err := s.lim.Acquire(ctx, s.host)
+	// A question is one exchange: it waits no longer behind the TLS
+	// scanner's chains (when the resolver is also a target) than they do.
+	hostRelease, err := s.lim.Acquire(netlimit.WithPriority(ctx, netlimit.PriorityShort), s.host)
 	if err != nil {
 		<-s.slots
 		return nil, err

@@ -206,18 +206,32 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string)
 		return p, ids, ev
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
+	// The fetch's timeout starts when its connection holds its slot of
+	// the per-host budget (netlimit.WithOnSlot, called by the scan's
+	// limited dialer), not while it waits behind other scanners'
+	// connections to the same host; at the latest once dialled.
+	ctx, start, expired, stop := netlimit.SlotTimeout(netlimit.WithPriority(ctx, netlimit.PriorityShort), f.timeout)
+	defer stop()
+	missingFor := func(err error) *posture.Missing {
+		if expired() {
+			return &posture.Missing{Reason: posture.ReasonTimeout, Detail: fmt.Sprintf("dnsscan: %s: no answer within %s: %v", p.URL, f.timeout, err)}
+		}
+		return posture.MissingFor(ctx, err)
+	}
 	dial := f.dial
 	if dial == nil {
-		d := &net.Dialer{}
-		dial = d.DialContext
+		d := &net.Dialer{Timeout: f.timeout}
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			start()
+			return d.DialContext(ctx, network, addr)
+		}
 	}
 	var connected string
 	tr := &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			var last error
+			defer start()
 			for _, ip := range p.Addresses {
 				c, err := dial(ctx, "tcp", net.JoinHostPort(ip, "443"))
 				if err == nil {
@@ -258,7 +272,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string)
 			p.TLSError = cv.Error()
 			p.Issues = []posture.Code{posture.CodeMTASTSPolicyTLS}
 		} else {
-			p.Missing = posture.MissingFor(ctx, err)
+			p.Missing = missingFor(err)
 		}
 		fmt.Fprintf(&data, ";; via %s\n;; error: %v\n", or(connected, strings.Join(p.Addresses, ",")), err)
 		return p, ids, ev
@@ -286,7 +300,7 @@ func (f *policyFetcher) fetch(ctx context.Context, sess *session, domain string)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
 	if err != nil {
-		p.Missing = posture.MissingFor(ctx, err)
+		p.Missing = missingFor(err)
 		return p, ids, ev
 	}
 	if len(body) > maxPolicyBytes {

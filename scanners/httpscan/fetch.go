@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
@@ -167,22 +166,10 @@ func (s *Scanner) dial(ctx context.Context, network, addr string) (net.Conn, err
 // request queued behind the TLS scanner's probes of the same host is not
 // timed out before it was sent.
 func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) (r *response, err error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		once  sync.Once
-		timer *time.Timer
-		fired atomic.Bool
-	)
-	ctx = netlimit.WithOnSlot(ctx, func() {
-		once.Do(func() { timer = time.AfterFunc(s.timeout, func() { fired.Store(true); cancel() }) })
-	})
+	ctx, _, expired, stop := netlimit.SlotTimeout(netlimit.WithPriority(ctx, netlimit.PriorityShort), s.timeout)
 	defer func() {
-		once.Do(func() {}) // no timer after this
-		if timer != nil {
-			timer.Stop()
-		}
-		if err != nil && fired.Load() {
+		stop()
+		if err != nil && expired() {
 			err = &timeoutError{after: s.timeout, err: err}
 		}
 	}()
@@ -249,7 +236,7 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	case trailer || (!keepBody && n == maxBodyBytes):
 		body = fmt.Sprintf("[body: first %d bytes read, the rest not read]", n)
 	}
-	if bodyErr != nil && fired.Load() {
+	if bodyErr != nil && expired() {
 		bodyErr = &timeoutError{after: s.timeout, err: bodyErr}
 	}
 	mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"time"
 )
 
 // DefaultPerHost is the per-host limit when none is given (--per-host).
@@ -53,6 +54,12 @@ func New(perHost int) *Limiter {
 
 // PerHost returns the limit.
 func (l *Limiter) PerHost() int { return l.perHost }
+
+// PriorityShort is the priority of a scanner's short chains of
+// connections (an HTTP fetch and its redirects, a policy fetch): as high
+// as the TLS scanner's longest chains, so that they are not kept waiting
+// behind every probe of theirs.
+const PriorityShort = 2
 
 type priorityKey struct{}
 
@@ -236,4 +243,47 @@ func Parallel(n int, tasks ...func()) {
 	if panicked != nil {
 		panic(panicked)
 	}
+}
+
+// SlotTimeout returns ctx with a timeout of d that starts when a slot is
+// held under it (WithOnSlot, so when its connection may start) or when
+// start is called, whichever comes first: waiting for the per-host
+// budget never eats into d. expired reports whether the timeout ended
+// the context (its error is then context.Canceled: read expired, not
+// ctx.Err()); stop ends it and its timer, and must be called.
+func SlotTimeout(ctx context.Context, d time.Duration) (c context.Context, start func(), expired func() bool, stop func()) {
+	c, cancel := context.WithCancel(ctx)
+	var (
+		mu    sync.Mutex
+		timer *time.Timer
+		done  bool
+		fired bool
+	)
+	start = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if timer == nil && !done {
+			timer = time.AfterFunc(d, func() {
+				mu.Lock()
+				fired = true
+				mu.Unlock()
+				cancel()
+			})
+		}
+	}
+	expired = func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return fired
+	}
+	stop = func() {
+		mu.Lock()
+		done = true
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+	return WithOnSlot(c, start), start, expired, stop
 }

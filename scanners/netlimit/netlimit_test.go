@@ -215,3 +215,36 @@ func TestPriority(t *testing.T) {
 }
 
 var queued int
+
+// SlotTimeout's clock starts when the slot is held, not while it is
+// awaited, and expired says the timeout (not the caller) ended it.
+func TestSlotTimeout(t *testing.T) {
+	l := New(1)
+	hold, _ := l.Acquire(context.Background(), "h")
+	const d = 50 * time.Millisecond
+	ctx, _, expired, stop := SlotTimeout(context.Background(), d)
+	defer stop()
+	time.AfterFunc(3*d, hold)
+	start := time.Now()
+	release, err := l.Acquire(ctx, "h")
+	if err != nil {
+		t.Fatalf("the wait for the slot was timed out: %v after %s", err, time.Since(start))
+	}
+	defer release()
+	if expired() || ctx.Err() != nil {
+		t.Fatal("expired at the moment the slot was given")
+	}
+	<-ctx.Done()
+	if took := time.Since(start); took < 4*d || !expired() {
+		t.Errorf("ended after %s (expired %v), want about %s after the start of the wait", took, expired(), 4*d)
+	}
+
+	// stop ends it without expiring; a late start does nothing.
+	ctx2, start2, expired2, stop2 := SlotTimeout(context.Background(), d)
+	stop2()
+	start2()
+	time.Sleep(2 * d)
+	if ctx2.Err() == nil || expired2() {
+		t.Errorf("after stop: err %v expired %v", ctx2.Err(), expired2())
+	}
+}

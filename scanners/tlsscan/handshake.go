@@ -69,7 +69,11 @@ var alpnOffer = []string{"h2", "http/1.1"}
 // the chain. Certificates are never verified here: the chain is wanted
 // whatever it is, and verified afterwards. When crypto/tls cannot
 // complete, zcrypto tries with SSLv3 to TLS 1.2 and every suite.
-func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) handshakeResult {
+//
+// legacyAnswered, called only after crypto/tls timed out, reports whether
+// the endpoint accepted a version up to TLS 1.2 (it may wait for the
+// version probes to say).
+func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string, legacyAnswered func() bool) handshakeResult {
 	var res handshakeResult
 	err := s.stdHandshake(ctx, addr, serverName, &res)
 	if err == nil {
@@ -78,9 +82,11 @@ func (s *Scanner) fullHandshake(ctx context.Context, addr, serverName string) ha
 		return res
 	}
 	res.attempts = append(res.attempts, attempt{Library: "crypto/tls", Error: err.Error()})
-	if ctx.Err() != nil || res.probes == 0 || timedOut(err) {
-		// Not connected, or no answer in time: zcrypto would wait as
-		// long again for the same silence.
+	if ctx.Err() != nil || res.probes == 0 || (timedOut(err) && !legacyAnswered()) {
+		// Not connected, or no answer in time from an endpoint that
+		// accepted no version zcrypto speaks: it would wait as long
+		// again for the same silence. (An endpoint that answers small
+		// hellos but not crypto/tls's large one still gets zcrypto's.)
 		return res
 	}
 	err = s.zcryptoHandshake(ctx, addr, serverName, &res)

@@ -218,7 +218,7 @@ func (en *enumerator) enumerate(ctx context.Context) removalResult {
 		res.steps = append(res.steps, removalStep{offered: len(rev), p: *en.hint, check: true})
 	}
 	if !more {
-		if k > 1 && en.hint != nil {
+		if k > 1 && (en.hint != nil || hint.probes > 0) {
 			res.steps = append(res.steps, removalStep{offered: len(rev), p: hint, check: true})
 		}
 		return res

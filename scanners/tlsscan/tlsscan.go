@@ -208,11 +208,14 @@ func (s *Scanner) resolve(ctx context.Context, host string) ([]string, []string,
 var probeOrder = []uint16{versionTLS12, versionTLS13, versionTLS11, versionTLS10, versionSSL30}
 
 // Priorities of the per-host budget's slots (netlimit.WithPriority): the
-// TLS 1.2 suites, the longest chains of dependent hellos, first; then the
-// other enumerations; the full handshake and the downgrade hello, which
-// nothing waits for, last.
+// TLS 1.2 suites (and curves), the longest chains of dependent hellos on
+// most servers, first; then the other enumerations and the full handshake
+// (an ECDSA endpoint's curves wait for it); the downgrade hello, which
+// nothing waits for, last. Other scanners' connections to the host queue
+// at priorityFirst (netlimit.WithPriority in httpscan and dnsscan): they
+// are short chains of their own.
 const (
-	priorityFirst  = 2
+	priorityFirst  = netlimit.PriorityShort
 	prioritySecond = 1
 )
 
@@ -220,13 +223,13 @@ const (
 //
 // What does not depend on an earlier answer runs at the same time, every
 // connection holding a slot of the host's budget (Options.Limiter): the
-// five version probes, the full handshake and, beside the TLS 1.2 probe,
-// the hint of its suite enumeration (removal.go) start together; each
-// accepted version's suite enumeration starts as soon as its probe
-// answers, TLS 1.3's group enumeration beside it, and TLS 1.2's curves as
-// soon as its probe chose an ECDHE_RSA suite (otherwise once its suites
-// and the certificate's curve are known); the TLS_FALLBACK_SCSV hello as
-// soon as every version probe has answered. On a network the scan then
+// five version probes, the full handshake, TLS 1.3's group enumeration
+// and, beside the TLS 1.2 probe, the hint of its suite enumeration
+// (removal.go) start together; each accepted version's suite enumeration
+// starts as soon as its probe answers, and TLS 1.2's curves as soon as its
+// probe chose an ECDHE_RSA suite, or an ECDHE_ECDSA one and the handshake
+// named the certificate's curve (otherwise once its suites are known);
+// the TLS_FALLBACK_SCSV hello as soon as every version probe has answered. On a network the scan then
 // costs the longest of these chains in round trips, not their sum.
 func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverName string) posture.TLSObservation {
 	obs := posture.TLSObservation{
@@ -254,12 +257,22 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 	tasks := []func(){
 		func() {
 			defer close(hsDone)
-			hs = s.fullHandshake(hsCtx, addr, serverName)
+			hs = s.fullHandshake(netlimit.WithPriority(hsCtx, prioritySecond), addr, serverName, func() bool {
+				probes.Wait()
+				mu.Lock()
+				defer mu.Unlock()
+				for _, v := range acceptedVersions(results) {
+					if v <= versionTLS12 {
+						return true
+					}
+				}
+				return false
+			})
 		},
 		func() {
 			// TLS 1.3's groups go beside the version probes: servers with
-			// an order of their own (OpenSSL's) answer them one at a
-			// time, the longest chain of the scan. Kept only when TLS 1.3
+			// an order of their own (OpenSSL's, Go's) answer them one at
+			// a time within a family (removal.go), a long chain. Kept only when TLS 1.3
 			// is accepted; otherwise its hellos were refused and count as
 			// spare.
 			g := s.enumerateGroups13(netlimit.WithPriority(ctx, prioritySecond), addr, serverName)
@@ -315,8 +328,8 @@ func (s *Scanner) observe(ctx context.Context, t posture.Target, addr, serverNam
 			}
 			mu.Lock()
 			results[v] = r
-			if r.outcome != accepted && hint != nil {
-				spare += hint.probes
+			if hint != nil && (r.outcome != accepted || ctx.Err() != nil) {
+				spare += hint.probes // no enumeration will count it
 			}
 			mu.Unlock()
 			done()

@@ -48,7 +48,7 @@
 // --per-host N promises at most N connections open to one host at once,
 // whichever scanner opens them. The engine is another process, so it
 // cannot take a slot per connection from the scan's netlimit.Limiter;
-// instead it gets a share, EngineShare(N) = N/2 (at least 1), as
+// instead it gets a share, EngineShare(N) = N/2 (at least 2, at most N), as
 // Job.PerHost, and while it runs the scanner holds that many slots of
 // every address its targets resolve to (IP literals as written, names
 // through Options.Resolver, the resolver the engine is given too), so
@@ -56,8 +56,11 @@
 // are taken before the engine starts and given back when it exits; all
 // of one run's slots are taken, address by address in order, before
 // another run takes any, and the wait ends with the scan's deadline (the
-// observation is then Missing). With --per-host 1 the share is the whole
-// budget: the other scanners wait for the engine, and it for them.
+// observation is then Missing). With --per-host 2 or 3 the share is two
+// slots; with --per-host 1 it is the whole budget, and the engine's one
+// request in flight may, for the moment Go takes to close a finished
+// connection, overlap the next one's: 2 connections, the one exception
+// to the budget. The other scanners wait for the engine, and it for them.
 //
 // Inside the engine (package engine) at most PerHost connections are open
 // to one host: nuclei runs at most PerHost/2 requests at once across all

@@ -31,9 +31,11 @@ type Job struct {
 const DefaultEnginePerHost = 4
 
 // EngineShare is the part of a per-host budget of perHost connections the
-// engine gets: half, at least one. The rest stays for vouch's own scanners.
+// engine gets: half, and at least two (one request in flight and the
+// connection of the one before, still closing: package engine), never
+// more than the budget. The rest stays for vouch's own scanners.
 func EngineShare(perHost int) int {
-	return max(1, perHost/2)
+	return min(perHost, max(2, perHost/2))
 }
 
 // JobTarget is one web target of a Job.

@@ -252,9 +252,19 @@ func (s *Scanner) hold(ctx context.Context, targets []posture.Target) (release f
 			addrs[ip.String()] = true
 			continue
 		}
-		ips, err := s.o.Resolver.LookupIPAddr(ctx, host)
-		if err != nil {
-			continue
+		var res posture.Resolver = net.DefaultResolver
+		if s.o.Resolver != nil {
+			res = s.o.Resolver
+		}
+		ips, err := res.LookupIPAddr(ctx, host)
+		var dnsErr *net.DNSError
+		switch {
+		case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+			continue // the engine cannot connect to it either
+		case err != nil:
+			// A lookup that failed here may succeed in the engine: it
+			// would then connect with no slot held.
+			return nil, fmt.Errorf("wafscan: resolving %s to hold the WAF engine's connection slots (--per-host): %w", host, err)
 		}
 		for _, ip := range ips {
 			addrs[ip.IP.String()] = true
