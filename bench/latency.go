@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A latency proxy puts a modelled network between a client and a server on
@@ -55,12 +57,14 @@ type latencyProxy struct {
 	pool []string
 	busy map[string]int
 
-	n       atomic.Int64
-	active  atomic.Int64
-	mu      sync.Mutex
-	spans   []span
-	wg      sync.WaitGroup
-	connsWG sync.WaitGroup
+	n      atomic.Int64
+	active atomic.Int64
+	mu     sync.Mutex
+	spans  []span
+	// watching are the open connections finsBefore looks at (under mu).
+	watching map[*watched]bool
+	wg       sync.WaitGroup
+	connsWG  sync.WaitGroup
 }
 
 // span is one connection as the target saw it.
@@ -114,6 +118,7 @@ func (p *latencyProxy) serve() {
 			return
 		}
 		t0 := time.Now()
+		p.finsBefore(t0)
 		p.n.Add(1)
 		p.active.Add(1)
 		p.connsWG.Add(1)
@@ -162,6 +167,57 @@ func (p *latencyProxy) pick() (string, func()) {
 		p.mu.Lock()
 		p.busy[best]--
 		p.mu.Unlock()
+	}
+}
+
+// watched is a connection whose client close the accept loop looks for.
+type watched struct {
+	c     *net.TCPConn
+	finAt atomic.Int64 // UnixNano of an accept that found its FIN already in; 0 none
+}
+
+// watch registers c until the returned func is called.
+func (p *latencyProxy) watch(c net.Conn) (*watched, func()) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return &watched{}, func() {}
+	}
+	w := &watched{c: tc}
+	p.mu.Lock()
+	if p.watching == nil {
+		p.watching = map[*watched]bool{}
+	}
+	p.watching[w] = true
+	p.mu.Unlock()
+	return w, func() {
+		p.mu.Lock()
+		delete(p.watching, w)
+		p.mu.Unlock()
+	}
+}
+
+// finsBefore marks every open connection whose client's FIN is already
+// in the kernel at t, a new connection's accept: the close came first,
+// even when the goroutine that reads it has not run yet (a busy 2-core
+// machine can delay it by milliseconds). Without it a client that closes
+// one connection and then opens the next could be counted with both open.
+func (p *latencyProxy) finsBefore(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for w := range p.watching {
+		if w.finAt.Load() != 0 {
+			continue
+		}
+		rc, err := w.c.SyscallConn()
+		if err != nil {
+			continue
+		}
+		_ = rc.Control(func(fd uintptr) {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+			if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) != 0 {
+				w.finAt.Store(t.UnixNano())
+			}
+		})
 	}
 }
 
@@ -300,6 +356,7 @@ func (p *latencyProxy) pipe(c net.Conn, t0 time.Time) {
 	up := make(chan chunk, 4096)
 	// Read the client from the start: its bytes are scheduled from when
 	// they were read, whatever the dial is doing.
+	w, unwatch := p.watch(c)
 	var finUp atomic.Int64 // UnixNano the client's FIN reaches the target; 0 none yet
 	go func() {
 		defer close(up)
@@ -411,6 +468,18 @@ func (p *latencyProxy) pipe(c net.Conn, t0 time.Time) {
 	<-done
 	<-done
 	end := serverClose
+	unwatch()
+	if fa := w.finAt.Load(); fa != 0 {
+		// An accept found this client's FIN in before its reader did: it
+		// reaches the target d after it was sent, at the latest.
+		f := time.Unix(0, fa)
+		if f.Before(canSend) {
+			f = canSend
+		}
+		if fin := f.Add(d).UnixNano(); finUp.Load() == 0 || fin < finUp.Load() {
+			finUp.Store(fin)
+		}
+	}
 	if fin := finUp.Load(); fin != 0 {
 		if f := time.Unix(0, fin); end.IsZero() || f.Before(end) {
 			end = f
