@@ -57,8 +57,9 @@ previous report, site and evidence as they were. The verdict table goes to
 stdout; progress to stderr.
 
 Only targets in scope are contacted: the web origins and mail domains of
-scope, minus scope.exclude. DNS questions go to --resolver (or the system
-resolver).
+scope and of --targets, minus scope.exclude. DNS questions go to --resolver
+(or the system resolver). At most --per-host connections are open to one
+host at once, summed over every scanner.
 
 WAF detection and "kind: nuclei" controls run in vouch-waf, a companion
 binary that carries the nuclei engine (so that no other command pays its
