@@ -61,6 +61,9 @@
 // request in flight may, for the moment Go takes to close a finished
 // connection, overlap the next one's: 2 connections, the one exception
 // to the budget. The other scanners wait for the engine, and it for them.
+// A server that ignores "Connection: close" and waits for the client to
+// hang up may, under load, see one connection more than the share for
+// such a moment (TestPerHostStubbornServer measures it with strace).
 //
 // Inside the engine (package engine) at most PerHost connections are open
 // to one host: nuclei runs at most PerHost/2 requests at once across all

@@ -257,10 +257,14 @@ func TestPerHost(t *testing.T) {
 }
 
 // Against a server that keeps every connection open until the client
-// closes it, the bound holds at the client: its connect(2) and close(2)
-// calls, recorded by strace, never leave more than PerHost sockets to the
-// server open at once. (The server itself learns of a close a moment
-// later, so its count may overlap the next connection's.)
+// closes it, the bound holds at the client within one socket: its
+// connect(2) and close(2) calls, recorded by strace, never leave more than
+// PerHost+1 sockets to the server open at once. Go closes a finished
+// connection from another goroutine; under load (CI's) two such closes
+// have been seen to lag behind the next request's connect, so a server
+// that ignores Connection: close may see one more for that moment (the
+// package doc of wafscan says so). The server itself learns of a close a
+// moment later still, so its count may overlap more.
 func TestPerHostStubbornServer(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	needTool(t, "strace", err == nil)
@@ -301,12 +305,12 @@ func TestPerHostStubbornServer(t *testing.T) {
 		}
 		t.Logf("PerHost %d: at most %d sockets to the server open at once in the engine (%d in all); the server counted %d", perHost, peak, total, cl.peak.Load())
 		peaks[perHost] = peak
-		if peak > perHost {
+		if peak > perHost+1 {
 			t.Errorf("PerHost %d: the engine had %d sockets to the server open at once", perHost, peak)
 		}
 	}
-	if peaks[8] <= 2 {
-		t.Errorf("PerHost 8: peak %d; the test does not show that PerHost is what holds the peak at 2", peaks[8])
+	if peaks[8] <= 3 {
+		t.Errorf("PerHost 8: peak %d; the test does not show that PerHost is what holds the peak at 2 (or 3)", peaks[8])
 	}
 }
 
