@@ -2,21 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -30,13 +25,14 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/internal/dnstest"
+	"github.com/vouchdev/vouch/internal/pki"
 )
 
 // The full-scan row: `vouch scan` of one web origin and its mail domain
 // (TLS, HTTP and DNS; no WAF), every byte through latency proxies.
 //
-//   - www.bench.test: a Go HTTPS server (crypto/tls, self-signed ECDSA
-//     certificate made here, passed with --ca-file) sending HSTS, a Secure;
+//   - www.bench.test: a Go HTTPS server (crypto/tls, an ECDSA certificate
+//     from a throwaway CA, passed with --ca-file) sending HSTS, a Secure;
 //     HttpOnly cookie and /.well-known/security.txt, and a plain-HTTP server
 //     redirecting to it, each behind its own latency proxy. vouch scan looks
 //     for the plain-HTTP origin of https://host only on port 80 (a target on
@@ -220,32 +216,23 @@ func (u *udpDelay) close() {
 	u.wg.Wait()
 }
 
-// benchCert is a self-signed ECDSA P-256 certificate for the bench zone.
+// benchCert is an ECDSA P-256 certificate for the bench zone, issued by a
+// throwaway CA (internal/pki, as the demo's) whose certificate it writes to
+// dir for --ca-file.
 func benchCert(dir string) (tls.Certificate, string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := pki.NewCA("vouch bench CA")
 	if err != nil {
 		return tls.Certificate{}, "", err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "www." + benchZone},
-		DNSNames:              []string{"www." + benchZone, benchZone},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(90 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	leaf, err := ca.Issue(pki.LeafOptions{Hosts: []string{"www." + benchZone, benchZone}})
 	if err != nil {
 		return tls.Certificate{}, "", err
 	}
-	caPath := filepath.Join(dir, "bench-ca.pem")
-	if err := os.WriteFile(caPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	caPath, err := ca.WriteFile(dir, "bench-ca.pem")
+	if err != nil {
 		return tls.Certificate{}, "", err
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caPath, nil
+	return leaf.TLSCertificate(ca, false), caPath, nil
 }
 
 // benchSite answers every path with HSTS and security headers; / sets a
@@ -571,7 +558,7 @@ func renderFullScan(lr *latencyResults, o options) string {
 	var b strings.Builder
 	p := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
 	p("\n### A full `vouch scan`: one web origin and its mail domain\n\n")
-	p("`bench/fullscan.go` starts a Go HTTPS server for **www.bench.test** (self-signed ECDSA certificate passed\n")
+	p("`bench/fullscan.go` starts a Go HTTPS server for **www.bench.test** (ECDSA certificate from a throwaway CA passed\n")
 	p("with `--ca-file`; HSTS, a `Secure; HttpOnly` cookie, `/.well-known/security.txt`) and a plain-HTTP server\n")
 	p("redirecting to it, each behind its own latency proxy (on 127.0.0.1:443 and :80, so that vouch finds the\n")
 	p("plain-HTTP origin), and an authoritative DNS server for **bench.test** (A, MX, SPF, DMARC, DKIM, CAA) behind a\n")
