@@ -678,20 +678,9 @@ func latencyPhase(ctx context.Context, o options, tools []*tool, dir, cert, key 
 				}
 				var rs []result
 				for i := 0; i < e.runs; i++ {
-					px.reset()
-					tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
-					start := time.Now()
-					_, err := e.t.Run(tctx, px.addr(), dir)
-					wall := time.Since(start)
-					cancel()
-					time.Sleep(200 * time.Millisecond) // let queued accepts land
-					px.waitIdle(10 * time.Second)
-					r := result{Wall: wall, Conns: px.conns(), Peak: px.peak()}
-					if err != nil {
-						r.Err = err.Error()
-					}
+					r := measure(ctx, px, e.t.Run, dir, 10*time.Second)
 					fmt.Fprintf(os.Stderr, "rtt %-6v %-6s %-22s run %d: %8.2fs %5d conns peak %3d %s\n",
-						rtt, model, e.name, i+1, wall.Seconds(), r.Conns, r.Peak, r.Err)
+						rtt, model, e.name, i+1, r.Wall.Seconds(), r.Conns, r.Peak, r.Err)
 					rs = append(rs, r)
 				}
 				row.Res = median(rs)

@@ -434,6 +434,26 @@ func runTestssl(bin string) func(ctx context.Context, addr, dir string) (finding
 	}
 }
 
+// measure runs one tool once through px, on a proxy reset before it:
+// the whole process's wall time, then (once the proxy has seen its last
+// connection end, at most idle later) the connections and the peak.
+func measure(ctx context.Context, px *latencyProxy, run func(ctx context.Context, addr, dir string) (findings, error), dir string, idle time.Duration) result {
+	px.reset()
+	tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
+	start := time.Now()
+	found, err := run(tctx, px.addr(), dir)
+	wall := time.Since(start)
+	cancel()
+	time.Sleep(200 * time.Millisecond) // let queued accepts land
+	px.waitIdle(idle)
+	pairs, uniq := found.counts()
+	r := result{Wall: wall, Conns: px.conns(), Peak: px.peak(), Pairs: pairs, Uniq: uniq, Found: found}
+	if err != nil {
+		r.Err = err.Error()
+	}
+	return r
+}
+
 func median(rs []result) result {
 	if len(rs) == 0 {
 		return result{Skipped: true}
@@ -588,21 +608,9 @@ func mainErr(o options) error {
 			}
 			var rs []result
 			for i := 0; i < t.Runs; i++ {
-				px.reset()
-				tctx, cancel := context.WithTimeout(ctx, 300*time.Second)
-				start := time.Now()
-				found, err := t.Run(tctx, px.addr(), dir)
-				wall := time.Since(start)
-				cancel()
-				time.Sleep(200 * time.Millisecond) // let queued accepts land
-				px.waitIdle(5 * time.Second)
-				pairs, uniq := found.counts()
-				r := result{Wall: wall, Conns: px.conns(), Peak: px.peak(), Pairs: pairs, Uniq: uniq, Found: found}
-				if err != nil {
-					r.Err = err.Error()
-				}
+				r := measure(ctx, px, t.Run, dir, 5*time.Second)
 				fmt.Fprintf(os.Stderr, "%-14s %-22s run %d: %8.2fs %5d conns pairs=%d uniq=%d %s\n",
-					s.Name, t.Name, i+1, wall.Seconds(), r.Conns, pairs, uniq, r.Err)
+					s.Name, t.Name, i+1, r.Wall.Seconds(), r.Conns, r.Pairs, r.Uniq, r.Err)
 				rs = append(rs, r)
 			}
 			res[s.Name][t.Name] = median(rs)
