@@ -39,6 +39,37 @@ func TestEngineHelper(t *testing.T) {
 	}
 }
 
+// runTraced runs job in TestEngineHelper in a process of its own under
+// strace, tracing the given system calls (extra are more strace flags),
+// with a fresh HOME, and returns the engine's result and strace's record.
+func runTraced(t *testing.T, strace string, job wafscan.Job, calls string, extra ...string) (wafscan.Result, string) {
+	t.Helper()
+	jobJSON, _ := json.Marshal(job)
+	dir := t.TempDir()
+	trace, out := filepath.Join(dir, "strace.txt"), filepath.Join(dir, "result.json")
+	args := append([]string{"-f", "-qq", "-e", "trace=" + calls, "-e", "signal=none"}, extra...)
+	args = append(args, "-o", trace, os.Args[0], "-test.run=^TestEngineHelper$", "-test.count=1")
+	cmd := exec.Command(strace, args...)
+	cmd.Env = append(os.Environ(), "VOUCH_ENGINE_HELPER=1", "VOUCH_ENGINE_JOB="+string(jobJSON), "VOUCH_ENGINE_OUT="+out,
+		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"), "TMPDIR="+dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v\n%s", err, b)
+	}
+	var res wafscan.Result
+	data, err := os.ReadFile(out)
+	if err == nil {
+		err = json.Unmarshal(data, &res)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(raw)
+}
+
 // connectRE matches an IPv4 or IPv6 connect(2) in strace's output.
 var connectRE = regexp.MustCompile(`connect\(\d+, \{sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\), (?:sin_addr=inet_addr\("([^"]+)"\)|sin6_flowinfo=[^,]+, inet_pton\(AF_INET6, "([^"]+)")`)
 
@@ -76,24 +107,7 @@ func TestOnlyTargetsContacted(t *testing.T) {
 	for _, u := range append(targets, missing) {
 		job.Targets = append(job.Targets, wafscan.JobTarget{URL: u, Active: true})
 	}
-	jobJSON, _ := json.Marshal(job)
-	dir := t.TempDir()
-	trace, out := filepath.Join(dir, "strace.txt"), filepath.Join(dir, "result.json")
-	cmd := exec.Command(strace, "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg,sendmmsg,write,close", "-e", "signal=none", "-s", "0", "-o", trace,
-		os.Args[0], "-test.run=^TestEngineHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "VOUCH_ENGINE_HELPER=1", "VOUCH_ENGINE_JOB="+string(jobJSON), "VOUCH_ENGINE_OUT="+out,
-		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"), "TMPDIR="+dir)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("helper: %v\n%s", err, b)
-	}
-	var res wafscan.Result
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &res); err != nil {
-		t.Fatal(err)
-	}
+	res, raw := runTraced(t, strace, job, "socket,connect,sendto,sendmsg,sendmmsg,write,close", "-s", "0")
 	matched := map[string]bool{}
 	for _, e := range res.Events {
 		if e.Kind == wafscan.KindProbe && e.Matched && e.Matcher == "blocked" {
@@ -112,11 +126,7 @@ func TestOnlyTargetsContacted(t *testing.T) {
 		t.Log("the nuclei library made no phone-home attempt this time")
 	}
 
-	raw, err := os.ReadFile(trace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns, err := parseTrace(string(raw))
+	conns, err := parseTrace(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

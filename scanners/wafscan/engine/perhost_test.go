@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -273,30 +272,9 @@ func TestPerHostStubbornServer(t *testing.T) {
 		cl, addr := countingServer(t, 50*time.Millisecond, true)
 		_, port, _ := net.SplitHostPort(addr)
 		job := perHostJob(t, port, perHost)
-		jobJSON, _ := json.Marshal(job)
-		dir := t.TempDir()
-		trace, out := filepath.Join(dir, "strace.txt"), filepath.Join(dir, "result.json")
-		cmd := exec.Command(strace, "-f", "-qq", "-e", "trace=connect,close", "-e", "signal=none", "-o", trace,
-			os.Args[0], "-test.run=^TestEngineHelper$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "VOUCH_ENGINE_HELPER=1", "VOUCH_ENGINE_JOB="+string(jobJSON), "VOUCH_ENGINE_OUT="+out,
-			"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"), "TMPDIR="+dir)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("helper: %v\n%s", err, b)
-		}
-		var res wafscan.Result
-		data, err := os.ReadFile(out)
-		if err == nil {
-			err = json.Unmarshal(data, &res)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, raw := runTraced(t, strace, job, "connect,close")
 		checkPerHostResult(t, job, res)
-		raw, err := os.ReadFile(trace)
-		if err != nil {
-			t.Fatal(err)
-		}
-		peak, total := openAtOnce(string(raw), port)
+		peak, total := openAtOnce(raw, port)
 		if total == 0 {
 			t.Fatalf("strace recorded no connection to port %s; the recording is broken", port)
 		}
