@@ -159,6 +159,7 @@ func TestPriority(t *testing.T) {
 		wg    sync.WaitGroup
 	)
 	gone, cancel := context.WithCancel(bg)
+	queued := 0
 	start := func(name string, ctx context.Context) {
 		wg.Add(1)
 		go func() {
@@ -187,7 +188,6 @@ func TestPriority(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	queued = 0
 	start("low1", bg)
 	start("cancelled", WithPriority(gone, 5))
 	start("high", WithPriority(bg, 2))
@@ -213,8 +213,6 @@ func TestPriority(t *testing.T) {
 		t.Errorf("after all: %d open, %d waiting", h.open, len(h.waiting))
 	}
 }
-
-var queued int
 
 // SlotTimeout's clock starts when the slot is held, not while it is
 // awaited, and expired says the timeout (not the caller) ended it.
