@@ -49,6 +49,7 @@ type ObservationKind struct {
 	clone   func(*Snapshot)
 	filter  func(*Snapshot, func(Target) bool)
 	headers func(*Snapshot, func(*Observation))
+	each    func(*Snapshot, func(any, *Observation) error) error
 	count   func(*Snapshot) int
 }
 
@@ -91,6 +92,15 @@ func kindOf[T any](id ScannerID, title string, field func(*Snapshot) *[]T, heade
 				f(header(&l[i]))
 			}
 		},
+		each: func(s *Snapshot, f func(any, *Observation) error) error {
+			l := *field(s)
+			for i := range l {
+				if err := f(&l[i], header(&l[i])); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 		count: func(s *Snapshot) int { return len(*field(s)) },
 	}
 }
@@ -116,6 +126,17 @@ func (k ObservationKind) Headers(s *Snapshot) []*Observation {
 	k.headers(s, func(o *Observation) { out = append(out, o) })
 	return out
 }
+
+// Each calls f with every observation of this kind in s, in order: the
+// observation itself (a pointer to its TLSObservation, HTTPObservation …,
+// for encoding) and its header; it stops at f's first error and returns
+// it.
+func (k ObservationKind) Each(s *Snapshot, f func(obs any, hdr *Observation) error) error {
+	return k.each(s, f)
+}
+
+// Field is the JSON name of this kind's list in a Snapshot: "tls", "http".
+func (k ObservationKind) Field() string { return string(k.Scanner) }
 
 // Len returns how many observations of this kind s holds.
 func (k ObservationKind) Len(s *Snapshot) int { return k.count(s) }

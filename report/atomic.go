@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,7 +13,22 @@ import (
 // directory, synced and then renamed over path, so that a reader sees the
 // old content or the new, never a part. perm is applied exactly (no umask).
 // A symbolic link at path is replaced, not followed.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, bytes.NewReader(data), perm)
+}
+
+// CopyFileAtomic copies the file src to path as WriteFileAtomic writes:
+// streamed, never whole in memory.
+func CopyFileAtomic(path, src string, perm os.FileMode) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("report: write %s: %w", path, err)
+	}
+	defer f.Close()
+	return writeAtomic(path, f, perm)
+}
+
+func writeAtomic(path string, r io.Reader, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -24,7 +41,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	if _, err = io.Copy(f, r); err != nil {
 		return fmt.Errorf("report: write %s: %w", path, err)
 	}
 	if err = f.Chmod(perm); err != nil {

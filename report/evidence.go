@@ -101,91 +101,24 @@ func writeEvidence(dir string, snap *posture.Snapshot, r *posture.Report, m Mani
 	if err != nil {
 		return "", err
 	}
-	m.ScanID = id
-	fillManifest(&m, snap, r)
-
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	final := filepath.Join(dir, id)
-	if err := checkReplaceable(final); err != nil {
+	sp, err := NewSpool(dir, id)
+	if err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(dir, "."+id+".tmp-")
-	if err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-
-	var files []ManifestFile
-	put := func(rel string, data []byte) error {
-		if err := writeNew(filepath.Join(tmp, filepath.FromSlash(rel)), data, 0o644); err != nil {
-			return fmt.Errorf("report: evidence: %w", err)
-		}
-		sum := sha256.Sum256(data)
-		files = append(files, ManifestFile{Path: rel, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
-		return nil
-	}
-
-	if err := os.Mkdir(filepath.Join(tmp, evidenceDir), 0o755); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	evs := snap.AllEvidence()
-	for i, name := range evidenceNames(evs) {
-		if err := put(evidenceDir+"/"+name, []byte(evs[i].Data)); err != nil {
-			return "", err
+	// The spool takes the data out of the evidence it writes: it works on
+	// a copy whose evidence lists are its own.
+	c := snap.Clone()
+	for _, k := range posture.Kinds() {
+		for _, h := range k.Headers(c) {
+			h.Evidence = slices.Clone(h.Evidence)
 		}
 	}
-	if err := syncDir(filepath.Join(tmp, evidenceDir)); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	rb, err := marshalIndent(r)
-	if err != nil {
-		return "", fmt.Errorf("report: evidence: report: %w", err)
-	}
-	if err := put(reportName, rb); err != nil {
+	sp.Add(c)
+	if err := sp.Err(); err != nil {
+		sp.Abort()
 		return "", err
 	}
-	sb, err := marshalIndent(snap)
-	if err != nil {
-		return "", fmt.Errorf("report: evidence: snapshot: %w", err)
-	}
-	if err := put(snapshotName, sb); err != nil {
-		return "", err
-	}
-
-	slices.SortFunc(files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
-	m.Files = files
-	mb, err := marshalIndent(manifestJSON{SchemaVersion: posture.SchemaVersion, Manifest: m})
-	if err != nil {
-		return "", fmt.Errorf("report: evidence: manifest: %w", err)
-	}
-	if err := writeNew(filepath.Join(tmp, manifestName), mb, 0o644); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	if key != nil {
-		if err := writeNew(filepath.Join(tmp, signatureName), signature(key, mb), 0o644); err != nil {
-			return "", fmt.Errorf("report: evidence: %w", err)
-		}
-	}
-	// MkdirTemp made the directory private; a bundle is meant to be handed on.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	if err := syncDir(tmp); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	if err := replaceDir(tmp, final); err != nil {
-		return "", err
-	}
-	if err := syncDir(dir); err != nil {
-		return "", fmt.Errorf("report: evidence: %w", err)
-	}
-	return final, nil
+	return sp.Seal(c, r, m, key)
 }
 
 // bundleID picks the scan id from the first non-empty of ids, checks that

@@ -51,7 +51,13 @@ type Runner struct {
 	// Progress, when set, receives one line per finished pair (stderr in
 	// the CLI; never stdout).
 	Progress io.Writer
-	Now      func() time.Time
+	// Sink, when set, receives each pair's fragment as soon as it is
+	// done, before it joins the snapshot: the scan's evidence spool
+	// writes the raw evidence to disk there and leaves only a reference
+	// in the fragment, so memory does not hold every certificate chain
+	// and HTTP exchange of a fleet until the end.
+	Sink func(part *posture.Snapshot)
+	Now  func() time.Time
 }
 
 // DefaultConcurrency is how many (scanner, target) pairs run at once by
@@ -101,6 +107,9 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			defer func() { <-sem }()
 			start := time.Now()
 			part := r.scanOne(ctx, j.s, j.t, timeout)
+			if r.Sink != nil {
+				r.Sink(&part)
+			}
 			mu.Lock()
 			snap.Merge(part)
 			if r.Progress != nil {

@@ -317,7 +317,7 @@ func (a *app) runDemo(ctx context.Context) error {
 	timeout := a.v.GetDuration("timeout")
 	no := netOptions{resolverAddr: d.dns.Addr, timeout: timeout, roots: d.ca.Pool()}
 	no.dialer = &net.Dialer{Timeout: timeout, Resolver: resolverVia(d.dns.Addr, timeout)}
-	res, err := a.scanAndJudge(ctx, decl, no, scanExtras{plainHTTP: map[string]string{d.httpsURL: d.plainURL}})
+	res, err := a.scanAndJudge(ctx, decl, no, scanExtras{plainHTTP: map[string]string{d.httpsURL: d.plainURL}, evidence: filepath.Join(o.dir, "evidence")})
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ could not run or its outputs could not be written.`,
 			if err != nil {
 				return err
 			}
-			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{})
+			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{evidence: filepath.Join(out.dir, "evidence")})
 			if err != nil {
 				return err
 			}
@@ -178,12 +178,19 @@ func (a *app) loadDeclaration(path string) (posture.Declaration, error) {
 // a target whose HTTP port is not 80.
 type scanExtras struct {
 	plainHTTP map[string]string // target address → http:// start URL
+	// evidence, when set, is the directory the scan's evidence bundle is
+	// spooled into while it runs (report.Spool): raw evidence goes to
+	// disk as each scanner finishes a target, not at the end.
+	evidence string
 }
 
 type result struct {
 	decl   posture.Declaration
 	snap   *posture.Snapshot
 	report *posture.Report
+	// spool holds the evidence of snap when the scan spooled it: snap's
+	// evidence data are references into it (writeOutputs seals it).
+	spool *report.Spool
 }
 
 func newScanID(now time.Time) string {
@@ -332,6 +339,19 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 		return nil, err
 	}
 	started := a.now()
+	id := newScanID(started)
+	var spool *report.Spool
+	if extras.evidence != "" {
+		if spool, err = report.NewSpool(extras.evidence, id); err != nil {
+			return nil, scanErr("evidence: %v", err)
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok && spool != nil {
+			spool.Abort()
+		}
+	}()
 	runner := &scanners.Runner{
 		Scanners:      scs,
 		Plan:          &plan,
@@ -339,6 +359,9 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 		TargetTimeout: a.v.GetDuration("target_timeout"),
 		Progress:      a.progress(),
 		Now:           a.now,
+	}
+	if spool != nil {
+		runner.Sink = spool.Add
 	}
 	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s): %s\n", len(targets), resolver, planSummary(&plan))
 	// A scanner that cannot run at all (the WAF engine missing) says so
@@ -364,7 +387,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	}
 	snap := runner.Run(ctx, targets)
 	warn()
-	snap.ID = newScanID(started)
+	snap.ID = id
 	snap.Tool = tool()
 	snap.Resolver = resolver
 	snap.Excluded = decl.Scope.Exclude
@@ -374,8 +397,14 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	if observed, total := countObserved(&snap); total > 0 && observed == 0 {
 		return nil, scanErr("nothing in scope could be observed (%d attempts, all failed; first: %s)", total, firstMissing(&snap))
 	}
+	if spool != nil {
+		if err := spool.Err(); err != nil {
+			return nil, scanErr("evidence: %v", err)
+		}
+	}
 	rep := checks.Evaluate(decl, &snap, checks.Options{Now: a.now().UTC(), Tool: tool()})
-	return &result{decl: decl, snap: &snap, report: &rep}, nil
+	ok = true
+	return &result{decl: decl, snap: &snap, report: &rep, spool: spool}, nil
 }
 
 // oneLine folds a message onto one line.
@@ -492,6 +521,9 @@ func checkWritableDir(dir string) error {
 // and last the site. Each is written atomically, so a failure at any step
 // leaves the previous report, site and evidence as they were.
 func (a *app) writeOutputs(o outputOptions, res *result) (outputPaths, error) {
+	if res.spool != nil {
+		defer res.spool.Abort() // a no-op once sealed
+	}
 	dir := o.dir
 	p := outputPaths{
 		dir:      dir,
@@ -512,11 +544,15 @@ func (a *app) writeOutputs(o outputOptions, res *result) (outputPaths, error) {
 		}
 		outs[w.path] = buf.Bytes()
 	}
-	snapJSON, err := json.MarshalIndent(res.snap, "", "  ")
-	if err != nil {
-		return p, scanErr("snapshot: %v", err)
+	// A spooled snapshot holds references, not its evidence: its
+	// snapshot.json is the bundle's, copied once the bundle is sealed.
+	if res.spool == nil {
+		snapJSON, err := json.MarshalIndent(res.snap, "", "  ")
+		if err != nil {
+			return p, scanErr("snapshot: %v", err)
+		}
+		outs[p.snapshot] = append(snapJSON, '\n')
 	}
-	outs[p.snapshot] = append(snapJSON, '\n')
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return p, scanErr("output: %v", err)
@@ -534,10 +570,16 @@ func (a *app) writeOutputs(o outputOptions, res *result) (outputPaths, error) {
 		Started:  res.snap.StartedAt,
 		Finished: res.snap.FinishedAt,
 	}
-	var bundle string
-	if o.signKey != nil {
+	var (
+		bundle string
+		err    error
+	)
+	switch {
+	case res.spool != nil:
+		bundle, err = res.spool.Seal(res.snap, res.report, m, o.signKey)
+	case o.signKey != nil:
 		bundle, err = report.WriteSignedEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, m, o.signKey)
-	} else {
+	default:
 		bundle, err = report.WriteEvidence(filepath.Join(dir, "evidence"), res.snap, res.report, m)
 	}
 	if err != nil {
@@ -553,7 +595,13 @@ func (a *app) writeOutputs(o outputOptions, res *result) (outputPaths, error) {
 		return p, scanErr("history: %v", err)
 	}
 	for _, path := range []string{p.report, p.html, p.snapshot} {
-		if err := report.WriteFileAtomic(path, outs[path], 0o644); err != nil {
+		var err error
+		if b, ok := outs[path]; ok {
+			err = report.WriteFileAtomic(path, b, 0o644)
+		} else {
+			err = report.CopyFileAtomic(path, filepath.Join(bundle, "snapshot.json"), 0o644)
+		}
+		if err != nil {
 			return p, scanErr("write %s: %v", path, err)
 		}
 	}
