@@ -61,9 +61,11 @@ type Runner struct {
 }
 
 // DefaultConcurrency is how many (scanner, target) pairs run at once by
-// default: every scanner of a web origin and its mail domain (TLS, HTTP,
-// WAF on the origin, DNS and STARTTLS on the domain) and a few more.
-const DefaultConcurrency = 8
+// default: enough for a fleet to keep the scan's connection limits busy
+// at real-world latency (each pair spends most of its time waiting on
+// round trips). Politeness is the limiter's (--per-host, --max-inflight),
+// not this; a company's own handful of targets runs all at once.
+const DefaultConcurrency = 64
 
 // Run scans every target with every scanner that accepts it (and that the
 // Plan, when set, runs on it) and returns the merged, sorted snapshot. The caller fills ID, Tool, Resolver and

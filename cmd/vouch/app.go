@@ -17,6 +17,7 @@ import (
 
 	"github.com/vouchdev/vouch/config"
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/dnsscan"
 	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
@@ -189,7 +190,33 @@ func (a *app) netOptions() (netOptions, error) {
 	if perHost < 1 || perHost > 256 {
 		return netOptions{}, usageErr("--per-host must be from 1 to 256, got %d", perHost)
 	}
-	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}, limiter: netlimit.New(perHost)}
+	global := a.v.GetInt("max_inflight")
+	if global < perHost || global > 65536 {
+		return netOptions{}, usageErr("--max-inflight must be from --per-host (%d) to 65536, got %d", perHost, global)
+	}
+	budget := a.v.GetInt("host_budget")
+	if budget < 0 {
+		return netOptions{}, usageErr("--host-budget must be 0 (no limit) or more, got %d", budget)
+	}
+	if budget == 0 {
+		budget = -1
+	}
+	resInflight := a.v.GetInt("resolver_inflight")
+	if resInflight < 1 || resInflight > 1024 {
+		return netOptions{}, usageErr("--resolver-inflight must be from 1 to 1024, got %d", resInflight)
+	}
+	lo := netlimit.Options{PerHost: perHost, Global: global, Budget: budget}
+	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}}
+	resolver := strings.TrimSpace(a.v.GetString("resolver"))
+	if resolver == "" {
+		if r, err := dnsscan.SystemResolverAddr(); err == nil {
+			resolver = r
+		}
+	}
+	if resolver != "" {
+		lo.Hosts = map[string]int{netlimit.ResolverKey(resolver): resInflight}
+	}
+	o.limiter = netlimit.NewWith(lo)
 	if r := strings.TrimSpace(a.v.GetString("resolver")); r != "" {
 		if err := checkHostPort(r); err != nil {
 			return netOptions{}, usageErr("--resolver %q: want HOST:PORT, e.g. 127.0.0.1:53 (%v)", r, err)

@@ -27,6 +27,12 @@ var (
 		Usage: "timeout of one connection or DNS query (counted from when it may start under --per-host)"}
 	flagPerHost = config.Flag{Name: "per-host", Key: "per_host", Default: netlimit.DefaultPerHost,
 		Usage: "most connections open to one host at once, summed over every scanner (politeness: the target never sees more)"}
+	flagMaxInflight = config.Flag{Name: "max-inflight", Key: "max_inflight", Default: netlimit.DefaultGlobal,
+		Usage: "most connections open at once over all hosts together (a fleet scan keeps this many going; each host still sees at most --per-host)"}
+	flagHostBudget = config.Flag{Name: "host-budget", Key: "host_budget", Default: netlimit.DefaultBudget,
+		Usage: "most connections one host is sent in one scan; past it the scanner's observation of that host is inconclusive (0: no limit)"}
+	flagResolverInflight = config.Flag{Name: "resolver-inflight", Key: "resolver_inflight", Default: 64,
+		Usage: "most DNS questions in flight to the resolver at once, over every mail domain (the resolver is yours, not a target: --per-host does not bound it)"}
 	flagTargetTimeout = config.Flag{Name: "target-timeout", Key: "target_timeout", Default: 60 * time.Second,
 		Usage: "longest time one scanner may spend on one target before it is reported inconclusive"}
 	flagFailOn = config.Flag{Name: "fail-on", Key: "fail_on", Default: "high",
@@ -62,7 +68,7 @@ var (
 )
 
 // globalFlags are taken by every command.
-var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagPerHost, flagNoColor, flagQuiet}
+var globalFlags = []config.Flag{flagResolver, flagCAFile, flagTimeout, flagPerHost, flagMaxInflight, flagHostBudget, flagResolverInflight, flagNoColor, flagQuiet}
 
 var flagTemplates = config.Flag{Name: "template", Key: "templates", Default: []string{},
 	Usage: "a nuclei template file to run against the target as well (repeatable); see docs/waf.md"}

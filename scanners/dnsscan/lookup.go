@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +28,7 @@ type session struct {
 	domain string
 	slots  chan struct{}
 	lim    *netlimit.Limiter
-	host   string // the resolver's host, whose slots lim hands out
+	host   string // the resolver's key (netlimit.ResolverKey), whose slots lim hands out
 
 	mu      sync.Mutex
 	cache   map[string]*cached
@@ -65,11 +64,7 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) (*dns.Msg
 // (at least one), and within lim's budget for the resolver's host when
 // lim is not nil.
 func newSession(res Resolver, domain string, inFlight int, lim *netlimit.Limiter) *session {
-	host, _, err := net.SplitHostPort(res.Addr())
-	if err != nil {
-		host = res.Addr()
-	}
-	return &session{res: res, domain: domain, slots: make(chan struct{}, max(inFlight, 1)), lim: lim, host: host,
+	return &session{res: res, domain: domain, slots: make(chan struct{}, max(inFlight, 1)), lim: lim, host: netlimit.ResolverKey(res.Addr()),
 		cache: map[string]*cached{}, replies: map[replyKey]*sharedReply{}}
 }
 
@@ -81,8 +76,8 @@ func (s *session) acquire(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	// A question is one exchange: it waits no longer behind the TLS
-	// scanner's chains (when the resolver is also a target) than they do.
+	// A question is one exchange: it waits no longer behind other work
+	// than the TLS scanner's chains do.
 	hostRelease, err := s.lim.Acquire(netlimit.WithPriority(ctx, netlimit.PriorityShort), s.host)
 	if err != nil {
 		<-s.slots

@@ -38,9 +38,9 @@ type Options struct {
 	MailSenders []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Limiter, when set, is the scan's per-host budget (--per-host):
-	// each question holds a slot of the resolver's host while it is
-	// asked, whichever Scan asks it, besides the bound of one Scan
+	// Limiter, when set, is the scan's connection budget: each question
+	// holds a slot of the resolver (netlimit.ResolverKey, its own limit:
+	// --resolver-inflight) while it is asked, whichever Scan asks it, besides the bound of one Scan
 	// (parallelLookups). The MTA-STS policy fetch uses DialContext,
 	// which the caller wraps.
 	Limiter *netlimit.Limiter

@@ -11,6 +11,8 @@ package netlimit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -22,17 +24,56 @@ const DefaultPerHost = 8
 // DialFunc opens a connection, as net.Dialer.DialContext does.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
+// DefaultGlobal is the limit of connections in flight over all hosts
+// together when none is given (--max-inflight): a fleet scan keeps
+// this many handshakes going while each host sees at most its per-host
+// limit.
+const DefaultGlobal = 256
+
+// DefaultBudget is how many connections one host is sent in one scan at
+// most when none is given (--host-budget): several times what every
+// scanner needs of the largest server (a TLS scan of a server offering
+// every suite at every version is a few hundred handshakes), so that
+// only a scan gone wrong meets it.
+const DefaultBudget = 2000
+
+// ErrBudget is the error of an Acquire for a host whose budget of
+// connections for the scan is spent.
+var ErrBudget = errors.New("the scan's budget of connections to this host is spent")
+
+// Options are a Limiter's limits; a zero field takes its default.
+type Options struct {
+	// PerHost is how many connections may be open to one host at once.
+	PerHost int
+	// Global is how many may be open at once over all hosts; <0: no limit.
+	Global int
+	// Budget is how many one host may be sent in all, over the scan;
+	// <0: no limit.
+	Budget int
+	// Hosts sets the per-host limit of named hosts (keys as HostOf
+	// gives them, or ResolverKey), in place of PerHost. A named host is
+	// the scan's own infrastructure, not a target: Budget does not
+	// apply to it.
+	Hosts map[string]int
+}
+
 // Limiter hands out per-host connection slots.
 type Limiter struct {
 	perHost int
+	budget  int
+	limits  map[string]int
+	global  chan struct{} // nil: no global limit
 
 	mu    sync.Mutex
 	hosts map[string]*host
 }
 
-// host is one host's slots: how many are held, and who waits for one.
+// host is one host's slots: how many are held, and who waits for one;
+// limit is its per-host limit, used how many it has handed out in all.
 type host struct {
 	open    int
+	limit   int
+	used    int
 	waiting []*waiter
 }
 
@@ -46,11 +87,35 @@ type waiter struct {
 // New returns a Limiter allowing perHost connections open to one host at
 // once; perHost <= 0 means DefaultPerHost.
 func New(perHost int) *Limiter {
-	if perHost <= 0 {
-		perHost = DefaultPerHost
-	}
-	return &Limiter{perHost: perHost, hosts: map[string]*host{}}
+	return NewWith(Options{PerHost: perHost, Global: -1, Budget: -1})
 }
+
+// NewWith returns a Limiter with the limits of o.
+func NewWith(o Options) *Limiter {
+	if o.PerHost <= 0 {
+		o.PerHost = DefaultPerHost
+	}
+	if o.Global == 0 {
+		o.Global = DefaultGlobal
+	}
+	if o.Budget == 0 {
+		o.Budget = DefaultBudget
+	}
+	l := &Limiter{perHost: o.PerHost, budget: o.Budget, limits: map[string]int{}, hosts: map[string]*host{}}
+	for h, n := range o.Hosts {
+		if n > 0 {
+			l.limits[h] = n
+		}
+	}
+	if o.Global > 0 {
+		l.global = make(chan struct{}, o.Global)
+	}
+	return l
+}
+
+// Budget returns how many connections one host may be sent in all (<0:
+// no limit).
+func (l *Limiter) Budget() int { return l.budget }
 
 // PerHost returns the limit.
 func (l *Limiter) PerHost() int { return l.perHost }
@@ -99,18 +164,50 @@ func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(),
 	if l == nil {
 		return func() {}, nil
 	}
+	hostRelease, err := l.acquireHost(ctx, hostname)
+	if err != nil || l.global == nil {
+		return hostRelease, err
+	}
+	// The global slot is taken second, while the host's is held: the
+	// host's order (its priorities) decides who goes next to that host,
+	// the global limit only how many go anywhere at once.
+	select {
+	case l.global <- struct{}{}:
+	case <-ctx.Done():
+		hostRelease()
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			<-l.global
+			hostRelease()
+		})
+	}, nil
+}
+
+// acquireHost waits for a slot of hostname alone.
+func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
 	h, ok := l.hosts[hostname]
 	if !ok {
-		h = &host{}
+		h = &host{limit: l.perHost}
+		if n, ok := l.limits[hostname]; ok {
+			h.limit = n
+		}
 		l.hosts[hostname] = h
 	}
+	if _, named := l.limits[hostname]; !named && l.budget >= 0 && h.used >= l.budget {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("netlimit: %s: %w (%d connections; --host-budget)", hostname, ErrBudget, l.budget)
+	}
+	h.used++
 	var once sync.Once
 	release = func() { once.Do(func() { l.release(h) }) }
-	if h.open < l.perHost && len(h.waiting) == 0 {
+	if h.open < h.limit && len(h.waiting) == 0 {
 		h.open++
 		l.mu.Unlock()
 		return release, nil
@@ -143,6 +240,7 @@ func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(),
 					break
 				}
 			}
+			h.used-- // never connected: not spent
 			l.mu.Unlock()
 		}
 		return nil, ctx.Err()
@@ -201,6 +299,13 @@ func HostOf(addr string) string {
 	}
 	return addr
 }
+
+// ResolverKey is the key of the slots of the resolver at addr: the DNS
+// questions of every mail domain go to it, so it has a limit of its own
+// (Options.Hosts), apart from the per-host limit of the targets. A
+// resolver that is also a target's host is two budgets: its port 53 and
+// the target's services.
+func ResolverKey(addr string) string { return "resolver " + HostOf(addr) }
 
 type conn struct {
 	net.Conn
