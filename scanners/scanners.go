@@ -51,7 +51,19 @@ type Runner struct {
 	// Progress, when set, receives one line per finished pair (stderr in
 	// the CLI; never stdout).
 	Progress io.Writer
-	Now      func() time.Time
+	// Events, when set, is told how many pairs run before any starts,
+	// then when each starts and finishes (a progress bar's feed). Its
+	// methods are called from the scanning goroutines; Finished calls
+	// are serialised with the merge.
+	Events Events
+	Now    func() time.Time
+}
+
+// Events follows a Run pair by pair.
+type Events interface {
+	Planned(pairs int)
+	Started(scanner string, t posture.Target)
+	Finished(scanner string, t posture.Target, d time.Duration)
 }
 
 // DefaultConcurrency is how many (scanner, target) pairs run at once by
@@ -88,6 +100,9 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			}
 		}
 	}
+	if r.Events != nil {
+		r.Events.Planned(len(jobs))
+	}
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
@@ -100,11 +115,17 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
+			if r.Events != nil {
+				r.Events.Started(j.s.Name(), j.t)
+			}
 			part := r.scanOne(ctx, j.s, j.t, timeout)
 			mu.Lock()
 			snap.Merge(part)
 			if r.Progress != nil {
 				fmt.Fprintf(r.Progress, "vouch: %-4s %s (%s)\n", j.s.Name(), j.t.Address, time.Since(start).Round(time.Millisecond))
+			}
+			if r.Events != nil {
+				r.Events.Finished(j.s.Name(), j.t, time.Since(start))
 			}
 			mu.Unlock()
 		}(j)
