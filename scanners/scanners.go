@@ -59,9 +59,16 @@ type Runner struct {
 	Now    func() time.Time
 }
 
+// Pair is one scanner on one target.
+type Pair struct {
+	Scanner string
+	Target  posture.Target
+}
+
 // Events follows a Run pair by pair.
 type Events interface {
-	Planned(pairs int)
+	// Planned lists every pair the Run will run, before any starts.
+	Planned(pairs []Pair)
 	Started(scanner string, t posture.Target)
 	Finished(scanner string, t posture.Target, d time.Duration)
 }
@@ -101,7 +108,11 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 		}
 	}
 	if r.Events != nil {
-		r.Events.Planned(len(jobs))
+		pairs := make([]Pair, len(jobs))
+		for i, j := range jobs {
+			pairs[i] = Pair{j.s.Name(), j.t}
+		}
+		r.Events.Planned(pairs)
 	}
 	var (
 		mu  sync.Mutex

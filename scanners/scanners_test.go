@@ -74,7 +74,7 @@ type eventLog struct {
 	maxIn    int
 }
 
-func (e *eventLog) Planned(n int) { e.mu.Lock(); e.planned = n; e.mu.Unlock() }
+func (e *eventLog) Planned(p []Pair) { e.mu.Lock(); e.planned = len(p); e.mu.Unlock() }
 func (e *eventLog) Started(s string, t posture.Target) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
