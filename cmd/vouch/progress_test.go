@@ -165,3 +165,31 @@ func TestReporterBar(t *testing.T) {
 		}
 	}
 }
+
+// Through the CLI, stderr not a terminal: the demo's scan reports each
+// target done and keeps the per-pair lines; with --quiet stderr holds
+// none of them; stdout never holds progress.
+func TestProgressDemoPlainAndQuiet(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	code, stdout, stderr := runVouch(t, "demo", "-o", t.TempDir())
+	if code != exitOK {
+		t.Fatalf("demo exit %d\nstderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{"vouch: tls ", "vouch: done ", " targets, "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stdout, "vouch: done") || strings.Contains(stdout, "still scanning") {
+		t.Errorf("progress on stdout:\n%s", stdout)
+	}
+	code, _, stderr = runVouch(t, "demo", "-o", t.TempDir(), "--quiet")
+	if code != exitOK {
+		t.Fatalf("quiet demo exit %d\nstderr:\n%s", code, stderr)
+	}
+	for _, bad := range []string{"vouch: tls ", "vouch: done ", "still scanning", "targets done"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("--quiet stderr holds %q:\n%s", bad, stderr)
+		}
+	}
+}
