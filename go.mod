@@ -4,11 +4,13 @@ go 1.26
 
 require (
 	github.com/a-h/templ v0.3.960
+	github.com/creack/pty v1.1.24
 	github.com/miekg/dns v1.1.72
 	github.com/projectdiscovery/gologger v1.1.71
 	github.com/projectdiscovery/nuclei/v3 v3.11.1
 	github.com/projectdiscovery/utils v0.11.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.1
 	github.com/spf13/pflag v1.0.10
 	github.com/spf13/viper v1.21.0
@@ -17,6 +19,8 @@ require (
 	golang.org/x/crypto v0.53.0
 	golang.org/x/net v0.56.0
 )
+
+require github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 
 require (
 	aead.dev/minisign v0.3.0 // indirect
@@ -397,7 +401,7 @@ require (
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.21.0 // indirect
 	golang.org/x/sys v0.46.0
-	golang.org/x/term v0.44.0 // indirect
+	golang.org/x/term v0.44.0
 	golang.org/x/text v0.39.0 // indirect
 	golang.org/x/time v0.14.0 // indirect
 	golang.org/x/tools v0.47.0 // indirect

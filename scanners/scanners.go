@@ -57,7 +57,26 @@ type Runner struct {
 	// in the fragment, so memory does not hold every certificate chain
 	// and HTTP exchange of a fleet until the end.
 	Sink func(part *posture.Snapshot)
-	Now  func() time.Time
+	// Events, when set, is told how many pairs run before any starts,
+	// then when each starts and finishes (a progress bar's feed). Its
+	// methods are called from the scanning goroutines; Finished calls
+	// are serialised with the merge.
+	Events Events
+	Now    func() time.Time
+}
+
+// Pair is one scanner on one target.
+type Pair struct {
+	Scanner string
+	Target  posture.Target
+}
+
+// Events follows a Run pair by pair.
+type Events interface {
+	// Planned lists every pair the Run will run, before any starts.
+	Planned(pairs []Pair)
+	Started(scanner string, t posture.Target)
+	Finished(scanner string, t posture.Target, d time.Duration)
 }
 
 // DefaultConcurrency is how many (scanner, target) pairs run at once by
@@ -96,6 +115,13 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			}
 		}
 	}
+	if r.Events != nil {
+		pairs := make([]Pair, len(jobs))
+		for i, j := range jobs {
+			pairs[i] = Pair{j.s.Name(), j.t}
+		}
+		r.Events.Planned(pairs)
+	}
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
@@ -108,6 +134,9 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
+			if r.Events != nil {
+				r.Events.Started(j.s.Name(), j.t)
+			}
 			part := r.scanOne(ctx, j.s, j.t, timeout)
 			if r.Sink != nil {
 				r.Sink(&part)
@@ -116,6 +145,9 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 			snap.Merge(part)
 			if r.Progress != nil {
 				fmt.Fprintf(r.Progress, "vouch: %-4s %s (%s)\n", j.s.Name(), j.t.Address, time.Since(start).Round(time.Millisecond))
+			}
+			if r.Events != nil {
+				r.Events.Finished(j.s.Name(), j.t, time.Since(start))
 			}
 			mu.Unlock()
 		}(j)

@@ -63,3 +63,50 @@ func TestRunnerPlan(t *testing.T) {
 		})
 	}
 }
+
+// eventLog records the Events a Run reports.
+type eventLog struct {
+	mu       sync.Mutex
+	planned  int
+	started  []string
+	finished []string
+	inFlight int
+	maxIn    int
+}
+
+func (e *eventLog) Planned(p []Pair) { e.mu.Lock(); e.planned = len(p); e.mu.Unlock() }
+func (e *eventLog) Started(s string, t posture.Target) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.planned == 0 {
+		e.started = append(e.started, "before Planned")
+	}
+	e.started = append(e.started, s+" "+t.Address)
+	e.inFlight++
+	e.maxIn = max(e.maxIn, e.inFlight)
+}
+func (e *eventLog) Finished(s string, t posture.Target, _ time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.finished = append(e.finished, s+" "+t.Address)
+	e.inFlight--
+}
+
+// Events hear the number of pairs first, then each pair start and finish.
+func TestRunnerEvents(t *testing.T) {
+	a := posture.Target{Kind: posture.TargetWeb, Address: "https://a.example"}
+	b := posture.Target{Kind: posture.TargetWeb, Address: "https://b.example"}
+	m := posture.Target{Kind: posture.TargetMail, Address: "m.example"}
+	scs := []Scanner{&recorder{name: "tls", kind: posture.TargetWeb}, &recorder{name: "dns", kind: posture.TargetMail}}
+	ev := &eventLog{}
+	(&Runner{Scanners: scs, Events: ev, Concurrency: 2}).Run(context.Background(), []posture.Target{a, b, m})
+	want := []string{"dns m.example", "tls https://a.example", "tls https://b.example"}
+	slices.Sort(ev.started)
+	slices.Sort(ev.finished)
+	if ev.planned != 3 || !slices.Equal(ev.started, want) || !slices.Equal(ev.finished, want) {
+		t.Errorf("planned %d, started %v, finished %v; want 3, %v twice", ev.planned, ev.started, ev.finished, want)
+	}
+	if ev.inFlight != 0 || ev.maxIn > 2 {
+		t.Errorf("in flight at the end %d, at most %d; want 0, ≤2", ev.inFlight, ev.maxIn)
+	}
+}

@@ -363,6 +363,19 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	if spool != nil {
 		runner.Sink = spool.Add
 	}
+	// Progress: plain lines per pair and per target, or a bar on a
+	// terminal (the per-pair lines would break it); none with --quiet.
+	var prog *reporter
+	switch a.progressMode() {
+	case "bar":
+		runner.Progress = nil
+		prog = newReporter(a.stderr, true, a.now)
+	case "plain":
+		prog = newReporter(a.stderr, false, a.now)
+	}
+	if prog != nil {
+		runner.Events = prog
+	}
 	fmt.Fprintf(a.progress(), "vouch: scanning %d targets (resolver %s): %s\n", len(targets), resolver, planSummary(&plan))
 	// A scanner that cannot run at all (the WAF engine missing) says so
 	// once, in full, on stderr; its controls are inconclusive.
@@ -385,7 +398,12 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 			st.Start(ctx)
 		}
 	}
+	stopProgress := func() {}
+	if prog != nil {
+		stopProgress = prog.run(ctx, time.Second)
+	}
 	snap := runner.Run(ctx, targets)
+	stopProgress()
 	warn()
 	snap.ID = id
 	snap.Tool = tool()
