@@ -491,6 +491,7 @@ func main() {
 	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full vouch-scan row (a quick check of that deployment)")
 	skipSingle := flag.Bool("skip-single", false, "in the latency phase, scan only the pool of s_server processes, not also the one s_server")
 	bw := flag.String("bw", "", "bandwidth cap of the latency runs, per direction, shared by a proxy's connections (e.g. 10MB = 10^7 bytes/s, 512KiB; default none)")
+	fleetList := flag.String("fleet", "", "comma list of target counts (e.g. 10,100,1000): run only the fleet benchmark at each -rtt and update only the \"Fleet scans\" section of -out")
 	flag.Parse()
 	o := options{runs: *runs, outPath: *out, vouchBin: *vouchBin, skipTestssl: *skipTestssl, skipInProcess: *skipInProcess,
 		skipWAF: *skipWAF, skipLoopback: *skipLoopback, skipLatency: *skipLatency, latRuns: *latRuns, skipFull: *skipFull, fullOnly: *fullOnly, skipSingle: *skipSingle}
@@ -498,7 +499,12 @@ func main() {
 	if o.rtts, err = parseRTTs(*rttList); err == nil {
 		o.bw, err = parseBandwidth(*bw)
 	}
-	if err == nil {
+	if err == nil && *fleetList != "" {
+		var ns []int
+		if ns, err = parseFleet(*fleetList); err == nil {
+			err = fleetMain(o, ns, "go run ./bench -fleet "+*fleetList+" -rtt "+*rttList)
+		}
+	} else if err == nil {
 		err = mainErr(o)
 	}
 	if err != nil {
