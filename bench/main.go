@@ -14,6 +14,10 @@
 // most open at once, and a full `vouch scan` of a web origin and its mail
 // domain runs through delaying proxies too (fullscan.go).
 //
+// With -fleet 10,100,1000 it runs only the fleet benchmark (fleet.go): one
+// `vouch scan --targets` of N web origins and N mail domains at each -rtt,
+// written to the "Fleet scans" section of BENCHMARKS.md, the rest kept.
+//
 // Run from the module root: go run ./bench
 // Nothing leaves 127.0.0.1. It is not imported by any package.
 package main
@@ -659,6 +663,12 @@ func mainErr(o options) error {
 		}
 		md += section
 	}
+	// The fleet section is written by -fleet alone: keep the one there is.
+	if prev, err := os.ReadFile(outPath); err == nil {
+		if sec := section(string(prev), fleetHeading); sec != "" {
+			md = strings.TrimRight(md, "\n") + "\n\n" + sec
+		}
+	}
 	return os.WriteFile(outPath, []byte(md), 0o644)
 }
 
@@ -765,7 +775,7 @@ func render(tools []*tool, res map[string]map[string]result, runs int, tm timing
 	p("- testssl.sh: `testssl.sh -e -p --quiet --color 0 --warnings off --openssl /usr/bin/openssl --jsonfile F ADDR` (count `cipher_x*` ids not \"not offered\"; Debian installs it as `testssl`)\n\n")
 	p("Versions: sslscan `%s`; nmap `%s`; testssl.sh `%s`; openssl `%s`.\n\n",
 		version("sslscan", "--version"), version("nmap", "--version"), testsslVersion(tools), version("openssl", "version"))
-	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`).\n\n")
+	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`; `-fleet 10,100,1000` runs only the fleet section).\n\n")
 
 	p("## Results\n\n")
 	p("| server | tool | time (ms) | conns | pairs | suites | note |\n|---|---|---:|---:|---:|---:|---|\n")
