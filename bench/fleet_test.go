@@ -81,3 +81,12 @@ func TestFleetExpect(t *testing.T) {
 		}
 	}
 }
+
+// watchHWM reads a live process's peak RSS, and stops when told.
+func TestWatchHWM(t *testing.T) {
+	done := make(chan struct{})
+	close(done)
+	if kb := watchHWM(os.Getpid(), done); kb <= 0 {
+		t.Errorf("VmHWM of this process: %d kB", kb)
+	}
+}
