@@ -361,6 +361,10 @@ func checkFleetReport(path string, f *fleet, n int, row *fleetRow) error {
 			Findings []struct {
 				Target  string `json:"target"`
 				Verdict string `json:"verdict"`
+				Reason  *struct {
+					Reason string `json:"reason"`
+					Detail string `json:"detail"`
+				} `json:"reason"`
 			} `json:"findings"`
 		} `json:"controls"`
 	}
@@ -370,6 +374,7 @@ func checkFleetReport(path string, f *fleet, n int, row *fleetRow) error {
 	// verdict of (target, control); a control may give a target several
 	// findings: contradicted wins, then verified.
 	got := map[string]map[string]string{}
+	why := map[string]string{} // target + " " + control: an inconclusive finding's reason
 	row.Findings = map[string]int{}
 	for _, c := range rep.Controls {
 		for _, fd := range c.Findings {
@@ -381,6 +386,9 @@ func checkFleetReport(path string, f *fleet, n int, row *fleetRow) error {
 			}
 			if old := m[c.Control.ID]; old != "contradicted" && (fd.Verdict == "contradicted" || old == "" || fd.Verdict == "verified") {
 				m[c.Control.ID] = fd.Verdict
+				if fd.Verdict == "inconclusive" && fd.Reason != nil {
+					why[fd.Target+" "+c.Control.ID] = fd.Reason.Reason + ": " + fd.Reason.Detail
+				}
 			}
 		}
 	}
@@ -415,7 +423,11 @@ func checkFleetReport(path string, f *fleet, n int, row *fleetRow) error {
 				}
 			}
 			if v := m[id]; v != want {
-				row.Mismatch = append(row.Mismatch, fmt.Sprintf("%s %s: %s, want %s", target, id, or0(v), want))
+				msg := fmt.Sprintf("%s %s: %s, want %s", target, id, or0(v), want)
+				if r := why[target+" "+id]; r != "" && v == "inconclusive" {
+					msg += " (" + r + ")"
+				}
+				row.Mismatch = append(row.Mismatch, msg)
 			}
 		}
 	}
@@ -618,6 +630,15 @@ func renderFleet(rows []fleetRow, f *fleet, cmdline string) string {
 		p("| %d + %d | %v | %.2f | %.1f | %.1f | %d / %d | %d/%d | %d verified, %d contradicted, %d inconclusive | %d |\n",
 			r.N, r.N, r.RTT, r.Wall.Seconds(), r.MaxRSSMB, float64(r.Conns)/float64(r.N), r.DNSUDP, r.DNSTCP,
 			r.Observed, r.Targets, r.Findings["verified"], r.Findings["contradicted"], r.Findings["inconclusive"], len(r.Mismatch))
+	}
+	for _, r := range rows {
+		if len(r.Mismatch) == 0 {
+			continue
+		}
+		p("\nMismatches at N = %d, RTT %v (first 5 of %d):\n\n", r.N, r.RTT, len(r.Mismatch))
+		for _, m := range r.Mismatch[:min(5, len(r.Mismatch))] {
+			p("- %s\n", esc(m))
+		}
 	}
 	p("\nGoals (issue 14), on this 2-core machine:\n\n")
 	var big, mid *fleetRow
