@@ -14,6 +14,10 @@
 // most open at once, and a full `vouch scan` of a web origin and its mail
 // domain runs through delaying proxies too (fullscan.go).
 //
+// With -fleet 10,100,1000 it runs only the fleet benchmark (fleet.go): one
+// `vouch scan --targets` of N web origins and N mail domains at each -rtt,
+// written to the "Fleet scans" section of BENCHMARKS.md, the rest kept.
+//
 // Run from the module root: go run ./bench
 // Nothing leaves 127.0.0.1. It is not imported by any package.
 package main
@@ -491,6 +495,7 @@ func main() {
 	fullOnly := flag.Bool("fullscan-only", false, "in the latency phase, run only the full vouch-scan row (a quick check of that deployment)")
 	skipSingle := flag.Bool("skip-single", false, "in the latency phase, scan only the pool of s_server processes, not also the one s_server")
 	bw := flag.String("bw", "", "bandwidth cap of the latency runs, per direction, shared by a proxy's connections (e.g. 10MB = 10^7 bytes/s, 512KiB; default none)")
+	fleetList := flag.String("fleet", "", "comma list of target counts (e.g. 10,100,1000): run only the fleet benchmark at each -rtt and update only the \"Fleet scans\" section of -out")
 	flag.Parse()
 	o := options{runs: *runs, outPath: *out, vouchBin: *vouchBin, skipTestssl: *skipTestssl, skipInProcess: *skipInProcess,
 		skipWAF: *skipWAF, skipLoopback: *skipLoopback, skipLatency: *skipLatency, latRuns: *latRuns, skipFull: *skipFull, fullOnly: *fullOnly, skipSingle: *skipSingle}
@@ -498,7 +503,12 @@ func main() {
 	if o.rtts, err = parseRTTs(*rttList); err == nil {
 		o.bw, err = parseBandwidth(*bw)
 	}
-	if err == nil {
+	if err == nil && *fleetList != "" {
+		var ns []int
+		if ns, err = parseFleet(*fleetList); err == nil {
+			err = fleetMain(o, ns, "go run ./bench -fleet "+*fleetList+" -rtt "+*rttList)
+		}
+	} else if err == nil {
 		err = mainErr(o)
 	}
 	if err != nil {
@@ -653,6 +663,12 @@ func mainErr(o options) error {
 		}
 		md += section
 	}
+	// The fleet section is written by -fleet alone: keep the one there is.
+	if prev, err := os.ReadFile(outPath); err == nil {
+		if sec := section(string(prev), fleetHeading); sec != "" {
+			md = strings.TrimRight(md, "\n") + "\n\n" + sec
+		}
+	}
 	return os.WriteFile(outPath, []byte(md), 0o644)
 }
 
@@ -759,7 +775,7 @@ func render(tools []*tool, res map[string]map[string]result, runs int, tm timing
 	p("- testssl.sh: `testssl.sh -e -p --quiet --color 0 --warnings off --openssl /usr/bin/openssl --jsonfile F ADDR` (count `cipher_x*` ids not \"not offered\"; Debian installs it as `testssl`)\n\n")
 	p("Versions: sslscan `%s`; nmap `%s`; testssl.sh `%s`; openssl `%s`.\n\n",
 		version("sslscan", "--version"), version("nmap", "--version"), testsslVersion(tools), version("openssl", "version"))
-	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`).\n\n")
+	p("Rerun: `go run ./bench` from the module root (flags: `-runs N`, `-out FILE`, `-vouch BIN`, `-skip-testssl`, `-skip-inprocess`, `-skip-waf`, `-skip-loopback`, `-skip-latency`, `-skip-fullscan`, `-fullscan-only`, `-rtt LIST`, `-lat-runs N`, `-bw RATE`; `-fleet 10,100,1000` runs only the fleet section).\n\n")
 
 	p("## Results\n\n")
 	p("| server | tool | time (ms) | conns | pairs | suites | note |\n|---|---|---:|---:|---:|---:|---|\n")
