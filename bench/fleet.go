@@ -545,8 +545,10 @@ func fleetScan(ctx context.Context, f *fleet, vouchBin, dir, trust string, n int
 	out := filepath.Join(dir, fmt.Sprintf("out-%d", n))
 	tctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, vouchBin, "scan", "-c", trust, "--targets", list, "-o", out,
-		"--resolver", f.resolver, "--ca-file", f.caPath, "--fail-on", "none", "-q")
+	args := []string{"scan", "-c", trust, "--targets", list, "-o", out,
+		"--resolver", f.resolver, "--ca-file", f.caPath, "--fail-on", "none", "-q"}
+	args = append(args, strings.Fields(os.Getenv("VOUCH_FLEET_FLAGS"))...)
+	cmd := exec.CommandContext(tctx, vouchBin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
