@@ -54,7 +54,11 @@ target on stdout as each is done, then a stats line; logs on stderr.
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Stdin, os.Stdout); err != nil {
+	// The protocol owns stdout: whatever the nuclei library prints there
+	// (it reports each request of a thread-safe execution) goes to stderr.
+	out := os.Stdout
+	os.Stdout = os.Stderr
+	if err := run(ctx, os.Stdin, out); err != nil {
 		fmt.Fprintln(os.Stderr, "vouch-waf:", err)
 		os.Exit(1)
 	}

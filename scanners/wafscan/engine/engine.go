@@ -506,10 +506,15 @@ func timedOut(target string, ctx context.Context, d time.Duration) wafscan.Targe
 // one execution (one target: its templates at once) and the executions at
 // once (slots), whose product is the requests in flight concurrency
 // allows.
+//
+// Each execution runs its templates one at a time and the slots are all
+// the requests in flight allowed, so that as many targets as possible run
+// side by side: a tarpit then takes one slot and the others go on. With
+// one slot (perHost below 4) targets run one after the other.
 func concurrencyPerTarget(perHost int) (nuclei.Concurrency, int) {
 	c := concurrency(perHost)
-	slots := c.HostConcurrency
-	c.HostConcurrency = 1
+	slots := c.TemplateConcurrency * c.HostConcurrency
+	c.TemplateConcurrency, c.HostConcurrency = 1, 1
 	return c, slots
 }
 
