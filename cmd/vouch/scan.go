@@ -683,7 +683,7 @@ func (a *app) wafScanner(no netOptions, decl posture.Declaration, plan *posture.
 			tpls, _ := plan.Feature(posture.ScannerWAF, t, posture.FeatureTemplate)
 			return tpls
 		},
-		Now: a.now, BatchTimeout: a.v.GetDuration("target_timeout"),
+		Now: a.now, BatchTimeout: a.v.GetDuration("target_timeout"), TargetTimeout: a.v.GetDuration("target_timeout"),
 		Limiter: no.limiter, Resolver: dnsscan.NewResolver(resolver, no.timeout)}
 	if path, err := wafscan.FindEngine(a.v.GetString("waf_engine")); err != nil {
 		o.EngineMissing = err.Error()

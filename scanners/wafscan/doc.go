@@ -81,4 +81,18 @@
 // The addresses are resolved by vouch and again by the engine: a name
 // whose answer changes between the two (round-robin DNS) may have the
 // engine connect to an address vouch holds no slot for.
+//
+// # One target does not hold up another
+//
+// One engine process (nuclei started once) serves every web target, but
+// each target runs in a nuclei execution of its own, bounded by
+// Options.TargetTimeout (Job.TargetTimeoutSeconds) from when it starts,
+// and the engine writes a target's result as one JSON line as soon as it
+// is done; the Scanner hands it to that target's Scan at once. A target
+// that accepts and never answers (a tarpit) ends as a timeout (Missing,
+// never a pass) while the others are observed. The executions run side by
+// side, as many as the engine's requests in flight allow (PerHost/2, its
+// templates one at a time), so a tarpit takes one of them; with one
+// (--per-host 2 or 3) targets run one after the other and a tarpit
+// delays those queued behind it by its TargetTimeout.
 package wafscan

@@ -1,6 +1,7 @@
 package wafscan
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,10 +21,11 @@ const EngineBinary = "vouch-waf"
 const maxEngineOutput = 64 << 20
 
 // ExecEngine runs the vouch-waf binary at Path: the Job as JSON on its
-// stdin, the Result as JSON on its stdout. The child gets a fresh, private
-// HOME and TMPDIR, removed when it exits, so that nothing the nuclei
-// library writes (~/.config/nuclei, nuclei-tmp-*) lands in the user's home
-// or outlives the scan.
+// stdin; on its stdout one TargetResult per line as each target is done,
+// handed to Job.OnTarget as it is read, then a line with the Stats. The
+// child gets a fresh, private HOME and TMPDIR, removed when it exits, so
+// that nothing the nuclei library writes (~/.config/nuclei,
+// nuclei-tmp-*) lands in the user's home or outlives the scan.
 type ExecEngine struct {
 	Path string
 	// Stderr receives the engine's log lines; nil discards them.
@@ -44,9 +46,10 @@ func (e ExecEngine) Run(ctx context.Context, job Job) (Result, error) {
 	cmd := exec.CommandContext(ctx, e.Path)
 	cmd.Env = privateEnv(os.Environ(), home)
 	cmd.Stdin = bytes.NewReader(in)
-	var out limitedBuffer
-	out.max = maxEngineOutput
-	cmd.Stdout = &out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return Result{}, err
+	}
 	var errBuf limitedBuffer
 	errBuf.max = 64 << 10
 	if e.Stderr != nil {
@@ -54,25 +57,85 @@ func (e ExecEngine) Run(ctx context.Context, job Job) (Result, error) {
 	} else {
 		cmd.Stderr = &errBuf
 	}
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return Result{}, fmt.Errorf("wafscan: %s: %v", filepath.Base(e.Path), err)
+	}
+	res, readErr := readStream(stdout, job.OnTarget)
+	if readErr != nil {
+		io.Copy(io.Discard, stdout) // let the child finish writing
+	}
+	waitErr := cmd.Wait()
+	if waitErr != nil {
 		if ctx.Err() != nil {
-			return Result{}, ctx.Err()
+			return res, ctx.Err()
 		}
 		msg := strings.TrimSpace(errBuf.String())
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
 		if msg != "" {
-			return Result{}, fmt.Errorf("wafscan: %s: %v: %s", filepath.Base(e.Path), err, msg)
+			return res, fmt.Errorf("wafscan: %s: %v: %s", filepath.Base(e.Path), waitErr, msg)
 		}
-		return Result{}, fmt.Errorf("wafscan: %s: %v", filepath.Base(e.Path), err)
+		return res, fmt.Errorf("wafscan: %s: %v", filepath.Base(e.Path), waitErr)
 	}
-	if out.over {
-		return Result{}, fmt.Errorf("wafscan: %s wrote more than %d bytes", filepath.Base(e.Path), maxEngineOutput)
+	if readErr != nil {
+		return res, fmt.Errorf("wafscan: %s: %v", filepath.Base(e.Path), readErr)
 	}
+	return res, nil
+}
+
+// readStream reads the engine's lines: TargetResults, each handed to
+// onTarget (when set) as soon as it is read, then the stats line. At most
+// maxEngineOutput bytes are read in all.
+func readStream(r io.Reader, onTarget func(TargetResult)) (Result, error) {
 	var res Result
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return Result{}, fmt.Errorf("wafscan: %s: unreadable result: %v", filepath.Base(e.Path), err)
+	br := bufio.NewReaderSize(io.LimitReader(r, maxEngineOutput+1), 64<<10)
+	total := 0
+	stats := false
+	for {
+		line, err := br.ReadBytes('\n')
+		total += len(line)
+		if total > maxEngineOutput {
+			return res, fmt.Errorf("wrote more than %d bytes", maxEngineOutput)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			if stats {
+				return res, errors.New("unreadable result: a line after the stats")
+			}
+			var l struct {
+				TargetResult
+				Stats *Stats `json:"stats"`
+			}
+			if jerr := json.Unmarshal(line, &l); jerr != nil {
+				return res, fmt.Errorf("unreadable result: %v", jerr)
+			}
+			switch {
+			case l.Stats != nil:
+				res.Stats, stats = *l.Stats, true
+			case l.Target == "":
+				return res, errors.New("unreadable result: a line with neither target nor stats")
+			default:
+				res.Events = append(res.Events, l.Events...)
+				if l.Error != "" {
+					if res.Errors == nil {
+						res.Errors = map[string]string{}
+					}
+					res.Errors[l.Target] = l.Error
+				}
+				if onTarget != nil {
+					onTarget(l.TargetResult)
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	if !stats {
+		return res, errors.New("unreadable result: no stats line (the engine stopped early)")
 	}
 	return res, nil
 }

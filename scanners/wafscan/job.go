@@ -24,6 +24,26 @@ type Job struct {
 	// DefaultEnginePerHost. vouch gives it its share of --per-host
 	// (EngineShare) and holds that many slots of the scan's budget for it.
 	PerHost int `json:"per_host,omitempty"`
+	// TargetTimeoutSeconds bounds each target's WAF work on its own, from
+	// when the engine starts it; 0 means no bound but the job's. A target
+	// past it ends with a timeout error and holds up no other.
+	TargetTimeoutSeconds int `json:"target_timeout_seconds,omitempty"`
+	// OnTarget, when set, is called once per target as soon as that
+	// target's work is over, from any goroutine, one call at a time or
+	// not: it must be safe for concurrent use. ExecEngine calls it as the
+	// engine process streams each target's line.
+	OnTarget func(TargetResult) `json:"-"`
+}
+
+// TargetResult is one target's part of a Result, delivered as soon as it
+// is done. vouch-waf writes one per line, as JSON, then a last line with
+// the Stats alone.
+type TargetResult struct {
+	Target string  `json:"target"` // JobTarget.URL
+	Events []Event `json:"events,omitempty"`
+	// Error says why the target's work did not end (a timeout, the job's
+	// end); its Events are then not to be trusted as complete.
+	Error string `json:"error,omitempty"`
 }
 
 // DefaultEnginePerHost is the engine's per-host bound when a Job gives
@@ -95,7 +115,9 @@ type Stats struct {
 // Result is what a Job produced.
 type Result struct {
 	Events []Event `json:"events"`
-	Stats  Stats   `json:"stats"`
+	// Errors are the TargetResult errors, by target.
+	Errors map[string]string `json:"errors,omitempty"`
+	Stats  Stats             `json:"stats"`
 }
 
 // Engine runs Jobs. ExecEngine runs the vouch-waf companion binary; the

@@ -30,6 +30,12 @@ type Options struct {
 	Targets []posture.Target
 	// BatchTimeout bounds that one run; 0 means 10 minutes.
 	BatchTimeout time.Duration
+	// TargetTimeout bounds each target's work inside the engine on its
+	// own (Job.TargetTimeoutSeconds, rounded up to a second), so that a
+	// target that does not answer holds up no other: each target's result
+	// is read as soon as the engine is done with it. 0 means none but
+	// BatchTimeout.
+	TargetTimeout time.Duration
 	// Timeout bounds each request; 0 means 10 s.
 	Timeout time.Duration
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
@@ -62,9 +68,8 @@ type Scanner struct {
 	o Options
 
 	once    sync.Once
-	done    chan struct{}      // closed when the batch is over
-	batched map[string]bool    // the batch's targets, set by Start
-	batch   map[string][]Event // by target URL; read after done
+	done    chan struct{}        // closed when the batch is over
+	batched map[string]*delivery // the batch's targets, set by Start
 	stats   Stats
 	runErr  error
 }
@@ -138,6 +143,9 @@ func (s *Scanner) jobTarget(t posture.Target) JobTarget {
 
 func (s *Scanner) job(targets []posture.Target) Job {
 	j := Job{UserAgent: s.o.UserAgent, TimeoutSeconds: int((s.o.Timeout + time.Second - 1) / time.Second), Resolvers: s.o.Resolvers, Dir: s.o.TemplateDir}
+	if s.o.TargetTimeout > 0 {
+		j.TargetTimeoutSeconds = int((s.o.TargetTimeout + time.Second - 1) / time.Second)
+	}
 	if s.o.Limiter != nil {
 		j.PerHost = EngineShare(s.o.Limiter.PerHost())
 	}
@@ -183,6 +191,32 @@ func snap(o posture.WAFObservation) posture.Snapshot {
 	return posture.Snapshot{WAF: []posture.WAFObservation{o}}
 }
 
+// delivery is one batch target's result: ready is closed when the engine
+// delivered it, and events and err are set before.
+type delivery struct {
+	ready  chan struct{}
+	once   sync.Once
+	events []Event
+	err    error
+}
+
+func (d *delivery) set(events []Event, err error) {
+	d.once.Do(func() {
+		d.events, d.err = events, err
+		close(d.ready)
+	})
+}
+
+// targetError is the engine's word on why a target's work did not end:
+// a timeout is the target's own, never a pass.
+func targetError(text string) error {
+	m := posture.MissingForText(text)
+	if strings.Contains(text, "timeout") || strings.Contains(text, "deadline exceeded") {
+		m.Reason = posture.ReasonTimeout
+	}
+	return m
+}
+
 // Start runs the engine for every web target of Options.Targets in the
 // background, once; Scan calls it when nobody did. Calling it before the
 // other scanners run lets the engine's start-up overlap their work. The
@@ -191,11 +225,11 @@ func snap(o posture.WAFObservation) posture.Snapshot {
 func (s *Scanner) Start(ctx context.Context) {
 	s.once.Do(func() {
 		s.done = make(chan struct{})
-		s.batched = map[string]bool{}
+		s.batched = map[string]*delivery{}
 		var web []posture.Target
 		for _, x := range s.o.Targets {
-			if x.Kind == posture.TargetWeb && !s.batched[x.Address] {
-				s.batched[x.Address] = true
+			if x.Kind == posture.TargetWeb && s.batched[x.Address] == nil {
+				s.batched[x.Address] = &delivery{ready: make(chan struct{})}
 				web = append(web, x)
 			}
 		}
@@ -207,11 +241,37 @@ func (s *Scanner) Start(ctx context.Context) {
 			defer close(s.done)
 			bctx, cancel := context.WithTimeout(ctx, s.o.BatchTimeout)
 			defer cancel()
-			res, err := s.run(bctx, web)
+			// Each target's result is handed over as soon as the engine
+			// says it is done, not when the whole batch is.
+			onTarget := func(tr TargetResult) {
+				d := s.batched[tr.Target]
+				if d == nil {
+					return
+				}
+				var err error
+				if tr.Error != "" {
+					err = targetError(tr.Error)
+				}
+				d.set(tr.Events, err)
+			}
+			res, err := s.run(bctx, web, onTarget)
 			s.runErr, s.stats = err, res.Stats
-			s.batch = map[string][]Event{}
+			// Targets the engine did not hand over one by one (an engine
+			// that does not stream, or a run that failed) get their part
+			// of the whole result.
+			byTarget := map[string][]Event{}
 			for _, e := range res.Events {
-				s.batch[e.Target] = append(s.batch[e.Target], e)
+				byTarget[e.Target] = append(byTarget[e.Target], e)
+			}
+			for addr, d := range s.batched {
+				switch {
+				case err != nil:
+					d.set(nil, err)
+				case res.Errors[addr] != "":
+					d.set(nil, targetError(res.Errors[addr]))
+				default:
+					d.set(byTarget[addr], nil)
+				}
 			}
 		}()
 	})
@@ -219,13 +279,15 @@ func (s *Scanner) Start(ctx context.Context) {
 
 // run runs the engine for targets, holding its share of the per-host
 // budget for each of their addresses while it runs.
-func (s *Scanner) run(ctx context.Context, targets []posture.Target) (Result, error) {
+func (s *Scanner) run(ctx context.Context, targets []posture.Target, onTarget func(TargetResult)) (Result, error) {
 	release, err := s.hold(ctx, targets)
 	if err != nil {
 		return Result{}, err
 	}
 	defer release()
-	return s.o.Engine.Run(ctx, s.job(targets))
+	j := s.job(targets)
+	j.OnTarget = onTarget
+	return s.o.Engine.Run(ctx, j)
 }
 
 // holdMu makes one engine run take all its slots before another starts
@@ -297,13 +359,17 @@ func (s *Scanner) hold(ctx context.Context, targets []posture.Target) (release f
 func (s *Scanner) events(ctx context.Context, t posture.Target) ([]Event, error) {
 	// A lazily started batch must not die with the first target's deadline.
 	s.Start(context.WithoutCancel(ctx))
-	if !s.batched[t.Address] {
-		res, err := s.run(ctx, []posture.Target{t})
+	d := s.batched[t.Address]
+	if d == nil {
+		res, err := s.run(ctx, []posture.Target{t}, nil)
+		if err == nil && res.Errors[s.jobTarget(t).URL] != "" {
+			err = targetError(res.Errors[s.jobTarget(t).URL])
+		}
 		return res.Events, err
 	}
 	select {
-	case <-s.done:
-		return s.batch[t.Address], s.runErr
+	case <-d.ready:
+		return d.events, d.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("the WAF engine did not finish within the target's time (%w)", ctx.Err())
 	}

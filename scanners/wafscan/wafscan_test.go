@@ -31,12 +31,28 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.MkdirAll(filepath.Join(os.Getenv("HOME"), ".config", "nuclei"), 0o755)
-		var res Result
+		enc := json.NewEncoder(os.Stdout)
 		for _, t := range job.Targets {
-			res.Events = append(res.Events, Event{Target: t.URL, Kind: KindProbe, TemplateID: "vouch-waf-probe", Matched: t.Active, Matcher: "blocked",
-				Extracted: []string{"home=" + os.Getenv("HOME"), "tmp=" + os.Getenv("TMPDIR"), "ua=" + job.UserAgent}})
+			enc.Encode(TargetResult{Target: t.URL, Events: []Event{{Target: t.URL, Kind: KindProbe, TemplateID: "vouch-waf-probe", Matched: t.Active, Matcher: "blocked",
+				Extracted: []string{"home=" + os.Getenv("HOME"), "tmp=" + os.Getenv("TMPDIR"), "ua=" + job.UserAgent}}}})
 		}
-		json.NewEncoder(os.Stdout).Encode(res)
+		enc.Encode(map[string]Stats{"stats": {Engines: 1}})
+	case "stream":
+		// The first target is done at once; the others only after 5 s,
+		// and then as timed out, as vouch-waf reports a tarpit.
+		var job Job
+		data, _ := io.ReadAll(os.Stdin)
+		json.Unmarshal(data, &job)
+		enc := json.NewEncoder(os.Stdout)
+		for i, t := range job.Targets {
+			if i == 0 {
+				enc.Encode(TargetResult{Target: t.URL, Events: []Event{{Target: t.URL, Kind: KindProbe, TemplateID: "vouch-waf-probe", Matched: true, Matcher: "blocked"}}})
+				continue
+			}
+			time.Sleep(5 * time.Second)
+			enc.Encode(TargetResult{Target: t.URL, Error: "engine: timeout: the target's WAF check did not finish within 1s"})
+		}
+		enc.Encode(map[string]Stats{"stats": {Engines: 1}})
 	case "fail":
 		fmt.Fprintln(os.Stderr, "progress line\nvouch-waf: engine: nuclei: it broke")
 		os.Exit(1)
@@ -87,6 +103,29 @@ func TestExecEngine(t *testing.T) {
 	}
 	if _, err := (ExecEngine{Path: filepath.Join(t.TempDir(), "nope")}).Run(context.Background(), Job{}); err == nil {
 		t.Error("missing binary: no error")
+	}
+}
+
+// A target the engine is done with is read at once, while another still
+// runs; the one the engine reports as timed out is Missing (timeout).
+func TestStreamedTargets(t *testing.T) {
+	e := fakeEngine(t, "stream")
+	fast, slow := target("https://fast.example"), target("https://slow.example")
+	s := New(Options{Engine: e, Targets: []posture.Target{fast, slow}})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	snap := s.Scan(ctx, fast)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the fast target waited %s", took)
+	}
+	obs := snap.WAF[0]
+	if obs.Missing != nil || obs.Present != posture.Yes {
+		t.Fatalf("fast target: missing %+v present %v", obs.Missing, obs.Present)
+	}
+	obs = s.Scan(context.Background(), slow).WAF[0]
+	if obs.Missing == nil || obs.Missing.Reason != posture.ReasonTimeout || obs.Present == posture.Yes {
+		t.Fatalf("slow target: missing %+v present %v", obs.Missing, obs.Present)
 	}
 }
 

@@ -217,20 +217,68 @@ func (e *Engine) Run(ctx context.Context, job wafscan.Job) (wafscan.Result, erro
 	if ua == "" {
 		ua = wafscan.DefaultUserAgent
 	}
+	var targets []targetRun
 	for _, key := range order {
 		g := groups[key]
-		evs, st, err := runGroup(ctx, dir, g.templates, g.targets, ua, timeout, job.Resolvers, userAbs, perHost)
-		res.Stats.Engines++
-		res.Stats.Create += st.Create
-		res.Stats.Execute += st.Execute
-		res.Stats.Close += st.Close
-		if err != nil {
-			return res, err
+		for _, t := range g.targets {
+			targets = append(targets, targetRun{url: t, templates: g.templates})
 		}
-		res.Events = append(res.Events, evs...)
+	}
+	var targetTimeout time.Duration
+	if job.TargetTimeoutSeconds > 0 {
+		targetTimeout = time.Duration(job.TargetTimeoutSeconds) * time.Second
+	}
+	// Events found before the runs (a user template that could not be
+	// read) belong to their target's result.
+	early := map[string][]wafscan.Event{}
+	for _, ev := range res.Events {
+		early[ev.Target] = append(early[ev.Target], ev)
+	}
+	res.Events = nil
+	var resMu sync.Mutex
+	deliver := func(tr wafscan.TargetResult) {
+		tr.Events = append(early[tr.Target], tr.Events...)
+		resMu.Lock()
+		res.Events = append(res.Events, tr.Events...)
+		if tr.Error != "" {
+			if res.Errors == nil {
+				res.Errors = map[string]string{}
+			}
+			res.Errors[tr.Target] = tr.Error
+		}
+		resMu.Unlock()
+		if job.OnTarget != nil {
+			job.OnTarget(tr)
+		}
+	}
+	st, err := runTargets(ctx, dir, targets, ua, timeout, targetTimeout, job.Resolvers, userAbs, perHost, deliver)
+	res.Stats.Engines = st.Engines
+	res.Stats.Create, res.Stats.Execute, res.Stats.Close = st.Create, st.Execute, st.Close
+	sortEvents(res.Events)
+	if err != nil {
+		return res, err
 	}
 	res.Stats.PhoneHome = PhoneHomeAttempts()
 	return res, nil
+}
+
+// targetRun is one target and the templates to run against it.
+type targetRun struct {
+	url       string
+	templates []string
+}
+
+func sortEvents(events []wafscan.Event) {
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := events[i], events[j]
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		if a.TemplateID != b.TemplateID {
+			return a.TemplateID < b.TemplateID
+		}
+		return a.Matcher < b.Matcher
+	})
 }
 
 // oneRequestPerConnection returns a user template (one ValidateTemplate
@@ -328,35 +376,15 @@ func writeEmbedded(dir string) (fingerprints []string, probe string, err error) 
 	return fingerprints, probe, nil
 }
 
-// runGroup runs templates against targets in one nuclei engine.
-func runGroup(ctx context.Context, tmp string, templates, targets []string, ua string, timeout int, resolvers []string, userAbs map[string]string, perHost int) (events []wafscan.Event, st wafscan.Stats, err error) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	origins := map[string]string{} // scheme://host:port → target URL
-	for _, t := range targets {
-		origins[origin(t)] = t
-	}
-	cb := func(ev *output.ResultEvent) {
-		e := convert(ev, userAbs)
-		e.Target = ""
-		for _, cand := range []string{ev.Host, ev.URL, ev.Matched} {
-			if t, ok := origins[origin(cand)]; ok && cand != "" {
-				e.Target = t
-				break
-			}
-		}
-		if e.Target == "" && len(targets) == 1 {
-			e.Target = targets[0]
-		}
-		// A template fires once per named matcher; keep one event each.
-		k := e.Target + "\x00" + e.TemplateID + "\x00" + e.Template + "\x00" + e.Matcher + "\x00" + fmt.Sprint(e.Matched)
-		mu.Lock()
-		defer mu.Unlock()
-		if !seen[k] {
-			seen[k] = true
-			events = append(events, e)
-		}
-	}
+// runTargets runs every target in one nuclei engine, started once, each
+// target in an execution of its own with its own deadline (targetTimeout,
+// 0 for none), and delivers each target's result as soon as its execution
+// ends or its deadline passes, whichever comes first: a target that does
+// not answer holds up no other. An execution past its deadline is
+// abandoned, not waited for, but keeps its share of the concurrency until
+// nuclei returns from it (its requests are bounded by timeout), so the
+// per-host bound holds.
+func runTargets(ctx context.Context, tmp string, targets []targetRun, ua string, timeout int, targetTimeout time.Duration, resolvers []string, userAbs map[string]string, perHost int, deliver func(wafscan.TargetResult)) (st wafscan.Stats, err error) {
 	// Names resolve through the given resolvers and nothing else. The
 	// library's dialer starts from the system's resolv.conf and, without a
 	// list, falls back to public resolvers (1.1.1.1, 8.8.8.8, ...): point
@@ -365,11 +393,14 @@ func runGroup(ctx context.Context, tmp string, templates, targets []string, ua s
 		resolvers = systemResolvers("/etc/resolv.conf")
 	}
 	if len(resolvers) == 0 {
-		return nil, st, errors.New("engine: no DNS resolver: pass one (vouch --resolver) or list a nameserver in /etc/resolv.conf")
+		return st, errors.New("engine: no DNS resolver: pass one (vouch --resolver) or list a nameserver in /etc/resolv.conf")
+	}
+	if len(targets) == 0 {
+		return st, nil
 	}
 	none := filepath.Join(tmp, "resolv.conf.none")
 	if err := os.WriteFile(none, nil, 0o600); err != nil {
-		return nil, st, err
+		return st, err
 	}
 	os.Setenv("RESOLVERS_PATH", none)
 	netcfg := nuclei.NetworkConfig{
@@ -381,85 +412,152 @@ func runGroup(ctx context.Context, tmp string, templates, targets []string, ua s
 		InternalResolversList: resolvers,
 	}
 	// At most perHost connections to one host: concurrency bounds the
-	// requests in flight, and no connection outlives its request, so that
-	// none lingers idle in nuclei's keep-alive pools (one per target name,
-	// each keeping up to four for 30 s: several names of one server would
-	// add up). Our templates say "Connection: close" themselves, which
-	// makes nuclei close the connection after the response and pool none;
-	// the header added to every request asks the same of the server for
-	// user templates.
+	// requests in flight of one execution (one target), slots the
+	// executions at once, and no connection outlives its request, so that
+	// none lingers idle in nuclei's keep-alive pools. Our templates say
+	// "Connection: close" themselves, which makes nuclei close the
+	// connection after the response and pool none; the header added to
+	// every request asks the same of the server for user templates.
+	conc, slots := concurrencyPerTarget(perHost)
 	start := time.Now()
-	ne, err := nuclei.NewNucleiEngineCtx(ctx,
+	ne, err := nuclei.NewThreadSafeNucleiEngineCtx(ctx,
 		nuclei.DisableUpdateCheck(),
-		nuclei.WithTemplatesOrWorkflows(nuclei.TemplateSources{Templates: templates}),
 		nuclei.WithInteractshOptions(nuclei.InteractshOpts{NoInteractsh: true, CacheSize: 100}),
 		nuclei.WithNetworkConfig(netcfg),
 		nuclei.WithHeaders([]string{"User-Agent: " + ua, "Connection: close"}),
-		nuclei.WithConcurrency(concurrency(perHost)),
-		nuclei.WithGlobalRateLimitCtx(ctx, rateLimit, time.Second),
+		nuclei.WithConcurrency(conc),
 		nuclei.WithTemporaryDirectory(tmp),
-		nuclei.WithVerbosity(nuclei.VerbosityOptions{Silent: true}),
 		nuclei.EnableMatcherStatus(),
-		nuclei.WithResultCallback(cb),
 	)
 	st.Create = time.Since(start)
 	if err != nil {
-		return nil, st, fmt.Errorf("engine: nuclei: %w", err)
+		return st, fmt.Errorf("engine: nuclei: %w", err)
 	}
+	st.Engines = 1
+	var wg sync.WaitGroup
 	defer func() {
+		wg.Wait() // abandoned executions end within their request timeouts
 		t := time.Now()
 		ne.Close()
 		st.Close = time.Since(t)
 	}()
-	if err := ne.LoadAllTemplates(); err != nil {
-		return nil, st, fmt.Errorf("engine: loading templates: %w", err)
-	}
-	// nuclei skips a template it cannot parse without saying so: one of
-	// ours missing is a bug to report; a user's is that control's problem
-	// alone, and the others still run.
-	loaded := map[string]bool{}
-	for _, t := range ne.GetTemplates() {
-		loaded[t.Path] = true
-	}
-	var lost []string
-	for _, tpl := range templates {
-		if loaded[tpl] {
-			continue
+	t0 := time.Now()
+	defer func() { st.Execute = time.Since(t0) }()
+	sem := make(chan struct{}, slots)
+	var deliveries sync.WaitGroup
+	for i, tr := range targets {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			for _, rest := range targets[i:] {
+				deliver(wafscan.TargetResult{Target: rest.url, Error: "engine: " + ctx.Err().Error()})
+			}
+			deliveries.Wait()
+			return st, nil
 		}
-		u, isUser := userAbs[tpl]
-		if !isUser {
-			lost = append(lost, filepath.Base(tpl))
-			continue
+		tctx, cancel := ctx, context.CancelFunc(func() {})
+		if targetTimeout > 0 {
+			tctx, cancel = context.WithTimeout(ctx, targetTimeout)
 		}
-		for _, target := range targets {
-			events = append(events, wafscan.Event{Target: target, Template: u, Kind: wafscan.KindUser,
+		type outcome struct {
+			events []wafscan.Event
+			err    error
+		}
+		done := make(chan outcome, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			evs, err := runOne(tctx, ne, tr, userAbs, rateLimit/slots)
+			done <- outcome{evs, err}
+		}()
+		deliveries.Add(1)
+		go func() {
+			defer deliveries.Done()
+			defer cancel()
+			select {
+			case o := <-done:
+				switch {
+				case tctx.Err() != nil:
+					deliver(timedOut(tr.url, tctx, targetTimeout))
+				case o.err != nil:
+					deliver(wafscan.TargetResult{Target: tr.url, Error: "engine: " + o.err.Error()})
+				default:
+					deliver(wafscan.TargetResult{Target: tr.url, Events: o.events})
+				}
+			case <-tctx.Done():
+				deliver(timedOut(tr.url, tctx, targetTimeout))
+			}
+		}()
+	}
+	deliveries.Wait()
+	return st, nil
+}
+
+// timedOut is the result of a target whose execution did not end in time.
+func timedOut(target string, ctx context.Context, d time.Duration) wafscan.TargetResult {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && d > 0 {
+		return wafscan.TargetResult{Target: target, Error: fmt.Sprintf("engine: timeout: the target's WAF check did not finish within %s", d)}
+	}
+	return wafscan.TargetResult{Target: target, Error: "engine: " + ctx.Err().Error()}
+}
+
+// concurrencyPerTarget splits concurrency(perHost) into the concurrency of
+// one execution (one target: its templates at once) and the executions at
+// once (slots), whose product is the requests in flight concurrency
+// allows.
+//
+// Each execution runs its templates one at a time and the slots are all
+// the requests in flight allowed, so that as many targets as possible run
+// side by side: a tarpit then takes one slot and the others go on. With
+// one slot (perHost below 4) targets run one after the other.
+func concurrencyPerTarget(perHost int) (nuclei.Concurrency, int) {
+	c := concurrency(perHost)
+	slots := c.TemplateConcurrency * c.HostConcurrency
+	c.TemplateConcurrency, c.HostConcurrency = 1, 1
+	return c, slots
+}
+
+// runOne runs a target's templates against it in one execution of ne.
+func runOne(ctx context.Context, ne *nuclei.ThreadSafeNucleiEngine, tr targetRun, userAbs map[string]string, rate int) ([]wafscan.Event, error) {
+	var mu sync.Mutex
+	var events []wafscan.Event
+	seen := map[string]bool{}
+	ran := map[string]bool{} // template paths that gave a result
+	cb := func(ev *output.ResultEvent) {
+		e := convert(ev, userAbs)
+		e.Target = tr.url
+		// A template fires once per named matcher; keep one event each.
+		k := e.TemplateID + "\x00" + e.Template + "\x00" + e.Matcher + "\x00" + fmt.Sprint(e.Matched)
+		mu.Lock()
+		defer mu.Unlock()
+		ran[ev.TemplatePath] = true
+		if !seen[k] {
+			seen[k] = true
+			events = append(events, e)
+		}
+	}
+	err := ne.ExecuteNucleiWithOptsCtx(ctx, []string{tr.url},
+		nuclei.WithTemplatesOrWorkflows(nuclei.TemplateSources{Templates: tr.templates}),
+		nuclei.WithGlobalRateLimitCtx(ctx, max(rate, 1), time.Second),
+		nuclei.WithResultCallback(cb),
+	)
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// nuclei skips a template it cannot parse without saying so, and every
+	// template it runs gives at least one result (matcher status): a
+	// user's template without one is that control's problem alone.
+	for _, tpl := range tr.templates {
+		if u, isUser := userAbs[tpl]; isUser && !ran[tpl] {
+			events = append(events, wafscan.Event{Target: tr.url, Template: u, Kind: wafscan.KindUser,
 				Error: "template " + u + ": nuclei could not load it (check it with nuclei -validate)"})
 		}
 	}
-	if len(lost) > 0 {
-		return nil, st, fmt.Errorf("engine: embedded templates not loaded: %s", strings.Join(lost, ", "))
-	}
-	if len(loaded) == 0 {
-		return events, st, nil
-	}
-	ne.LoadTargets(targets, false)
-	t := time.Now()
-	err = ne.ExecuteCallbackWithCtx(ctx)
-	st.Execute = time.Since(t)
-	if err != nil {
-		return nil, st, fmt.Errorf("engine: %w", err)
-	}
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := events[i], events[j]
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		if a.TemplateID != b.TemplateID {
-			return a.TemplateID < b.TemplateID
-		}
-		return a.Matcher < b.Matcher
-	})
-	return events, st, nil
+	sortEvents(events)
+	return events, nil
 }
 
 // convert turns a nuclei result into an Event.
