@@ -74,6 +74,8 @@ Exit codes: 0 no contradicted control at or above --fail-on; 1 one is
 could not run or its outputs could not be written.`,
 		Example: `  vouch scan -c trust.yaml -o public
   vouch scan -c trust.yaml --targets fleet.txt     # scope.web/mail plus one target a line
+  vouch scan -c trust.yaml --targets fleet.txt --shard 2/8   # one eighth of the fleet
+  vouch scan -c trust.yaml --shard /8 -o /out/shard-$JOB_COMPLETION_INDEX  # in a Kubernetes Indexed Job
   vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
   vouch scan -c trust.yaml --fail-on-inconclusive  # CI: and on what could not be observed
   vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
@@ -90,6 +92,11 @@ could not run or its outputs could not be written.`,
 			if err := a.addTargets(&decl, cmd.InOrStdin()); err != nil {
 				return err
 			}
+			shard, err := a.shard()
+			if err != nil {
+				return err
+			}
+			shard.filter(&decl)
 			no, err := a.netOptions()
 			if err != nil {
 				return err
@@ -116,7 +123,7 @@ could not run or its outputs could not be written.`,
 			}
 			return a.compareBaseline(res.report, baseline)
 		},
-	}, flagConfig, flagTargets, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
+	}, flagConfig, flagTargets, flagShard, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
 		flagSMTPPort, flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
