@@ -97,6 +97,14 @@ could not run or its outputs could not be written.`,
 				return err
 			}
 			shard.filter(&decl)
+			extras := scanExtras{}
+			if shard != nil {
+				digest, err := fileSHA256(a.v.GetString("config"))
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				extras.shard = &posture.Shard{K: shard.K, N: shard.N, DeclarationSHA256: digest}
+			}
 			no, err := a.netOptions()
 			if err != nil {
 				return err
@@ -110,7 +118,7 @@ could not run or its outputs could not be written.`,
 			if err != nil {
 				return err
 			}
-			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{})
+			res, err := a.scanAndJudge(cmd.Context(), decl, no, extras)
 			if err != nil {
 				return err
 			}
@@ -185,6 +193,9 @@ func (a *app) loadDeclaration(path string) (posture.Declaration, error) {
 // a target whose HTTP port is not 80.
 type scanExtras struct {
 	plainHTTP map[string]string // target address → http:// start URL
+	// shard is set by --shard: recorded in the snapshot, and a shard
+	// whose scope came out empty is scanned (to nothing) all the same.
+	shard *posture.Shard
 }
 
 type result struct {
@@ -330,7 +341,7 @@ func sameOrigin(a, b string) bool {
 // and evaluates them.
 func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
 	targets := decl.Scope.Targets()
-	if len(targets) == 0 {
+	if len(targets) == 0 && extras.shard == nil {
 		return nil, usageErr("%s: scope has no targets (scope.web and scope.mail are empty)", decl.Source)
 	}
 	plan := a.scanPlan(decl)
@@ -375,6 +386,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	snap.Tool = tool()
 	snap.Resolver = resolver
 	snap.Excluded = decl.Scope.Exclude
+	snap.Shard = extras.shard
 	if ctx.Err() != nil {
 		return nil, scanErr("scan interrupted: %v", ctx.Err())
 	}

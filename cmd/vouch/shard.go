@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"hash/fnv"
 	"os"
 	"strconv"
@@ -81,4 +83,14 @@ func (s *shardSpec) filter(decl *posture.Declaration) {
 
 func (a *app) shard() (*shardSpec, error) {
 	return parseShard(a.v.GetString("shard"), os.Getenv)
+}
+
+// fileSHA256 is the hex SHA-256 of a file's bytes.
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -137,6 +138,10 @@ func TestScanShardsE2E(t *testing.T) {
 		t.Fatal("the unsharded run has no findings")
 	}
 
+	digest, err := fileSHA256(trust)
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]int{}
 	got := map[string]string{}
 	for k := 0; k < 3; k++ {
@@ -147,6 +152,10 @@ func TestScanShardsE2E(t *testing.T) {
 			t.Fatalf("shard %d: exit %d\n%s\n%s", k, code, so, se)
 		}
 		rep := readReport(t, filepath.Join(out, "report.json"))
+		snap := readSnapshotT(t, filepath.Join(out, "snapshot.json"))
+		if snap.Shard == nil || snap.Shard.K != k || snap.Shard.N != 3 || snap.Shard.DeclarationSHA256 != digest {
+			t.Errorf("shard %d: snapshot records shard %+v, want K=%d N=3 sha256 %s", k, snap.Shard, k, digest)
+		}
 		for _, tg := range rep.Scope {
 			if prev, dup := seen[tg.Address]; dup {
 				t.Errorf("%s scanned by shards %d and %d", tg.Address, prev, k)
@@ -175,5 +184,46 @@ func TestScanShardsE2E(t *testing.T) {
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	if code, _, se := runVouch(t, append(base, "--shard", "/3", "-o", filepath.Join(dir, "x"))...); code != exitUsage || !strings.Contains(se, "JOB_COMPLETION_INDEX") {
 		t.Errorf("--shard /3 without JOB_COMPLETION_INDEX: exit %d, want %d\n%s", code, exitUsage, se)
+	}
+}
+
+func readSnapshotT(t *testing.T, path string) posture.Snapshot {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s posture.Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A shard that gets no target of the scope is no error: it writes a
+// report with nothing observed, and a snapshot naming the shard, so that
+// merge still finds every K.
+func TestScanEmptyShard(t *testing.T) {
+	srv := newRecordingServer(t)
+	dir := t.TempDir()
+	trust := writeTrust(t, dir, srv.URL, tlsHSTSControls)
+	const n = 4
+	empty := (shardOf("web", srv.URL, n) + 1) % n
+	out := filepath.Join(dir, "out")
+	code, so, se := runVouch(t, "scan", "-c", trust, "-o", out, "--fail-on", "none", "--quiet", "--ca-file", srv.caFile,
+		"--resolver", "127.0.0.1:1", "--timeout", "3s", "--shard", fmt.Sprintf("%d/%d", empty, n))
+	if code != exitOK {
+		t.Fatalf("empty shard: exit %d\n%s\n%s", code, so, se)
+	}
+	if c := srv.conns.Load(); c != 0 {
+		t.Errorf("shard %d/%d does not hold %s but sent it %d connections", empty, n, srv.URL, c)
+	}
+	rep := readReport(t, filepath.Join(out, "report.json"))
+	if len(rep.Scope) != 0 {
+		t.Errorf("empty shard's report scope %+v", rep.Scope)
+	}
+	snap := readSnapshotT(t, filepath.Join(out, "snapshot.json"))
+	if snap.Shard == nil || snap.Shard.K != empty || snap.Shard.N != n {
+		t.Errorf("empty shard's snapshot records shard %+v", snap.Shard)
 	}
 }
