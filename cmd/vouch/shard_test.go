@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/report"
 )
 
 func TestParseShard(t *testing.T) {
@@ -179,6 +180,75 @@ func TestScanShardsE2E(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shards' findings\n%v\nwant the unsharded run's\n%v", got, want)
+	}
+
+	// merge: the merged report has the unsharded run's verdicts, per
+	// control and per finding target.
+	shardDirs := []string{filepath.Join(dir, "shard-0"), filepath.Join(dir, "shard-1"), filepath.Join(dir, "shard-2")}
+	merged := filepath.Join(dir, "merged")
+	mergeBase := []string{"merge", "-c", trust, "--fail-on", "none", "--quiet"}
+	code, so, se := runVouch(t, append(append(mergeBase, "-o", merged), shardDirs...)...)
+	if code != exitOK {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, so, se)
+	}
+	fullRep, mergedRep := readReport(t, filepath.Join(full, "report.json")), readReport(t, filepath.Join(merged, "report.json"))
+	if g := verdicts(mergedRep); fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("merged findings\n%v\nwant the unsharded run's\n%v", g, want)
+	}
+	controlVerdicts := func(rep posture.Report) map[string]string {
+		out := map[string]string{}
+		for _, c := range rep.Controls {
+			out[c.Control.ID] = fmt.Sprint(c.Verdict)
+		}
+		return out
+	}
+	if g, w := controlVerdicts(mergedRep), controlVerdicts(fullRep); fmt.Sprint(g) != fmt.Sprint(w) {
+		t.Errorf("merged control verdicts %v, want %v", g, w)
+	}
+	if len(mergedRep.Scope) != len(srvs) {
+		t.Errorf("merged scope has %d targets, want %d", len(mergedRep.Scope), len(srvs))
+	}
+	ms := readSnapshotT(t, filepath.Join(merged, "snapshot.json"))
+	if err := report.VerifyEvidence(filepath.Join(merged, "evidence", ms.ID)); err != nil {
+		t.Errorf("merged evidence: %v", err)
+	}
+	for k := 0; k < 3; k++ {
+		hs := readSnapshotT(t, filepath.Join(shardDirs[k], "snapshot.json"))
+		if err := report.VerifyEvidence(filepath.Join(merged, "shards", strconv.Itoa(k))); err != nil {
+			t.Errorf("shard %d's bundle kept in the merge: %v", k, err)
+		} else if b, err := os.ReadFile(filepath.Join(merged, "shards", strconv.Itoa(k), "snapshot.json")); err != nil || !strings.Contains(string(b), hs.ID) {
+			t.Errorf("shards/%d is not shard %d's bundle (%v)", k, k, err)
+		}
+	}
+
+	// Refusals, each naming what does not fit.
+	other := filepath.Join(dir, "other.yaml")
+	tb, _ := os.ReadFile(trust)
+	if err := os.WriteFile(other, append(tb, []byte("\n# changed\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		has  string
+	}{
+		"missing":   {append(append([]string{}, mergeBase...), "-o", filepath.Join(dir, "m1"), shardDirs[0], shardDirs[2]), "missing K 1"},
+		"duplicate": {append(append([]string{}, mergeBase...), "-o", filepath.Join(dir, "m2"), shardDirs[0], shardDirs[1], shardDirs[1], shardDirs[2]), "shard 1/3 twice"},
+		"trust":     {[]string{"merge", "-c", other, "--quiet", "-o", filepath.Join(dir, "m3"), shardDirs[0], shardDirs[1], shardDirs[2]}, "different trust.yaml"},
+		"skew":      {append(append([]string{}, mergeBase...), "--max-skew", "1ns", "-o", filepath.Join(dir, "m4"), shardDirs[0], shardDirs[1], shardDirs[2]), "more than --max-skew"},
+		"unsharded": {append(append([]string{}, mergeBase...), "-o", filepath.Join(dir, "m5"), full), "not a shard"},
+	} {
+		code, _, se := runVouch(t, tc.args...)
+		if code != exitUsage || !strings.Contains(se, tc.has) {
+			t.Errorf("merge %s: exit %d, want %d with %q\n%s", name, code, exitUsage, tc.has, se)
+		}
+	}
+	// A shard whose evidence was changed is refused.
+	h0 := readSnapshotT(t, filepath.Join(shardDirs[0], "snapshot.json"))
+	if err := os.WriteFile(filepath.Join(shardDirs[0], "evidence", h0.ID, "report.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, se := runVouch(t, append(append(mergeBase, "-o", filepath.Join(dir, "m6")), shardDirs...)...); code != exitUsage || !strings.Contains(se, "does not verify") {
+		t.Errorf("merge with tampered evidence: exit %d, want %d\n%s", code, exitUsage, se)
 	}
 
 	t.Setenv("JOB_COMPLETION_INDEX", "")
