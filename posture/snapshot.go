@@ -18,11 +18,23 @@ type Snapshot struct {
 	Resolver      string      `json:"resolver,omitempty"`
 	Scope         []Target    `json:"scope"`
 	Excluded      []Exclusion `json:"excluded,omitempty"`
+	// Shard is set when the scan covered one shard of the scope
+	// (vouch scan --shard K/N): which one, and the digest of the
+	// trust.yaml it ran under, so that merging shards can check they fit.
+	Shard *Shard `json:"shard,omitempty"`
 
 	TLS  []TLSObservation  `json:"tls,omitempty"`
 	HTTP []HTTPObservation `json:"http,omitempty"`
 	DNS  []DNSObservation  `json:"dns,omitempty"`
 	WAF  []WAFObservation  `json:"waf,omitempty"`
+}
+
+// Shard names shard K of N (K from 0 to N-1) of a scan's scope.
+type Shard struct {
+	K int `json:"k"`
+	N int `json:"n"`
+	// DeclarationSHA256 is the hex SHA-256 of the trust.yaml bytes.
+	DeclarationSHA256 string `json:"declaration_sha256,omitempty"`
 }
 
 // Merge appends other's observations to s. Header fields of s are kept.

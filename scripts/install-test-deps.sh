@@ -17,6 +17,13 @@ packages=(
   opendkim-tools                 #   with DKIM keys made by opendkim-genkey
 )
 
+# actionlint checks the GitHub Actions examples (internal/examplestest);
+# the test finds it on $PATH or in $(go env GOPATH)/bin.
+if ! command -v actionlint >/dev/null && [ ! -x "$(go env GOPATH)/bin/actionlint" ]; then
+  echo "install-test-deps: go install actionlint v1.7.12"
+  go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

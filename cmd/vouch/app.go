@@ -120,6 +120,7 @@ e.g. VOUCH_RESOLVER=127.0.0.1:5353.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(
 		a.scanCommand(),
+		a.mergeCommand(),
 		a.probeCommand(),
 		a.checkCommand(),
 		a.checksCommand(),

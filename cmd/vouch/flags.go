@@ -17,6 +17,8 @@ var (
 		Usage: "the controls file (trust.yaml) declaring scope and claims"}
 	flagTargets = config.Flag{Name: "targets", Key: "targets", Default: "",
 		Usage: "file of more targets, one https:// origin or mail domain a line (# comments; - reads standard input), added to trust.yaml's scope; controls without targets: cover them too"}
+	flagShard = config.Flag{Name: "shard", Key: "shard", Default: "",
+		Usage: "scan only shard K of N (K/N, K from 0 to N-1) of the targets, chosen by a hash of each target so it keeps its shard when the list grows; /N takes K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)"}
 	flagOutput = config.Flag{Name: "output", Shorthand: "o", Key: "output", Default: "vouch-out",
 		Usage: "directory for report.json, report.html, site/ and evidence/"}
 	flagResolver = config.Flag{Name: "resolver", Key: "resolver", Default: "",

@@ -74,6 +74,8 @@ Exit codes: 0 no contradicted control at or above --fail-on; 1 one is
 could not run or its outputs could not be written.`,
 		Example: `  vouch scan -c trust.yaml -o public
   vouch scan -c trust.yaml --targets fleet.txt     # scope.web/mail plus one target a line
+  vouch scan -c trust.yaml --targets fleet.txt --shard 2/8   # one eighth of the fleet
+  vouch scan -c trust.yaml --shard /8 -o /out/shard-$JOB_COMPLETION_INDEX  # in a Kubernetes Indexed Job
   vouch scan -c trust.yaml --fail-on medium        # CI: fail on medium gaps too
   vouch scan -c trust.yaml --fail-on-inconclusive  # CI: and on what could not be observed
   vouch scan --resolver 127.0.0.1:5353 --ca-file internal-ca.pem`,
@@ -90,6 +92,19 @@ could not run or its outputs could not be written.`,
 			if err := a.addTargets(&decl, cmd.InOrStdin()); err != nil {
 				return err
 			}
+			shard, err := a.shard()
+			if err != nil {
+				return err
+			}
+			shard.filter(&decl)
+			extras := scanExtras{}
+			if shard != nil {
+				digest, err := fileSHA256(a.v.GetString("config"))
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				extras.shard = &posture.Shard{K: shard.K, N: shard.N, DeclarationSHA256: digest}
+			}
 			no, err := a.netOptions()
 			if err != nil {
 				return err
@@ -103,7 +118,8 @@ could not run or its outputs could not be written.`,
 			if err != nil {
 				return err
 			}
-			res, err := a.scanAndJudge(cmd.Context(), decl, no, scanExtras{evidence: filepath.Join(out.dir, "evidence")})
+			extras.evidence = filepath.Join(out.dir, "evidence")
+			res, err := a.scanAndJudge(cmd.Context(), decl, no, extras)
 			if err != nil {
 				return err
 			}
@@ -116,7 +132,7 @@ could not run or its outputs could not be written.`,
 			}
 			return a.compareBaseline(res.report, baseline)
 		},
-	}, flagConfig, flagTargets, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
+	}, flagConfig, flagTargets, flagShard, flagOutput, flagFailOn, flagFailOnInconclusive, flagTargetTimeout, flagConcurrency, flagActive, flagWAFEngine, flagBaseURL,
 		flagSMTPPort, flagBaseline, flagFailOnRegression, flagZip, flagSignKey)
 }
 
@@ -182,6 +198,9 @@ type scanExtras struct {
 	// spooled into while it runs (report.Spool): raw evidence goes to
 	// disk as each scanner finishes a target, not at the end.
 	evidence string
+	// shard is set by --shard: recorded in the snapshot, and a shard
+	// whose scope came out empty is scanned (to nothing) all the same.
+	shard *posture.Shard
 }
 
 type result struct {
@@ -330,7 +349,7 @@ func sameOrigin(a, b string) bool {
 // and evaluates them.
 func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no netOptions, extras scanExtras) (*result, error) {
 	targets := decl.Scope.Targets()
-	if len(targets) == 0 {
+	if len(targets) == 0 && extras.shard == nil {
 		return nil, usageErr("%s: scope has no targets (scope.web and scope.mail are empty)", decl.Source)
 	}
 	plan := a.scanPlan(decl)
@@ -409,6 +428,7 @@ func (a *app) scanAndJudge(ctx context.Context, decl posture.Declaration, no net
 	snap.Tool = tool()
 	snap.Resolver = resolver
 	snap.Excluded = decl.Scope.Exclude
+	snap.Shard = extras.shard
 	if ctx.Err() != nil {
 		return nil, scanErr("scan interrupted: %v", ctx.Err())
 	}
