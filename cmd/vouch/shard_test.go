@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -147,8 +150,9 @@ func TestScanShardsE2E(t *testing.T) {
 	got := map[string]string{}
 	for k := 0; k < 3; k++ {
 		out := filepath.Join(dir, "shard-"+strconv.Itoa(k))
-		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(k))
-		code, so, se := runVouch(t, append(base, "--shard", "/3", "-o", out)...)
+		// A process of the real binary per shard, its index in the
+		// environment as Kubernetes sets it in an Indexed Job's pod.
+		code, so, se := runVouchProcess(t, []string{"JOB_COMPLETION_INDEX=" + strconv.Itoa(k)}, append(base, "--shard", "/3", "-o", out)...)
 		if code != exitOK {
 			t.Fatalf("shard %d: exit %d\n%s\n%s", k, code, so, se)
 		}
@@ -252,6 +256,7 @@ func TestScanShardsE2E(t *testing.T) {
 	}
 
 	t.Setenv("JOB_COMPLETION_INDEX", "")
+	os.Unsetenv("JOB_COMPLETION_INDEX")
 	if code, _, se := runVouch(t, append(base, "--shard", "/3", "-o", filepath.Join(dir, "x"))...); code != exitUsage || !strings.Contains(se, "JOB_COMPLETION_INDEX") {
 		t.Errorf("--shard /3 without JOB_COMPLETION_INDEX: exit %d, want %d\n%s", code, exitUsage, se)
 	}
@@ -296,4 +301,23 @@ func TestScanEmptyShard(t *testing.T) {
 	if snap.Shard == nil || snap.Shard.K != empty || snap.Shard.N != n {
 		t.Errorf("empty shard's snapshot records shard %+v", snap.Shard)
 	}
+}
+
+// runVouchProcess runs the vouch binary TestMain built, with env added to
+// the test's environment.
+func runVouchProcess(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(filepath.Join(binDir, "vouch"), args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("run vouch: %v", err)
+	}
+	return code, out.String(), errb.String()
 }

@@ -151,9 +151,36 @@ func (r *StubResolver) try(ctx context.Context, network string, q *dns.Msg) (*dn
 		return nil, ctxOr(ctx, wireError(err))
 	}
 	udp := network == "udp"
+	// A datagram can be lost: over UDP the question is sent again when
+	// no reply came within a third of the timeout (RFC 1035 §4.2.1, RFC
+	// 1123 §6.1.3.3: a resolver retransmits), three sends in all within
+	// the one timeout. A busy path (a fleet's thousands of questions)
+	// drops a datagram now and then; one lost packet is no timeout.
+	sends, resendAt := 1, time.Time{}
+	overall, hasDeadline := ctx.Deadline()
+	if udp && hasDeadline {
+		resendAt = time.Now().Add(r.timeout / 3)
+		nc.SetReadDeadline(resendAt)
+	}
 	for range maxStrayReplies {
 		reply, err := co.ReadMsg()
 		if err != nil && reply == nil {
+			var ne net.Error
+			if !resendAt.IsZero() && sends < 3 && ctx.Err() == nil && errors.As(err, &ne) && ne.Timeout() {
+				sends++
+				resendAt = time.Now().Add(r.timeout / 3)
+				if resendAt.After(overall) || sends == 3 {
+					resendAt = overall
+				}
+				nc.SetReadDeadline(resendAt)
+				if ctx.Err() != nil { // ended as the deadline was moved
+					return nil, ctx.Err()
+				}
+				if err := co.WriteMsg(q); err != nil {
+					return nil, ctxOr(ctx, wireError(err))
+				}
+				continue
+			}
 			return nil, ctxOr(ctx, wireError(err))
 		}
 		if err != nil {
