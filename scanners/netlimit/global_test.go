@@ -65,8 +65,13 @@ func TestGlobalAndNamedLimits(t *testing.T) {
 			t.Errorf("%s: %d at once, want at most 3", h, per[h])
 		}
 	}
-	if r := per[hosts[4]]; r < 4 || r > 5 {
-		t.Errorf("resolver: %d at once, want its own limit 5 (at least 4 seen)", r)
+	if r := per[hosts[4]]; r > 5 {
+		t.Errorf("resolver: %d at once, want at most its own limit 5", r)
+	}
+	// The named host's own limit, alone: it reaches 5, past PerHost.
+	_, per = holdAll(t, NewWith(Options{PerHost: 3, Global: -1, Hosts: map[string]int{hosts[4]: 5}}), hosts[4:], 8, 50*time.Millisecond)
+	if r := per[hosts[4]]; r != 5 {
+		t.Errorf("resolver alone: %d at once, want its own limit 5", r)
 	}
 	// No global limit: every host reaches its own.
 	all, _ = holdAll(t, New(3), hosts[:4], 6, 15*time.Millisecond)
