@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -35,17 +36,21 @@ import (
 type Spool struct {
 	dir, id, tmp string
 
+	mark string // spoolMark and this spool's own random token
+
 	mu     sync.Mutex
 	files  []ManifestFile
 	used   map[string]bool // evidence file names, lower-cased
+	names  map[string]bool // evidence file names as written
 	err    error           // the first write error; Add does nothing after it
 	sealed bool
 }
 
-// spoolMark starts the Data of every evidence that went through Add: the
-// rest is its file name in evidence/. Every evidence of a spooled snapshot
-// carries it, so that it is never mistaken for data.
-const spoolMark = "\x00vouch-spool:"
+// spoolMark starts the Data of every evidence that went through Add,
+// followed by the spool's random token, a colon and the evidence's file
+// name in evidence/. Data a target sent can start with anything: only a
+// name this spool wrote, behind this spool's token, is ever read back.
+const spoolMark = "\x00vouch-spool-"
 
 // NewSpool starts the bundle of scan id in dir (dir/<id>/ once sealed).
 // It refuses an id that is not a safe directory name, and a dir/<id> that
@@ -69,7 +74,12 @@ func NewSpool(dir, id string) (*Spool, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("report: evidence: %w", err)
 	}
-	return &Spool{dir: dir, id: id, tmp: tmp, used: map[string]bool{}}, nil
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("report: evidence: %w", err)
+	}
+	return &Spool{dir: dir, id: id, tmp: tmp, mark: spoolMark + hex.EncodeToString(tok) + ":", used: map[string]bool{}, names: map[string]bool{}}, nil
 }
 
 // ID is the scan id of the bundle.
@@ -88,15 +98,13 @@ func (s *Spool) Add(part *posture.Snapshot) {
 		for _, h := range k.Headers(part) {
 			for i := range h.Evidence {
 				e := &h.Evidence[i]
-				if strings.HasPrefix(e.Data, spoolMark) {
-					continue // already spooled (the same fragment twice)
-				}
 				name := s.name(*e)
 				if err := s.put(evidenceDir+"/"+name, []byte(e.Data)); err != nil {
 					s.err = err
 					return
 				}
-				e.Data = spoolMark + name
+				s.names[name] = true
+				e.Data = s.mark + name
 			}
 		}
 	}
@@ -266,8 +274,8 @@ func (s *Spool) restore(hdr *posture.Observation) (undo func(), err error) {
 	for i := range hdr.Evidence {
 		e := &hdr.Evidence[i]
 		saved[i] = e.Data
-		name, ok := strings.CutPrefix(e.Data, spoolMark)
-		if !ok {
+		name, ok := strings.CutPrefix(e.Data, s.mark)
+		if !ok || !s.names[name] {
 			undo()
 			return nil, fmt.Errorf("evidence %q of %s %s did not go through the spool", e.ID, hdr.Scanner, hdr.Target.Address)
 		}

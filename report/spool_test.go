@@ -62,7 +62,7 @@ func TestSpoolStreamsEvidence(t *testing.T) {
 		for _, k := range posture.Kinds() {
 			for _, h := range k.Headers(part) {
 				for _, e := range h.Evidence {
-					if !strings.HasPrefix(e.Data, spoolMark) {
+					if !strings.HasPrefix(e.Data, sp.mark) {
 						t.Fatalf("evidence %s still holds its data after Add", e.ID)
 					}
 				}
@@ -112,12 +112,49 @@ func TestSpoolStreamsEvidence(t *testing.T) {
 	}
 	// The snapshot in memory still holds references, not data.
 	for _, e := range merged.AllEvidence() {
-		if !strings.HasPrefix(e.Data, spoolMark) {
+		if !strings.HasPrefix(e.Data, sp.mark) {
 			t.Errorf("Seal left data in memory for %s", e.ID)
 		}
 	}
 	if _, err := sp.Seal(&merged, r, Manifest{}, nil); err == nil {
 		t.Error("a second Seal succeeded")
+	}
+}
+
+// Data a target sent that looks like a spool reference is data: it is
+// written as evidence like any other and never read as a file name.
+func TestSpoolForgedReference(t *testing.T) {
+	snap, r := snapshotFixture(), fixture()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("private"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := NewSpool(filepath.Join(dir, "ev"), snap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := snap.Clone()
+	forged := spoolMark + ":../../secret"
+	for _, k := range posture.Kinds() {
+		for _, h := range k.Headers(c) {
+			h.Evidence = append([]posture.Evidence(nil), h.Evidence...)
+			for i := range h.Evidence {
+				h.Evidence[i].Data = forged
+			}
+		}
+	}
+	sp.Add(c)
+	bundle, err := sp.Seal(c, r, Manifest{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(bundle, snapshotName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "private") || !strings.Contains(string(b), `../../secret`) {
+		t.Errorf("a forged reference was read as a file name:\n%s", b)
 	}
 }
 

@@ -111,6 +111,8 @@ func loadShards(dirs []string, digest string, maxSkew time.Duration) (*posture.S
 		switch {
 		case s.Shard == nil:
 			return nil, nil, usageErr("%s: not a shard (scanned without --shard)", dir)
+		case s.Shard.N < 1 || s.Shard.K < 0 || s.Shard.K >= s.Shard.N:
+			return nil, nil, usageErr("%s: records shard %d of %d, which no --shard gives (K from 0 to N-1)", dir, s.Shard.K, s.Shard.N)
 		case s.Shard.DeclarationSHA256 != digest:
 			return nil, nil, usageErr("%s: scanned under a different trust.yaml (sha256 %s, -c has %s)", dir, s.Shard.DeclarationSHA256, digest)
 		case n != 0 && s.Shard.N != n:

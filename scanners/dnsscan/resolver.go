@@ -160,7 +160,13 @@ func (r *StubResolver) try(ctx context.Context, network string, q *dns.Msg) (*dn
 	overall, hasDeadline := ctx.Deadline()
 	if udp && hasDeadline {
 		resendAt = time.Now().Add(r.timeout / 3)
+		if resendAt.After(overall) {
+			resendAt = overall
+		}
 		nc.SetReadDeadline(resendAt)
+		if ctx.Err() != nil { // ended as the deadline was moved
+			return nil, ctx.Err()
+		}
 	}
 	for range maxStrayReplies {
 		reply, err := co.ReadMsg()

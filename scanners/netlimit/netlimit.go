@@ -160,6 +160,17 @@ func (l *Limiter) Acquire(ctx context.Context, hostname string) (release func(),
 	return release, err
 }
 
+// AcquireHost is Acquire without a slot of the global limit: for a
+// caller that holds a host's slots for a long batch run by another
+// process (the WAF engine), whose many hosts' slots would otherwise take
+// the whole global limit from every other scanner while it waits.
+func (l *Limiter) AcquireHost(ctx context.Context, hostname string) (release func(), err error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	return l.acquireHost(ctx, hostname)
+}
+
 func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(), err error) {
 	if l == nil {
 		return func() {}, nil

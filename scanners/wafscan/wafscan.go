@@ -343,7 +343,9 @@ func (s *Scanner) hold(ctx context.Context, targets []posture.Target) (release f
 	defer holdMu.Unlock()
 	for _, a := range slices.Sorted(maps.Keys(addrs)) {
 		for range share {
-			r, err := l.Acquire(ctx, a)
+			// Host slots only: the engine's batch holds them for long,
+			// over many hosts, and must not take the global limit.
+			r, err := l.AcquireHost(ctx, a)
 			if err != nil {
 				release()
 				return nil, fmt.Errorf("wafscan: waiting for the WAF engine's connection slots for %s (--per-host): %w", a, err)
