@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vouchdev/vouch/posture"
+	"github.com/vouchdev/vouch/scanners/netlimit"
 )
 
 // Scanner observes one target at a time.
@@ -163,6 +164,9 @@ func (r *Runner) Run(ctx context.Context, targets []posture.Target) posture.Snap
 func (r *Runner) scanOne(ctx context.Context, s Scanner, t posture.Target, timeout time.Duration) (out posture.Snapshot) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// Each target spends its own budget of connections (--host-budget),
+	// whatever address it shares with others.
+	ctx = netlimit.WithBudgetKey(ctx, t.String())
 	defer func() {
 		if p := recover(); p != nil {
 			out = Failed(s.Name(), t, time.Now().UTC(), &posture.Missing{

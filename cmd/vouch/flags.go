@@ -32,7 +32,7 @@ var (
 	flagMaxInflight = config.Flag{Name: "max-inflight", Key: "max_inflight", Default: netlimit.DefaultGlobal,
 		Usage: "most connections open at once over all hosts together (a fleet scan keeps this many going; each host still sees at most --per-host)"}
 	flagHostBudget = config.Flag{Name: "host-budget", Key: "host_budget", Default: netlimit.DefaultBudget,
-		Usage: "most connections one host is sent in one scan; past it the scanner's observation of that host is inconclusive (0: no limit)"}
+		Usage: "most connections one target is sent in one scan, summed over its scanners (targets sharing an address each have their own); past it the observation is inconclusive (0: no limit)"}
 	flagResolverInflight = config.Flag{Name: "resolver-inflight", Key: "resolver_inflight", Default: 64,
 		Usage: "most DNS questions in flight to the resolver at once, over every mail domain (the resolver is yours, not a target: --per-host does not bound it)"}
 	flagTargetTimeout = config.Flag{Name: "target-timeout", Key: "target_timeout", Default: 60 * time.Second,

@@ -19,7 +19,7 @@ const module = "github.com/vouchdev/vouch"
 var allowed = map[string][]string{
 	"posture":           {},
 	"config":            {"posture"},
-	"scanners":          {"posture"},
+	"scanners":          {"posture", "scanners/netlimit"},
 	"scanners/tlsscan":  {"posture", "scanners/netlimit"},
 	"scanners/httpscan": {"posture", "scanners/netlimit"},
 	"scanners/dnsscan":  {"posture", "scanners/netlimit"},

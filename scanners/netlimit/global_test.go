@@ -110,6 +110,39 @@ func TestBudget(t *testing.T) {
 	} else {
 		r()
 	}
+	// Targets behind one address each have their own budget.
+	cdn := NewWith(Options{PerHost: 8, Global: 2, Budget: 2})
+	for _, tg := range []string{"https://a.example", "https://b.example"} {
+		ctx := WithBudgetKey(context.Background(), tg)
+		for i := range 2 {
+			r, err := cdn.Acquire(ctx, "203.0.113.1")
+			if err != nil {
+				t.Fatalf("%s, connection %d: %v", tg, i+1, err)
+			}
+			r()
+		}
+		if _, err := cdn.Acquire(ctx, "203.0.113.1"); !errors.Is(err, ErrBudget) {
+			t.Errorf("%s, third connection: %v, want ErrBudget", tg, err)
+		}
+	}
+	// A wait for the global limit called off spends nothing.
+	g := NewWith(Options{PerHost: 8, Global: 1, Budget: 1})
+	hold, err := g.Acquire(context.Background(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	if _, err := g.Acquire(ctx2, "y"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("global wait: %v", err)
+	}
+	cancel2()
+	hold()
+	if r, err := g.Acquire(context.Background(), "y"); err != nil {
+		t.Errorf("y after a called-off wait: %v, want its budget unspent", err)
+	} else {
+		r()
+	}
+
 	for i := range 10 {
 		r, err := l.Acquire(context.Background(), "resolver 1.1.1.1")
 		if err != nil {

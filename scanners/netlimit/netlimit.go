@@ -47,8 +47,8 @@ type Options struct {
 	PerHost int
 	// Global is how many may be open at once over all hosts; <0: no limit.
 	Global int
-	// Budget is how many one host may be sent in all, over the scan;
-	// <0: no limit.
+	// Budget is how many one host (or one budget key, WithBudgetKey:
+	// one target) may be sent in all, over the scan; <0: no limit.
 	Budget int
 	// Hosts sets the per-host limit of named hosts (keys as HostOf
 	// gives them, or ResolverKey), in place of PerHost. A named host is
@@ -66,14 +66,24 @@ type Limiter struct {
 
 	mu    sync.Mutex
 	hosts map[string]*host
+	spent map[string]int // connections sent per budget key (WithBudgetKey, else the host)
+}
+
+type budgetKey struct{}
+
+// WithBudgetKey returns ctx whose connections count against the budget
+// (Options.Budget) of key rather than of the host they go to: the scan
+// runner gives each target its own, so that targets behind one address
+// (a CDN's, a hosting provider's) do not spend each other's.
+func WithBudgetKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, budgetKey{}, key)
 }
 
 // host is one host's slots: how many are held, and who waits for one;
-// limit is its per-host limit, used how many it has handed out in all.
+// limit is its per-host limit.
 type host struct {
 	open    int
 	limit   int
-	used    int
 	waiting []*waiter
 }
 
@@ -101,7 +111,7 @@ func NewWith(o Options) *Limiter {
 	if o.Budget == 0 {
 		o.Budget = DefaultBudget
 	}
-	l := &Limiter{perHost: o.PerHost, budget: o.Budget, limits: map[string]int{}, hosts: map[string]*host{}}
+	l := &Limiter{perHost: o.PerHost, budget: o.Budget, limits: map[string]int{}, hosts: map[string]*host{}, spent: map[string]int{}}
 	for h, n := range o.Hosts {
 		if n > 0 {
 			l.limits[h] = n
@@ -168,14 +178,15 @@ func (l *Limiter) AcquireHost(ctx context.Context, hostname string) (release fun
 	if l == nil {
 		return func() {}, nil
 	}
-	return l.acquireHost(ctx, hostname)
+	release, _, err = l.acquireHost(ctx, hostname)
+	return release, err
 }
 
 func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(), err error) {
 	if l == nil {
 		return func() {}, nil
 	}
-	hostRelease, err := l.acquireHost(ctx, hostname)
+	hostRelease, unspend, err := l.acquireHost(ctx, hostname)
 	if err != nil || l.global == nil {
 		return hostRelease, err
 	}
@@ -186,6 +197,7 @@ func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(),
 	case l.global <- struct{}{}:
 	case <-ctx.Done():
 		hostRelease()
+		unspend() // never connected
 		return nil, ctx.Err()
 	}
 	var once sync.Once
@@ -197,10 +209,11 @@ func (l *Limiter) acquire(ctx context.Context, hostname string) (release func(),
 	}, nil
 }
 
-// acquireHost waits for a slot of hostname alone.
-func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release func(), err error) {
+// acquireHost waits for a slot of hostname alone; unspend gives back
+// the budget it spent, for a caller that then does not connect.
+func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release, unspend func(), err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l.mu.Lock()
 	h, ok := l.hosts[hostname]
@@ -211,17 +224,34 @@ func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release fun
 		}
 		l.hosts[hostname] = h
 	}
-	if _, named := l.limits[hostname]; !named && l.budget >= 0 && h.used >= l.budget {
-		l.mu.Unlock()
-		return nil, fmt.Errorf("netlimit: %s: %w (%d connections; --host-budget)", hostname, ErrBudget, l.budget)
+	_, named := l.limits[hostname]
+	key := hostname
+	if k, ok := ctx.Value(budgetKey{}).(string); ok && k != "" {
+		key = k
 	}
-	h.used++
+	counted := !named && l.budget >= 0
+	if counted && l.spent[key] >= l.budget {
+		l.mu.Unlock()
+		return nil, nil, fmt.Errorf("netlimit: %s: %w (%d connections for %s; --host-budget)", hostname, ErrBudget, l.budget, key)
+	}
+	unspend = func() {}
+	if counted {
+		l.spent[key]++
+		var o sync.Once
+		unspend = func() {
+			o.Do(func() {
+				l.mu.Lock()
+				l.spent[key]--
+				l.mu.Unlock()
+			})
+		}
+	}
 	var once sync.Once
 	release = func() { once.Do(func() { l.release(h) }) }
 	if h.open < h.limit && len(h.waiting) == 0 {
 		h.open++
 		l.mu.Unlock()
-		return release, nil
+		return release, unspend, nil
 	}
 	p, _ := ctx.Value(priorityKey{}).(int)
 	w := &waiter{priority: p, ready: make(chan struct{})}
@@ -236,7 +266,7 @@ func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release fun
 	l.mu.Unlock()
 	select {
 	case <-w.ready:
-		return release, nil
+		return release, unspend, nil
 	case <-ctx.Done():
 		l.mu.Lock()
 		select {
@@ -251,10 +281,10 @@ func (l *Limiter) acquireHost(ctx context.Context, hostname string) (release fun
 					break
 				}
 			}
-			h.used-- // never connected: not spent
 			l.mu.Unlock()
 		}
-		return nil, ctx.Err()
+		unspend() // never connected: not spent
+		return nil, nil, ctx.Err()
 	}
 }
 
