@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,7 +15,14 @@ import (
 // json.MarshalIndent of the whole snapshot writes: the bundle's and the
 // output's snapshot.json do not change with the way they are written.
 func TestEncodeSnapshotMatchesMarshal(t *testing.T) {
+	// encodeSnapshot writes the header, then the lists: a field after the
+	// lists would move in its output.
+	st := reflect.TypeOf(posture.Snapshot{})
+	if n, k := st.NumField(), len(posture.Kinds()); st.Field(n-k).Tag.Get("json") != posture.Kinds()[0].Field()+",omitempty" {
+		t.Fatalf("Snapshot's observation lists are not its last %d fields: encodeSnapshot would reorder it", k)
+	}
 	full := snapshotFixture()
+	full.Shard = &posture.Shard{K: 1, N: 3, DeclarationSHA256: "ab"}
 	empty := &posture.Snapshot{SchemaVersion: posture.SchemaVersion, ID: "x"}
 	onlyDNS := full.Filter(func(tg posture.Target) bool { return tg.Kind == posture.TargetMail })
 	for name, snap := range map[string]*posture.Snapshot{"full": full, "empty": empty, "one kind": onlyDNS} {
@@ -52,7 +60,6 @@ func TestSpoolStreamsEvidence(t *testing.T) {
 	merged.Excluded = c.Excluded
 	for _, o := range c.Observations() {
 		part := c.Filter(func(tg posture.Target) bool { return tg == o.Target })
-		part = part.Filter(func(posture.Target) bool { return true })
 		for _, k := range posture.Kinds() {
 			for _, h := range k.Headers(part) {
 				h.Evidence = append([]posture.Evidence(nil), h.Evidence...)

@@ -206,25 +206,22 @@ func (a *app) netOptions() (netOptions, error) {
 	if resInflight < 1 || resInflight > 1024 {
 		return netOptions{}, usageErr("--resolver-inflight must be from 1 to 1024, got %d", resInflight)
 	}
-	lo := netlimit.Options{PerHost: perHost, Global: global, Budget: budget}
 	o := netOptions{timeout: timeout, dialer: &net.Dialer{Timeout: timeout}}
 	resolver := strings.TrimSpace(a.v.GetString("resolver"))
-	if resolver == "" {
-		if r, err := dnsscan.SystemResolverAddr(); err == nil {
-			resolver = r
+	if resolver != "" {
+		if err := checkHostPort(resolver); err != nil {
+			return netOptions{}, usageErr("--resolver %q: want HOST:PORT, e.g. 127.0.0.1:53 (%v)", resolver, err)
 		}
+		o.resolverAddr = resolver
+		o.dialer.Resolver = resolverVia(resolver, timeout)
+	} else if r, err := dnsscan.SystemResolverAddr(); err == nil {
+		resolver = r // only for its limit: scanners() says when it is unknown
 	}
+	lo := netlimit.Options{PerHost: perHost, Global: global, Budget: budget}
 	if resolver != "" {
 		lo.Hosts = map[string]int{netlimit.ResolverKey(resolver): resInflight}
 	}
 	o.limiter = netlimit.NewWith(lo)
-	if r := strings.TrimSpace(a.v.GetString("resolver")); r != "" {
-		if err := checkHostPort(r); err != nil {
-			return netOptions{}, usageErr("--resolver %q: want HOST:PORT, e.g. 127.0.0.1:53 (%v)", r, err)
-		}
-		o.resolverAddr = r
-		o.dialer.Resolver = resolverVia(r, timeout)
-	}
 	// Without --ca-file every scanner is given no pool and uses the system
 	// roots, loaded only when a certificate is verified: commands that
 	// verify none do not pay the 13–19 ms it takes.
