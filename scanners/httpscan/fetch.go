@@ -40,6 +40,9 @@ type response struct {
 	// bodyTruncated says the body was longer.
 	body          []byte
 	bodyTruncated bool
+	// bodyErr is why reading a kept body stopped before its end (a
+	// deadline, a reset): what was read is a fragment, not the file.
+	bodyErr error
 }
 
 // exchange is one recorded request: the hop and its evidence.
@@ -93,6 +96,12 @@ func (sc *scan) exchangeBody(ctx context.Context, u *url.URL, idSuffix, label st
 		Label: fmt.Sprintf("%s: GET %s (connected to %s)", label, u, r.remote),
 		Data:  r.evidence,
 	})
+	if keepBody && r.bodyErr != nil {
+		// A body cut short (a server trickling past the deadline, a
+		// reset) is a fragment: judging it would read "no Contact" into
+		// a file that was never seen whole.
+		return nil, posture.MissingFor(ctx, fmt.Errorf("httpscan: GET %s: body cut after %d bytes: %w", u, len(r.body), unwrapURLError(r.bodyErr)))
+	}
 	return ex, nil
 }
 
@@ -243,7 +252,7 @@ func (s *Scanner) get(ctx context.Context, u *url.URL, insecure, keepBody bool) 
 	r = &response{url: u, status: resp.StatusCode, header: resp.Header, remote: remote}
 	mu.Unlock()
 	if keepBody {
-		r.body, r.bodyTruncated = kept.Bytes(), trailer
+		r.body, r.bodyTruncated, r.bodyErr = kept.Bytes(), trailer, bodyErr
 	}
 	r.evidence = formatExchange(req, resp, body)
 	return r, nil

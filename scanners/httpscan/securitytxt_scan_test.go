@@ -3,6 +3,7 @@ package httpscan
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,69 @@ func TestScanSecurityTxtServed(t *testing.T) {
 			}
 			if st.ContentType != tt.contentType {
 				t.Errorf("httpscan: content type %q, want %q", st.ContentType, tt.contentType)
+			}
+		})
+	}
+}
+
+// A security.txt whose body does not arrive whole is a fragment, not the
+// file: a valid file trickled past the request's deadline, or cut by the
+// server closing the connection before its Content-Length, is not
+// observed (timeout, protocol error), never parsed into "no Contact".
+func TestSecurityTxtCutShort(t *testing.T) {
+	const file = "Contact: mailto:security@acme.example\nExpires: 2027-06-01T00:00:00Z\n"
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    posture.Reason
+	}{
+		{"trickled past the deadline", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Length", strconv.Itoa(len(file)))
+			rc := http.NewResponseController(w)
+			for i := 0; i < len(file); i++ {
+				if _, err := w.Write([]byte{file[i]}); err != nil {
+					return
+				}
+				rc.Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}, posture.ReasonTimeout},
+		{"connection closed before Content-Length", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Length", strconv.Itoa(len(file)))
+			w.Write([]byte(file[:5]))
+			http.NewResponseController(w).Flush()
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, posture.ReasonProtocolError},
+	}
+	ca := newCA(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := tlsServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/" {
+					return
+				}
+				tt.handler(w, r)
+			}))
+			start := time.Now()
+			o := scanOne(t, New(Options{RootCAs: ca.Pool(), PlainHTTP: plainAt(""), Timeout: 600 * time.Millisecond}), target(ts.URL))
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("httpscan: scan took %s", d)
+			}
+			st := o.SecurityTxt
+			if st == nil || st.Found || len(st.Issues) != 0 || reasonOf(st.Missing) != tt.want {
+				t.Fatalf("httpscan: security.txt %+v; want not observed (%s), no issues", st, tt.want)
+			}
+			if !strings.Contains(st.Missing.Detail, "body cut after") {
+				t.Errorf("httpscan: detail %q does not say the body was cut", st.Missing.Detail)
 			}
 		})
 	}
