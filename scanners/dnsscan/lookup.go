@@ -228,6 +228,7 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 		fmt.Fprintf(&data, ";; %s %s not asked via %s\n;; error: %s\n", cur, typ, s.res.Addr(), lk.Missing.Detail)
 		return lk, ev, nil
 	}
+	seen := map[string]bool{}
 	for hop := 0; ; hop++ {
 		reply, err := ex(ctx, cur, qtype)
 		if err != nil {
@@ -251,7 +252,14 @@ func (s *session) ask(ctx context.Context, name string, qtype uint16, ex exchang
 			lk.Missing = posture.MissingFor(ctx, &rcodeError{name: cur, qtype: typ, rcode: reply.Rcode})
 			return lk, ev, last
 		}
-		final, matched := answersAt(reply.Answer, cur, qtype)
+		final, matched, err := answersAt(reply.Answer, cur, qtype, seen)
+		if err != nil {
+			// A chain that loops or does not end is no answer: neither
+			// the records nor their absence was seen.
+			lk.Missing = posture.MissingFor(ctx, err)
+			fmt.Fprintf(&data, ";; error: %v\n", err)
+			return lk, ev, last
+		}
 		if len(matched) > 0 {
 			lk.Found = posture.Yes
 			lk.Values = values(matched)
@@ -306,21 +314,45 @@ func isReferral(m *dns.Msg) bool {
 
 // answersAt follows the CNAME chain from name within an answer section and
 // returns where it ends and the records of qtype there: what a question
-// for name/qtype was answered with, when anything.
-func answersAt(answer []dns.RR, name string, qtype uint16) (final string, matched []dns.RR) {
-	final = followCNAMEs(answer, name)
+// for name/qtype was answered with, when anything. seen holds the names
+// the chain has passed through, across the replies of one lookup: a
+// CNAME back to one of them (x→x, x→y→x) is a loop, and a chain of more
+// than maxCNAMEHops CNAMEs does not end; either is an error, never an
+// answer of absence (RFC 1034 §3.6.2: a CNAME chain must not loop).
+func answersAt(answer []dns.RR, name string, qtype uint16, seen map[string]bool) (final string, matched []dns.RR, err error) {
+	final, err = followCNAMEs(answer, name, seen)
+	if err != nil {
+		return final, nil, err
+	}
 	for _, rr := range answer {
 		if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, final) {
 			matched = append(matched, rr)
 		}
 	}
-	return final, matched
+	return final, matched, nil
 }
 
+// cnameError is a CNAME chain that loops or does not end.
+type cnameError struct {
+	from, to string
+	loop     bool
+}
+
+func (e *cnameError) Error() string {
+	if e.loop {
+		return fmt.Sprintf("dnsscan: CNAME loop: %s points back to %s", e.from, e.to)
+	}
+	return fmt.Sprintf("dnsscan: more than %d CNAMEs (stopped at %s → %s)", maxCNAMEHops, e.from, e.to)
+}
+
+func (e *cnameError) MissingReason() posture.Reason { return posture.ReasonDNSError }
+
 // followCNAMEs walks the CNAME chain that starts at name within rrs and
-// returns where it ends (name itself when there is none).
-func followCNAMEs(rrs []dns.RR, name string) string {
-	for range maxCNAMEHops {
+// returns where it ends (name itself when there is none); seen is as for
+// answersAt.
+func followCNAMEs(rrs []dns.RR, name string, seen map[string]bool) (string, error) {
+	seen[strings.ToLower(dns.Fqdn(name))] = true
+	for {
 		next := ""
 		for _, rr := range rrs {
 			if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, name) {
@@ -328,12 +360,19 @@ func followCNAMEs(rrs []dns.RR, name string) string {
 				break
 			}
 		}
-		if next == "" || strings.EqualFold(next, name) {
-			return name
+		if next == "" {
+			return name, nil
 		}
+		key := strings.ToLower(dns.Fqdn(next))
+		if seen[key] {
+			return name, &cnameError{from: name, to: next, loop: true}
+		}
+		if len(seen) > maxCNAMEHops {
+			return name, &cnameError{from: name, to: next}
+		}
+		seen[key] = true
 		name = next
 	}
-	return name
 }
 
 // values turns records into the values a Lookup lists: TXT strings joined

@@ -94,6 +94,7 @@ func (r *StubResolver) lookup(ctx context.Context, name string, qtype uint16) ([
 		// as Go's resolver asks none. miekg/dns would send it escaped.
 		return nil, &net.DNSError{Err: "no such host", Name: name, Server: r.addr, IsNotFound: true}
 	}
+	seen := map[string]bool{}
 	for range maxCNAMEHops {
 		reply, err := r.Exchange(ctx, cur, qtype)
 		if err != nil {
@@ -109,7 +110,10 @@ func (r *StubResolver) lookup(ctx context.Context, name string, qtype uint16) ([
 			return nil, &net.DNSError{Err: rcodeName(reply.Rcode), Name: name, Server: r.addr,
 				IsTemporary: reply.Rcode == dns.RcodeServerFailure, UnwrapErr: re}
 		}
-		final, out := answersAt(reply.Answer, cur, qtype)
+		final, out, err := answersAt(reply.Answer, cur, qtype, seen)
+		if err != nil {
+			return nil, &net.DNSError{Err: err.Error(), Name: name, Server: r.addr, UnwrapErr: err}
+		}
 		if len(out) > 0 {
 			return out, nil
 		}

@@ -626,3 +626,63 @@ loop.test.         TXT "v=spf1 -all"
 		t.Errorf("dnsscan: %d queries for one scan with a CNAME loop", n)
 	}
 }
+
+// A CNAME chain that loops within one reply (a name pointing to itself,
+// x→y→x) or runs past maxCNAMEHops is no answer (RFC 1034 §3.6.2), so
+// the record is not observed; it is never read as NODATA ("publishes no
+// DMARC record"). A chain that ends is followed to its records.
+func TestCNAMELoopInOneReply(t *testing.T) {
+	cname := func(from, to string) dns.RR {
+		return &dns.CNAME{Hdr: dns.RR_Header{Name: from, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: 60}, Target: to}
+	}
+	txt := func(name, v string) dns.RR {
+		return &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: []string{v}}
+	}
+	long := func(q string) []dns.RR {
+		var rrs []dns.RR
+		cur := q
+		for i := range maxCNAMEHops + 2 {
+			next := fmt.Sprintf("h%d.long.test.", i)
+			rrs = append(rrs, cname(cur, next))
+			cur = next
+		}
+		return append(rrs, txt(cur, "v=DMARC1; p=reject"))
+	}
+	tests := []struct {
+		name   string
+		answer func(q string) []dns.RR
+		found  posture.Tri
+	}{
+		{"points to itself", func(q string) []dns.RR { return []dns.RR{cname(q, q)} }, posture.Unknown},
+		{"points to itself, other case", func(q string) []dns.RR { return []dns.RR{cname(q, strings.ToUpper(q))} }, posture.Unknown},
+		{"x→y→x", func(q string) []dns.RR {
+			return []dns.RR{cname(q, "y.loop.test."), cname("y.loop.test.", q)}
+		}, posture.Unknown},
+		{"longer than maxCNAMEHops", long, posture.Unknown},
+		{"x→y, y has the record", func(q string) []dns.RR {
+			return []dns.RR{cname(q, "y.ok.test."), txt("y.ok.test.", "v=DMARC1; p=reject")}
+		}, posture.Yes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := handlerServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
+				m := new(dns.Msg)
+				m.SetReply(r)
+				m.Authoritative = true
+				q := r.Question[0]
+				if q.Qtype == dns.TypeTXT && strings.EqualFold(q.Name, "_dmarc.cname.test.") {
+					m.Answer = tt.answer(q.Name)
+				}
+				w.WriteMsg(m)
+			})
+			o := scan(t, NewResolver(addr, time.Second), "cname.test")
+			l := o.DMARC.Lookup
+			if l.Found != tt.found {
+				t.Fatalf("dnsscan: %s: found %s (missing %v), want %s", tt.name, l.Found, l.Missing, tt.found)
+			}
+			if tt.found == posture.Unknown && (l.Missing == nil || l.Missing.Reason != posture.ReasonDNSError || !strings.Contains(l.Missing.Detail, "CNAME")) {
+				t.Errorf("dnsscan: %s: missing %+v, want a dns_error naming the CNAME chain", tt.name, l.Missing)
+			}
+		})
+	}
+}
